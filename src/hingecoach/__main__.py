@@ -1,0 +1,3 @@
+from hingecoach.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,38 @@
+"""One root exception; each subclass also inherits the builtin that fits (gpiozero's exc.py).
+
+The CLI turns any :class:`HingeError` into a one-line message on stderr and exit code 2;
+the message always names the bad thing and what to do about it.
+"""
+
+from __future__ import annotations
+
+
+class HingeError(Exception):
+    """Root of every error Hinge Coach raises on purpose."""
+
+
+class InputError(HingeError, ValueError):
+    """A file or argument the user gave us is missing, unreadable or malformed."""
+
+
+class TraceError(InputError):
+    """A pose trace (DESIGN 3.1) is malformed. Carries the file and line number."""
+
+    def __init__(self, path: str, line: int | None, problem: str) -> None:
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {problem}")
+        self.path = path
+        self.line = line
+        self.problem = problem
+
+
+class ModelError(HingeError, FileNotFoundError):
+    """A model file is missing or corrupt."""
+
+
+class DeviceError(HingeError, OSError):
+    """A camera, microphone or speaker is missing or failed."""
+
+
+class ConfigError(HingeError, ValueError):
+    """The configuration file or an override is invalid."""
