@@ -13,8 +13,10 @@ Identity is judged by two quantities that a hip hinge barely changes in a side v
 * the body length along the chain shoulder-hip-knee-ankle, in image units: it is the sum of
   segment lengths, so it survives the torso tilting forward (a bounding box would not).
 
-A candidate's distance to the track is ``shift / length + |ln(length / last length)|``
-(hip shift in body lengths, plus relative size change). The closest candidate under
+A candidate's distance to the track is ``shift / length + 2 |ln(length / last length)|``
+(hip shift in body lengths, plus twice the relative size change: the same person's chain
+length barely changes from frame to frame, while a stranger at another depth differs in
+size, so size weighs double). The closest candidate under
 :data:`MAX_DISTANCE` continues the track. After :data:`REACQUIRE_S` seconds with no match,
 the track is dropped and the biggest person in view (the one nearest the camera) is taken:
 the user walked away and came back, or a new user stepped up.
@@ -44,7 +46,9 @@ MIN_VISIBILITY: Final[float] = 0.5
 MAX_DISTANCE: Final[float] = 0.6
 """Largest track distance still judged the same person. A hinge rep moves the hips about
 0.2-0.3 body lengths over a second; between frames (or across a short dropout) the same
-person is well under 0.6; a stranger at another depth differs in size by more than that."""
+person is well under 0.6; a stranger 35 % bigger or smaller is over it on size alone."""
+SIZE_WEIGHT: Final[float] = 2.0
+"""Weight of the log size ratio against the hip shift (see the module docstring)."""
 REACQUIRE_S: Final[float] = 2.0
 """Seconds without the tracked person before taking whoever is in view."""
 
@@ -93,9 +97,9 @@ def body_of(pose: Pose, min_visibility: float = MIN_VISIBILITY) -> Body | None:
 
 
 def distance(track: Body, body: Body) -> float:
-    """Track distance: hip shift in body lengths plus the log of the size ratio."""
+    """Track distance: hip shift in body lengths plus twice the log of the size ratio."""
     shift = math.dist(track.hip, body.hip) / track.length
-    return shift + abs(math.log(body.length / track.length))
+    return shift + SIZE_WEIGHT * abs(math.log(body.length / track.length))
 
 
 def pick(track: Body | None, candidates: Sequence[Pose], t: float,

@@ -216,8 +216,11 @@ class Reconnecting:
 
     def __iter__(self) -> Any:
         """Yield items, or ``None`` during an outage (the caller decides how long to wait)."""
-        while not self.ended:
-            yield self.read()
+        while True:
+            item = self.read()
+            if self.ended:
+                return
+            yield item
 
     def close(self) -> None:
         """Close the source; a later ``read`` would reopen it."""
