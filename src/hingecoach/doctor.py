@@ -149,6 +149,7 @@ class Probes:
         find_library: ``ctypes.util.find_library``.
         import_module: imports another part of the project lazily.
         access: ``os.access``.
+        which: ``shutil.which``.
     """
 
     find_spec: Callable[[str], bool] = _find_spec
@@ -163,6 +164,7 @@ class Probes:
     find_library: Callable[[str], str | None] = ctypes.util.find_library
     import_module: Callable[[str], Any] = importlib.import_module
     access: Callable[[str, int], bool] = os.access
+    which: Callable[[str], str | None] = shutil.which
 
 
 # --- the checks -----------------------------------------------------------------------------
@@ -283,7 +285,7 @@ def check_speech_synthesis(engine: str, probes: Probes) -> Check:
     name = "speech synthesis"
     if engine == "none":
         return _ok(name, "disabled (voice.tts = \"none\")")
-    if not probes.find_library("espeak-ng") and shutil.which("espeak-ng") is None:
+    if not probes.find_library("espeak-ng") and probes.which("espeak-ng") is None:
         return _bad(name, "espeak-ng is not installed: the coach cannot speak",
                     "sudo apt install espeak-ng libespeak-ng1")
     if engine == "pyttsx3" and not probes.find_spec("pyttsx3"):
