@@ -36,6 +36,7 @@ def pi(tmp_path: Path) -> dict[str, str]:
         "HINGECOACH_DT_MODEL": str(model),
         "HINGECOACH_UNIT_DIR": str(tmp_path / "units"),
         "HINGECOACH_VENV": str(tmp_path / "venv"),
+        "HINGECOACH_HOME": str(tmp_path / "home"),
     }
 
 
@@ -80,6 +81,7 @@ def test_the_dry_run_prints_every_step_in_order(pi):
 def test_the_dry_run_changes_nothing(pi, tmp_path):
     home = tmp_path / "home"
     home.mkdir()
+    (home / ".config").mkdir()
     before = snapshot(tmp_path)
     repo_before = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain"],
                                  capture_output=True, text=True).stdout

@@ -112,7 +112,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "paths": {
         "data_dir": Key("str", "", "where the database lives; empty = $XDG_DATA_HOME/hingecoach"),
-        "models_dir": Key("str", "", "where models live; empty = $XDG_DATA_HOME/hingecoach/models"),
+        "models_dir": Key("str", "", "where models live; empty = models/ in the checkout"),
     },
     "privacy": {
         "save_frames": Key("bool", False, "write camera frames to disk (never unless you ask)"),
@@ -174,9 +174,11 @@ class Config:
         """The data directory, with the empty default resolved."""
         return Path(self.get("paths.data_dir") or data_home(env) / "hingecoach").expanduser()
 
-    def models_dir(self, env: Mapping[str, str] | None = None) -> Path:
-        """The models directory, with the empty default resolved."""
-        return Path(self.get("paths.models_dir") or self.data_dir(env) / "models").expanduser()
+    def models_dir(self) -> Path:
+        """The models directory, with the empty default (``models/`` in the checkout,
+        where ``hingecoach models fetch`` puts them) resolved."""
+        value = self.get("paths.models_dir")
+        return Path(value).expanduser() if value else Path(__file__).resolve().parents[2] / "models"
 
     def to_toml(self, with_origins: bool = True) -> str:
         """Render as TOML, each value annotated with where it came from."""

@@ -294,11 +294,6 @@ def check_speech_synthesis(engine: str, probes: Probes) -> Check:
     return _ok(name, f"{engine} over espeak-ng")
 
 
-def repo_models_dir() -> Path:
-    """``models/`` at the root of the checkout the package runs from."""
-    return Path(__file__).resolve().parents[2] / "models"
-
-
 def read_manifest(models_dir: Path, probes: Probes) -> list[dict[str, Any]]:
     """Entries of ``models/manifest.json`` (a list, or ``{"models": [...]}``, or a name map).
 
@@ -501,8 +496,7 @@ def run_checks(cfg_loader: Callable[[], Config] = load_config, probes: Probes | 
     config_check, cfg = check_config(cfg_loader)
     if cfg is None:
         cfg = load_config(path=os.devnull, env={})
-    models_dir = Path(cfg.get("paths.models_dir")).expanduser() if cfg.get(
-        "paths.models_dir") else repo_models_dir()
+    models_dir = cfg.models_dir()
     checks = [config_check, check_camera(cfg.get("camera.source"), probes)]
     checks += check_models(models_dir, cfg.get("pose.model"), probes)
     checks += [
