@@ -203,7 +203,10 @@ fetch_models() {
         say "models: skipped (--no-models); run '$VENV/bin/hingecoach models fetch' later"
         return
     fi
-    as_user "$VENV/bin/hingecoach" models fetch
+    # A model that cannot be fetched or verified yet must not abort the install: doctor
+    # (last step) names what is missing, and the fetch can be repeated on its own.
+    as_user "$VENV/bin/hingecoach" models fetch ||
+        say "models: fetch incomplete; doctor (below) names what is missing; retry with '$VENV/bin/hingecoach models fetch'"
 }
 
 install_service() {

@@ -78,8 +78,8 @@ def test_environment_beats_the_file_and_flags_beat_the_environment(home):
 
 def test_hingecoach_config_names_another_file(home, tmp_path):
     other = tmp_path / "other.toml"
-    other.write_text('[pose]\nmodel = "full"\n')
-    assert load_config(env={**home, "HINGECOACH_CONFIG": str(other)}).get("pose.model") == "full"
+    other.write_text('[pose]\nmodel = "lite"\n')
+    assert load_config(env={**home, "HINGECOACH_CONFIG": str(other)}).get("pose.model") == "lite"
 
 
 def test_a_named_file_that_is_missing_is_an_error_with_the_fix(home, tmp_path):
@@ -151,8 +151,8 @@ def test_booleans_from_the_environment_accept_the_usual_spellings(home):
         load_config(env={**home, "HINGECOACH_PRIVACY_RECORD_HISTORY": "maybe"})
 
 
-@pytest.mark.parametrize("source", ["picamera2", "camera:0", "camera:12", "/dev/video2", "sim",
-                                    "clips/a.mp4", "/tmp/t.jsonl"])
+@pytest.mark.parametrize("source", ["picamera2", "camera", "camera:0", "camera:12", "synthetic",
+                                    "synthetic:faults=knees_forward", "clips/a.mp4", "/tmp/t.jsonl"])
 def test_camera_sources_the_coach_understands_are_accepted(home, source):
     assert load_config(env=home, overrides={"camera.source": source}).get("camera.source") == source
 
@@ -160,6 +160,14 @@ def test_camera_sources_the_coach_understands_are_accepted(home, source):
 def test_an_unknown_camera_source_says_what_is_allowed(home):
     with pytest.raises(ConfigError, match="flag camera.source: .*'picamera2' or 'camera:N'"):
         load_config(env=home, overrides={"camera.source": "webcam"})
+
+
+def test_the_models_dir_follows_hingecoach_models_like_the_models_command(home, tmp_path):
+    cfg = load_config(env=home)
+    assert cfg.models_dir({}).name == "models"
+    assert cfg.models_dir({"HINGECOACH_MODELS": str(tmp_path)}) == tmp_path
+    mine = load_config(env=home, overrides={"paths.models_dir": str(tmp_path / "m")})
+    assert mine.models_dir({"HINGECOACH_MODELS": "/elsewhere"}) == tmp_path / "m"
 
 
 def test_set_flags_parse_and_reject_unknown_keys():

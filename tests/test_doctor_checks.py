@@ -192,15 +192,50 @@ def test_no_mediapipe_is_reported(models_dir):
     assert any(c.name == "pose runtime" and not c.ok for c in checks)
 
 
-def test_the_pose_package_can_provide_its_own_model_checks(models_dir):
-    class PoseModels:
-        @staticmethod
-        def doctor_checks(directory, variant):
-            return [{"name": f"model pose-{variant}", "ok": False, "problem": "p", "fix": "f",
-                     "required": True}]
+class FakePoseModels:
+    """Shaped like hingecoach.pose.models: load_manifest() and check(spec, dir) -> Status."""
 
-    checks = doctor.check_models(models_dir, "lite", real_files(import_module=lambda n: PoseModels))
-    assert [(c.name, c.ok, c.required) for c in checks] == [("model pose-lite", False, True)]
+    Spec = namedtuple("Spec", "name file")
+    Status = namedtuple("Status", "spec path state detail")
+
+    def __init__(self, states: dict[str, str]) -> None:
+        self.states = states
+
+    def load_manifest(self):
+        return [self.Spec(name, name + ".task") for name in self.states]
+
+    def check(self, spec, directory):
+        return self.Status(spec, Path(directory) / spec.file, self.states[spec.name], "d")
+
+
+def test_the_pose_packages_own_model_checks_are_used_when_present(tmp_path):
+    api = FakePoseModels({"pose_landmarker_full": "ok", "pose_landmarker_lite": "unpinned"})
+    checks = {c.name: c for c in doctor.check_models(tmp_path, "full",
+                                                     probes(import_module=lambda n: api))}
+    assert checks["model pose_landmarker_full"].ok and checks["model pose_landmarker_full"].required
+    lite = checks["model pose_landmarker_lite"]
+    assert not lite.ok and not lite.required and "not pinned" in lite.problem
+    assert doctor.can_run(list(checks.values()))
+
+
+@pytest.mark.parametrize("state, words, fix", [
+    ("missing", "is missing", "hingecoach models fetch pose_landmarker_lite"),
+    ("corrupt", "is corrupt", "hingecoach models fetch --force pose_landmarker_lite"),
+    ("unpinned", "not pinned", "pin it"),
+])
+def test_a_bad_configured_model_from_the_pose_package_stops_the_coach(tmp_path, state, words, fix):
+    api = FakePoseModels({"pose_landmarker_full": "ok", "pose_landmarker_lite": state})
+    checks = doctor.check_models(tmp_path, "lite", probes(import_module=lambda n: api))
+    lite = next(c for c in checks if c.name == "model pose_landmarker_lite")
+    assert lite.required and words in lite.problem and fix in lite.fix
+    assert not doctor.can_run(checks)
+
+
+def test_a_variant_missing_from_the_manifest_names_the_ones_there(tmp_path):
+    api = FakePoseModels({"pose_landmarker_full": "ok"})
+    checks = doctor.check_models(tmp_path, "lite", probes(import_module=lambda n: api))
+    assert checks[0].problem == "the manifest has no pose_landmarker_lite"
+    assert checks[0].fix == "set pose.model to one of: full"
 
 
 # --- recogniser -----------------------------------------------------------------------------
@@ -302,7 +337,8 @@ def test_an_invalid_config_fails_the_report_and_the_rest_still_runs(tmp_path):
 
 def test_a_healthy_pi_can_run_and_the_json_has_the_promised_shape(models_dir, tmp_path):
     (models_dir / "pose_landmarker_full.task").write_bytes(b"x")
-    cfg = load_config(env={"HOME": str(tmp_path)}, overrides={"paths.models_dir": str(models_dir)})
+    cfg = load_config(env={"HOME": str(tmp_path)}, overrides={"paths.models_dir": str(models_dir),
+                                                              "pose.model": "lite"})
     checks = doctor.run_checks(lambda: cfg, real_files())
     report = doctor.report(checks)
     assert report["ok"] is True

@@ -153,3 +153,73 @@ def test_spoken_notices_contain_no_command_words():
     for text in NOTICES.values():
         lowered = text.lower()
         assert not [c for c in commands if c in lowered], text
+
+
+class IterableCamera:
+    """Shaped like hingecoach.pose.sources: iterable (not an iterator), raising DeviceError
+    from inside the iteration when the cable comes out, closing itself in ``finally``."""
+
+    def __init__(self, frames_before_failure: int, log: list[str]) -> None:
+        self.n = frames_before_failure
+        self.log = log
+        log.append("open")
+
+    def __iter__(self):
+        from hingecoach.errors import DeviceError
+
+        try:
+            for i in range(self.n):
+                yield f"pose{i}"
+            raise DeviceError("the camera stopped delivering frames: check the cable")
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self.log.append("close")
+
+
+def test_iterable_pose_sources_are_iterated_once_per_opening(clock):
+    log: list[str] = []
+    camera = ResilientCamera(lambda: IterableCamera(2, log), clock=clock)
+    got = read_for(camera, clock, 1.0)
+    # fails at the third read (100.25), reopened 0.5 s later (100.75)
+    assert got == ["pose0", "pose1", None, None, None, None, "pose0", "pose1"]
+    assert log[:2] == ["open", "close"] and log.count("open") == 2
+    assert "check the cable" in camera.events[0].detail
+
+
+def test_live_items_waits_out_an_outage_feeding_the_watchdog_and_stops_on_request(clock):
+    from hingecoach.resilience import live_items
+    from hingecoach.service import Notifier, Service
+
+    device = FakeDevice(clock=clock, fail_after=3)
+    camera = ResilientCamera(device.open, clock=clock)
+    svc = Service(Notifier(None), watchdog_s=1.0)
+    pings: list[float] = []
+    svc.notifier.notify = lambda *f: pings.append(clock()) or True  # type: ignore[method-assign]
+    waits: list[float] = []
+
+    def fake_sleep(dt: float) -> None:
+        waits.append(dt)
+        clock.advance(dt)
+        if clock() >= 101.0 and not device.plugged:
+            device.plug()
+
+    items = []
+    for item in live_items(camera, svc, clock=clock, sleep=fake_sleep, idle_step=0.25):
+        items.append(item)
+        clock.advance(0.125)
+        if len(items) == 6:
+            svc.request_stop()
+    assert items == [f"frame#{i}" for i in range(1, 7)]
+    assert [e.kind for e in camera.events][0] == "camera_lost"
+    assert camera.events[-1].kind == "camera_back"
+    assert waits and max(waits) <= 0.25
+    assert len(pings) >= 3                 # the watchdog was fed during the outage
+
+
+def test_live_items_ends_with_the_stream():
+    from hingecoach.resilience import live_items
+
+    camera = ResilientCamera(lambda: iter(["a", "b"]), clock=FakeClock())
+    assert list(live_items(camera)) == ["a", "b"]

@@ -83,17 +83,19 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "str", "picamera2",
             "where frames come from",
             choices=("picamera2",),
-            pattern=r"^(camera:\d+|/dev/video\d+|sim(:\S*)?|.+\.(mp4|avi|mov|mkv|webm|jsonl))$",
-            pattern_help="'camera:N' (an OpenCV device), 'sim' (the synthetic athlete) or a "
-            "path to a video (.mp4 .avi .mov .mkv .webm) or trace (.jsonl)",
+            pattern=r"^(camera(:\d+)?|synthetic(:\S*)?|.+\.(mp4|avi|mov|mkv|webm|jsonl))$",
+            pattern_help="'camera:N' (an OpenCV device such as a USB webcam), "
+            "'synthetic[:OPTIONS]' (the synthetic athlete) or a path to a video "
+            "(.mp4 .avi .mov .mkv .webm) or trace (.jsonl)",
         ),
         "width": Key("int", 640, "capture width in pixels", low=160, high=1920),
         "height": Key("int", 480, "capture height in pixels", low=120, high=1080),
         "fps": Key("int", 30, "capture frames per second", low=5, high=120),
     },
     "pose": {
-        "model": Key("str", "lite", "pose landmarker size: lite is the Pi's, full the desktop's",
-                     choices=("lite", "full")),
+        "model": Key("str", "full", "pose landmarker size: full works everywhere (built from "
+                     "the mediapipe wheel); lite is faster on the Pi once fetched",
+                     choices=("full", "lite")),
     },
     "voice": {
         "engine": Key("str", "auto", "speech recogniser: auto picks Vosk when its model is "
@@ -112,7 +114,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "paths": {
         "data_dir": Key("str", "", "where the database lives; empty = $XDG_DATA_HOME/hingecoach"),
-        "models_dir": Key("str", "", "where models live; empty = models/ in the checkout"),
+        "models_dir": Key("str", "", "where models live; empty = $HINGECOACH_MODELS or "
+                          "models/ in the checkout"),
     },
     "privacy": {
         "save_frames": Key("bool", False, "write camera frames to disk (never unless you ask)"),
@@ -174,10 +177,11 @@ class Config:
         """The data directory, with the empty default resolved."""
         return Path(self.get("paths.data_dir") or data_home(env) / "hingecoach").expanduser()
 
-    def models_dir(self) -> Path:
-        """The models directory, with the empty default (``models/`` in the checkout,
-        where ``hingecoach models fetch`` puts them) resolved."""
-        value = self.get("paths.models_dir")
+    def models_dir(self, env: Mapping[str, str] | None = None) -> Path:
+        """The models directory, with the empty default resolved as ``hingecoach models``
+        does: ``$HINGECOACH_MODELS``, else ``models/`` in the checkout."""
+        env = os.environ if env is None else env
+        value = self.get("paths.models_dir") or env.get("HINGECOACH_MODELS")
         return Path(value).expanduser() if value else Path(__file__).resolve().parents[2] / "models"
 
     def to_toml(self, with_origins: bool = True) -> str:

@@ -204,9 +204,9 @@ def check_camera(source: str, probes: Probes) -> Check:
                         "and check with `rpicam-hello --list-cameras`", required=True)
         model = cams[0].get("Model", "camera module")
         return _ok(name, f"picamera2: {model}", required=True)
-    match = re.fullmatch(r"camera:(\d+)|/dev/video(\d+)", source)
+    match = re.fullmatch(r"camera(?::(\d+))?|/dev/video(\d+)", source)
     if match:
-        index = int(match.group(1) or match.group(2))
+        index = int(match.group(1) or match.group(2) or 0)
         dev = f"/dev/video{index}"
         if not probes.exists(dev):
             return _bad(name, f"{dev} not found", "plug in the USB webcam (check `ls /dev/video*`) "
@@ -224,7 +224,7 @@ def check_camera(source: str, probes: Probes) -> Check:
                         "`sudo systemctl stop hingecoach` if the service holds it), then retry",
                         required=True)
         return _ok(name, f"{dev} gives frames", required=True)
-    if source == "sim" or source.startswith("sim:"):
+    if source == "synthetic" or source.startswith("synthetic:"):
         return _ok(name, "synthetic athlete (no camera needed)", required=True)
     if not probes.exists(source):
         return _bad(name, f"camera.source file {source} not found",
@@ -333,26 +333,63 @@ def check_models(models_dir: Path, variant: str, probes: Probes,
     """The pose model for ``pose.model`` is present with the right sha256 (required), and the
     other manifest entries are present and intact (warnings).
 
-    Prefers ``hingecoach.pose.models.doctor_checks(models_dir, variant)`` when the pose
-    package provides it (a list of dicts with name/ok/problem/fix[/required]); otherwise
-    reads ``models/manifest.json`` itself.
+    Uses ``hingecoach.pose.models`` (``load_manifest`` and ``check``) when it is there, so
+    doctor and the estimator judge a model file the same way; otherwise reads
+    ``models/manifest.json`` itself.
     """
-    try:
-        pose_models = probes.import_module("hingecoach.pose.models")
-    except ImportError:
-        pose_models = None
-    hook = getattr(pose_models, "doctor_checks", None)
-    if callable(hook):
-        out = []
-        for item in hook(models_dir, variant):
-            out.append(Check(str(item["name"]), bool(item["ok"]), item.get("problem"),
-                             item.get("fix"), item.get("detail"), bool(item.get("required", False))))
-        return out
-
     checks: list[Check] = []
     if not probes.find_spec("mediapipe"):
         checks.append(_bad("pose runtime", "mediapipe is not installed: no pose estimation",
                            "./script/setup (or pi/install.sh on the Pi)", required=True))
+    try:
+        api = probes.import_module("hingecoach.pose.models")
+    except ImportError:
+        api = None
+    if api is not None and callable(getattr(api, "load_manifest", None)) and callable(
+            getattr(api, "check", None)):
+        return checks + _checks_from_pose_api(api, models_dir, variant)
+    return checks + _checks_from_manifest(models_dir, variant, probes, sha256)
+
+
+def _checks_from_pose_api(api: Any, models_dir: Path, variant: str) -> list[Check]:
+    from hingecoach.errors import HingeError
+
+    wanted = f"pose_landmarker_{variant}"
+    try:
+        specs = list(api.load_manifest())
+    except (HingeError, OSError, ValueError) as exc:
+        return [_bad(f"model {wanted}", f"the model manifest is unreadable ({exc})",
+                     "restore models/manifest.json from git (git checkout models/manifest.json)",
+                     required=True)]
+    checks: list[Check] = []
+    if wanted not in [spec.name for spec in specs]:
+        checks.append(_bad(f"model {wanted}", f"the manifest has no {wanted}",
+                           "set pose.model to one of: " + ", ".join(
+                               s.name.removeprefix("pose_landmarker_") for s in specs
+                               if s.name.startswith("pose_landmarker_")), required=True))
+    for spec in specs:
+        required = spec.name == wanted
+        label = f"model {spec.name}"
+        st = api.check(spec, models_dir)
+        if st.state == "ok":
+            checks.append(_ok(label, f"{st.path} ({st.detail})", required=required))
+        elif st.state == "missing":
+            checks.append(_bad(label, f"{st.path} is missing", f"hingecoach models fetch {spec.name}",
+                               required=required))
+        elif st.state == "unpinned":
+            checks.append(_bad(label, f"{st.path} is not pinned in models/manifest.json "
+                               f"({st.detail})", "check that sha256 against the model's source "
+                               "and pin it (sha256 and size) in models/manifest.json",
+                               required=required))
+        else:
+            checks.append(_bad(label, f"{st.path} is corrupt ({st.detail})",
+                               f"hingecoach models fetch --force {spec.name}", required=required))
+    return checks
+
+
+def _checks_from_manifest(models_dir: Path, variant: str, probes: Probes,
+                          sha256: Callable[[str], str]) -> list[Check]:
+    checks: list[Check] = []
     entries = read_manifest(models_dir, probes)
     if not entries:
         checks.append(_bad(f"model pose-{variant}", f"no model manifest in {models_dir} "

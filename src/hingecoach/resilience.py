@@ -100,7 +100,11 @@ def _describe(exc: BaseException) -> str:
 
 
 def default_read(source: Any) -> Any:
-    """``source.read()`` when it has one, else ``next(source)`` (an iterator of frames)."""
+    """``source.read()`` when it has one, else the next item of an iterator.
+
+    (Iterable sources such as ``hingecoach.pose.sources`` frame and pose sources are
+    turned into an iterator once per opening by :class:`Reconnecting`.)
+    """
     read = getattr(source, "read", None)
     if callable(read):
         return read()
@@ -123,7 +127,9 @@ class Reconnecting:
         clock: monotonic seconds.
         on_event: called with each :class:`DeviceEvent` (say its notice, pause the coach).
         backoff: the retry schedule.
-        read: reads one item from an open source. Contract: returns the item (``None`` is
+        read: reads one item from an open source (default: ``source.read()``, or the next
+            item when the source is an iterable such as ``hingecoach.pose.sources.open_source``
+            returns). Contract: returns the item (``None`` is
             passed through and means "nothing yet", not a failure); raises ``EOFError`` or
             ``StopIteration`` at a clean end of stream (a video file); raises anything else
             on failure (adapters that signal failure by a flag, like OpenCV's
@@ -154,6 +160,7 @@ class Reconnecting:
         self._read = read
         self._close = close
         self._source: Any = None
+        self._handle: Any = None
         self._lost_since: float | None = None
         self._attempt = 0
         self._next_try = 0.0
@@ -194,11 +201,16 @@ class Reconnecting:
                 return None
             try:
                 self._source = self._opener()
+                self._handle = self._source
+                if (self._read is default_read and not callable(getattr(self._source, "read", None))
+                        and not hasattr(self._source, "__next__")):
+                    self._handle = iter(self._source)  # an iterable: iterate it once per opening
             except Exception as exc:  # noqa: BLE001 - any failure to open is an outage
+                self._source = self._handle = None
                 self._fail(now, exc)
                 return None
         try:
-            item = self._read(self._source)
+            item = self._read(self._handle)
         except (EOFError, StopIteration):
             self.ended = True
             self._drop_source()
@@ -229,7 +241,7 @@ class Reconnecting:
     # -- internals -----------------------------------------------------------------------
 
     def _drop_source(self) -> None:
-        source, self._source = self._source, None
+        source, self._source, self._handle = self._source, None, None
         if source is not None:
             with contextlib.suppress(Exception):  # a broken device may fail to close too
                 self._close(source)
@@ -280,6 +292,42 @@ class ResilientMicrophone(Reconnecting):
     def __init__(self, opener: Callable[[], Any], **kwargs: Any) -> None:
         kwargs.setdefault("backoff", Backoff(first=1.0, factor=2.0, cap=30.0))
         super().__init__(opener, device="microphone", **kwargs)
+
+
+def live_items(
+    device: Reconnecting,
+    service: Any = None,
+    *,
+    clock: Clock = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    idle_step: float = 0.05,
+) -> Any:
+    """Yield items from ``device`` until its stream ends or a stop is requested.
+
+    During an outage this waits in steps of at most ``idle_step`` seconds (until the next
+    retry), pinging the watchdog (``service.tick``) and checking ``service.stop_requested``
+    between steps, so SIGTERM and the systemd watchdog work while the camera is away. It
+    feeds the loop that consumes it (e.g. ``hingecoach.app.run_session(poses=...)``) as if
+    the camera had simply been slow; the ``*_lost`` / ``*_back`` events go to the device's
+    ``on_event``.
+
+    Args:
+        device: a :class:`ResilientCamera` (or any :class:`Reconnecting`).
+        service: a :class:`hingecoach.service.Service`, or ``None``.
+        clock: monotonic seconds, for the watchdog.
+        sleep: how to wait (tests inject a fake).
+        idle_step: the longest single wait, in seconds.
+    """
+    while service is None or not service.stop_requested:
+        item = device.read()
+        if device.ended:
+            return
+        if service is not None:
+            service.tick(clock())
+        if item is None:
+            sleep(min(idle_step, device.retry_in()) or idle_step)
+            continue
+        yield item
 
 
 # --- the store --------------------------------------------------------------------------
