@@ -153,3 +153,46 @@ def test_sigterm_ends_the_loop_cleanly_with_stopping_and_goodbye(notify_socket, 
     assert rest[-1].startswith("STOPPING=1")
     assert set(rest[:-1]) <= {"WATCHDOG=1"}
     assert log.read_text().splitlines() == ["ready", "saved rep in hand", "goodbye"]
+
+
+HUNG = textwrap.dedent("""
+    import time
+    from hingecoach.resilience import ResilientCamera, live_items
+    from hingecoach.service import Service
+
+    class Camera:
+        def __init__(self):
+            self.n = 0
+        def read(self):
+            self.n += 1
+            if self.n > 20:
+                time.sleep(3600)          # the driver hangs: read never returns
+            time.sleep(0.01)
+            return self.n
+
+    svc = Service.from_env()
+    svc.ready()
+    for frame in live_items(ResilientCamera(Camera), svc):
+        pass
+""")
+
+
+def test_a_hung_camera_read_stops_the_watchdog_pings_so_systemd_restarts_us(notify_socket):
+    path, sock = notify_socket
+    env = {**os.environ, "NOTIFY_SOCKET": str(path), "WATCHDOG_USEC": "40000"}
+    child = subprocess.Popen([sys.executable, "-c", HUNG], env=env)
+    try:
+        assert receive(sock).startswith("READY=1")
+        pings = 0
+        sock.settimeout(2.0)
+        try:
+            while True:
+                assert receive(sock) == "WATCHDOG=1"
+                pings += 1
+        except TimeoutError:
+            pass                           # silence: systemd would now kill and restart it
+        assert pings >= 2
+        assert child.poll() is None        # still alive, stuck in read()
+    finally:
+        child.kill()
+        child.wait(timeout=10)
