@@ -144,6 +144,17 @@ def test_a_misspelt_environment_variable_is_not_silently_ignored(home):
         load_config(env={**home, "HINGECOACH_CAMERA_SORCE": "camera:0"})
 
 
+def test_other_hingecoach_variables_are_left_alone(home):
+    env = {**home, "HINGECOACH_MODELS": "/m", "HINGECOACH_DATA_DIR": "/d", "HINGECOACH_USER_ID": "7"}
+    assert load_config(env=env).origin("user.name") == "default"
+
+
+def test_pose_workers_is_a_setting_shared_with_the_pose_pipeline(home):
+    assert load_config(env={**home, "HINGECOACH_POSE_WORKERS": "2"}).get("pose.workers") == 2
+    with pytest.raises(ConfigError, match="pose.workers = '-1'"):
+        load_config(env={**home, "HINGECOACH_POSE_WORKERS": "-1"})
+
+
 def test_booleans_from_the_environment_accept_the_usual_spellings(home):
     assert load_config(env={**home, "HINGECOACH_PRIVACY_RECORD_HISTORY": "off"}).get(
         "privacy.record_history") is False

@@ -24,6 +24,7 @@ Usage::
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -96,6 +97,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "model": Key("str", "full", "pose landmarker size: full works everywhere (built from "
                      "the mediapipe wheel); lite is faster on the Pi once fetched",
                      choices=("full", "lite")),
+        "workers": Key("int", 0, "pose landmarkers run side by side; 0 = automatic "
+                       "(min(2, cores); same as HINGECOACH_POSE_WORKERS)", low=0, high=8),
     },
     "voice": {
         "engine": Key("str", "auto", "speech recogniser: auto picks Vosk when its model is "
@@ -368,8 +371,9 @@ def _at(name: str, line: int | None) -> str:
 def env_overrides(env: Mapping[str, str]) -> dict[str, tuple[str, str]]:
     """``{"camera.source": (value, "env HINGECOACH_CAMERA_SOURCE")}`` from the environment.
 
-    Unknown ``HINGECOACH_*`` names are ignored except when they look like a setting of a known
-    section (``HINGECOACH_CAMERA_SORCE``): those raise, so a typo is not silently ignored.
+    Unknown ``HINGECOACH_*`` names are ignored (other parts of the project have their own,
+    e.g. ``HINGECOACH_MODELS``), except near-misses of a setting (``HINGECOACH_CAMERA_SORCE``):
+    those raise, so a typo is not silently ignored.
     """
     found: dict[str, tuple[str, str]] = {}
     for name, value in env.items():
@@ -379,6 +383,8 @@ def env_overrides(env: Mapping[str, str]) -> dict[str, tuple[str, str]]:
         for section, keys in SCHEMA.items():
             if rest.startswith(section + "_"):
                 key = rest[len(section) + 1:]
+                if key not in keys and not difflib.get_close_matches(key, keys, n=1, cutoff=0.75):
+                    continue
                 if key not in keys:
                     allowed = ", ".join(f"{ENV_PREFIX}{section.upper()}_{k.upper()}" for k in keys)
                     raise ConfigError(f"env {name}: unknown setting {section}.{key}; allowed "
