@@ -92,6 +92,7 @@ def test_an_absent_camera_at_start_is_an_outage_not_a_crash(clock):
     camera = ResilientCamera(device.open, clock=clock)
     assert camera.read() is None
     assert camera.lost and camera.events[0].kind == "camera_lost"
+    assert camera.events[0].notice == NOTICES["camera_lost_at_start"]   # not "lost": never seen
     assert camera.retry_in() == pytest.approx(0.5)
     device.plug()
     clock.advance(0.5)

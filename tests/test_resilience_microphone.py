@@ -38,4 +38,5 @@ def test_the_microphone_retries_slowly_and_says_when_it_is_back():
         clock.advance(1.0)
     assert got.index("chunk#1") == 7          # t = 15
     assert [e.kind for e in wrapped.events][-1] == "microphone_back"
-    assert wrapped.events[-1].notice == NOTICES["microphone_back"]
+    assert wrapped.events[0].notice == NOTICES["microphone_lost_at_start"]
+    assert wrapped.events[-1].notice == NOTICES["microphone_back_at_start"]

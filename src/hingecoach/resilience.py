@@ -41,12 +41,18 @@ Clock = Callable[[], float]
 
 NOTICES: Final[dict[str, str]] = {
     "camera_lost": "I've lost the camera. Give me a moment while I reconnect it.",
+    "camera_lost_at_start": "I can't find the camera yet. I'll keep looking for it.",
+    "camera_back_at_start": "Found the camera.",
     "camera_back": "The camera is back. Carry on when you're ready.",
     "microphone_lost": "I can't hear you any more. Coaching goes on, but voice commands are off.",
     "microphone_back": "I can hear you again.",
+    "microphone_lost_at_start": "I can't find a microphone, so voice commands are off. "
+    "Coaching works without them.",
+    "microphone_back_at_start": "Found a microphone. Voice commands are on.",
     "recording_stopped": "Storage is full, so this session won't be saved. Coaching goes on.",
 }
-"""What the speaker says for each event kind. Silent kinds (``*_retry_failed``) are absent."""
+"""What the speaker says for each event kind. Silent kinds (``*_retry_failed``) are absent.
+``*_at_start`` variants are said instead when the device never worked in this process."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,8 @@ class DeviceEvent:
         detail: the error behind it (``"OSError: [Errno 19] No such device"``), for logs.
         attempt: reopen attempts so far in this outage (0 when not applicable).
         next_retry_s: seconds until the next reopen attempt, when one is scheduled.
+        at_start: the device has not delivered anything yet in this process (it was
+            absent at boot rather than lost mid-session).
     """
 
     t: float
@@ -69,10 +77,13 @@ class DeviceEvent:
     detail: str = ""
     attempt: int = 0
     next_retry_s: float | None = None
+    at_start: bool = False
 
     @property
     def notice(self) -> str | None:
         """The sentence to say, or ``None`` for a silent event."""
+        if self.at_start and f"{self.kind}_at_start" in NOTICES:
+            return NOTICES[f"{self.kind}_at_start"]
         return NOTICES.get(self.kind)
 
 
@@ -166,6 +177,7 @@ class Reconnecting:
         self._next_try = 0.0
         self.events: list[DeviceEvent] = []
         self.ended = False
+        self.delivered = 0
 
     # -- state ---------------------------------------------------------------------------
 
@@ -221,9 +233,10 @@ class Reconnecting:
             return None
         if self.lost:
             self._emit(DeviceEvent(now, f"{self.device}_back", self.device,
-                                   attempt=self._attempt))
+                                   attempt=self._attempt, at_start=self.delivered == 0))
             self._lost_since = None
             self._attempt = 0
+        self.delivered += 1
         return item
 
     def __iter__(self) -> Any:
@@ -255,7 +268,8 @@ class Reconnecting:
             kind = f"{self.device}_lost"
         else:
             kind = f"{self.device}_retry_failed"
-        self._emit(DeviceEvent(now, kind, self.device, _describe(exc), self._attempt, wait))
+        self._emit(DeviceEvent(now, kind, self.device, _describe(exc), self._attempt, wait,
+                               at_start=self.delivered == 0))
 
     def _emit(self, event: DeviceEvent) -> None:
         self.events.append(event)
