@@ -79,6 +79,17 @@ class Script:
             self.t = round(self.t + self._step(), 6)
         return self
 
+    def sway(self, seconds: float, amplitude: float = 12.0) -> Script:
+        """Stand but rock the torso back and forth (not still enough to calibrate)."""
+        end = self.t + seconds
+        i = 0
+        while self.t < end - 1e-9:
+            lean = 2.0 + (amplitude if i % 20 < 10 else 0.0)
+            self.updates.append(MotionUpdate(feat(self.t, lean), Phase.STANDING))
+            self.t = round(self.t + self._step(), 6)
+            i += 1
+        return self
+
     def absent(self, seconds: float) -> Script:
         return self.stand(seconds, None)
 

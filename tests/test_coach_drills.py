@@ -43,7 +43,7 @@ def test_hips_that_do_not_reach_the_announced_wall_are_a_problem_only_in_the_wal
 
 
 def test_knees_bending_before_the_hips_reach_the_wall_count_as_knees_forward() -> None:
-    rep = make_rep(1, 0.0, 2.4, knee_lead=25.0)
+    rep = make_rep(1, 0.0, 2.4, knee_lead=45.0)
     assert judge_rep(rep, Level("wall", 0)) == ("knees_forward",)
 
 

@@ -32,7 +32,7 @@ def test_a_fault_on_every_rep_is_corrected_by_the_third_rep(fault: str) -> None:
 
 
 def test_too_deep_gets_a_warning_on_the_first_deep_rep() -> None:
-    s = Script().stand(4.0).rep(flags=("too_deep",), depth=105).reps_of(3)
+    s = Script().stand(12.0).rep(flags=("too_deep",), depth=105).reps_of(3)
     fixes = corrections(play(Coach(), s.updates, start()))
     assert [c.fault for c in fixes] == ["too_deep"]
 

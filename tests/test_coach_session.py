@@ -18,7 +18,7 @@ def test_the_table_names_only_known_states() -> None:
 
 
 def test_a_whole_session_takes_exactly_these_transitions() -> None:
-    s = Script().stand(4.0).reps_of(10).stand(30).stand(31).reps_of(3)
+    s = Script().stand(12.0).reps_of(10).stand(30).stand(31).reps_of(3)
     coach = Coach()
     play(coach, s.updates, start())
     assert states_of(coach) == [

@@ -129,6 +129,7 @@ class Coach:
         self.moving_said: float | None = None
         self.t = 0.0
         self._pending: list[Cue] = []
+        self._deferred: list[tuple[str, frozenset[State], float, dict[str, object]]] = []
 
     # -- public API ---------------------------------------------------------------------
     @property
@@ -145,6 +146,7 @@ class Coach:
         self.t = t = f.t
         if f.present:
             self.last_seen = t
+        self._say_deferred(t)
         st = self.state
         if st is State.SETUP:
             self._setup_frame(u)
@@ -245,12 +247,16 @@ class Coach:
             self._rep(u.rep, u.features.t)
             return
         problem, ready = self.setup.update(u.features)
-        if problem is not None and (cue := self._setup_say(f"setup.{problem}")):
+        if problem is not None and self._speaker_free() and (
+                cue := self._setup_say(f"setup.{problem}")):
             self.setup.said(problem, cue.t)
         if ready:
-            if self.setup.mentioned_any:
-                self._setup_say("setup.good")
-            self._fire(u.features.t, "framing_ok_known" if self.calibration else "framing_ok")
+            mentioned = self.setup.mentioned_any
+            event = "framing_ok_known" if self.calibration else "framing_ok"
+            if mentioned:  # said first; still worth saying once the set is under way
+                self._deferred.insert(0, ("setup.good", frozenset({State.CALIBRATE, State.SET}),
+                                          self.t, {}))
+            self._fire(u.features.t, event)
 
     def _calibrate_frame(self, u: MotionUpdate, pose: Pose | None) -> None:
         t = u.features.t
@@ -263,6 +269,10 @@ class Coach:
             self._fire(t, "framing_lost")
             if cue := self._setup_say(f"setup.{problem}"):
                 self.setup.said(problem, cue.t)
+            return
+        if not self._speaker_free() or self._deferred:
+            self.calibrator.reset()  # measure once the instructions have been heard
+            self.state_since = t
             return
         status, cal = self.calibrator.update(u.features, pose)
         if status == "moving":
@@ -316,7 +326,8 @@ class Coach:
         self.current = SetState(self.sets_done, lv, t, last_rep_t=t)
         self.feedback = RepFeedback(self.s)
         self.recorder.set_started(t, self.sets_done, lv)
-        self._setup_say("set.number", n=self.sets_done)
+        # After a rep's feedback, if a rep opened the set (deferred, said when the voice is free).
+        self._deferred.append(("set.number", frozenset({State.SET}), t, {"n": self.sets_done}))
 
     def _close_set(self, t: float, *, quiet: bool) -> None:
         cur = self.current
@@ -427,7 +438,8 @@ class Coach:
                      if lv.drill == "wall" else " You're hinging without the wall now.")
         else:
             saved = f" You're on the {DRILL_NAMES[lv.drill]}."
-        self._say("summary.session", urgent=True, sets=self.sets_done, reps=self.total_reps,
+        sets = f"{self.sets_done} set" + ("" if self.sets_done == 1 else "s")
+        self._say("summary.session", urgent=True, sets=sets, reps=self.total_reps,
                   clean=self.total_clean, saved=saved)
 
     # -- saying things ------------------------------------------------------------------
@@ -438,8 +450,23 @@ class Coach:
                               urgent, max_delay_s))
 
     def _setup_say(self, cue_id: str, **values: object) -> Cue | None:
-        """Setup-flow instructions: worth a short wait for the speaker, dropped after that."""
-        return self._say(cue_id, priority=80, max_delay_s=self.s.setup_cue_delay_s, **values)
+        """Setup-flow instructions. When the speaker is busy the instruction waits, in order,
+        and is said once the speaker is free, if the session is still in the same state and
+        the instruction is not older than ``setup_cue_delay_s``; otherwise it is dropped."""
+        if self._speaker_free() and not self._deferred:
+            return self._say(cue_id, priority=80, **values)
+        self._deferred = [d for d in self._deferred if d[0] != cue_id]
+        self._deferred.append((cue_id, frozenset({self.state}), self.t, values))
+        return None
+
+    def _speaker_free(self) -> bool:
+        return self.scheduler.busy_until <= self.t
+
+    def _say_deferred(self, t: float) -> None:
+        while self._deferred and self._speaker_free():
+            cue_id, states, since, values = self._deferred.pop(0)
+            if self.state in states and t - since <= self.s.setup_cue_delay_s:
+                self._say(cue_id, priority=80, **values)
 
     def _emit(self, cue: Cue) -> Cue | None:
         said = self.scheduler.offer([cue])

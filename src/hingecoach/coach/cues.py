@@ -24,9 +24,10 @@ KINDS: Final[tuple[str, ...]] = (
 
 COMMAND_WORDS: Final[tuple[str, ...]] = (
     "stop", "pause", "continue", "resume", "repeat", "help", "next", "louder", "quieter",
-    "start", "previous", "again", "count",
+    "start", "previous", "again", "count", "begin", "easier", "harder",
 )  # fmt: skip
-"""Words (and any word beginning with them: "started", "stopping") a cue must never say."""
+"""Words (and any word beginning with them: "started", "stopping") a cue must never say: the
+issue's list plus the voice grammar's other command words (``hingecoach.audio.intents``)."""
 
 COACH_FAULTS: Final[tuple[str, ...]] = ("wall_not_reached",)
 """Fault ids the coach adds on top of :data:`hingecoach.motion.types.FAULTS` (wall drill:
@@ -252,7 +253,7 @@ CATALOGUE: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
         "Time for a bigger reach. Heels {distance} from the wall.",
     )),
     "wall.closer": ("progression", (
-        "Let's make it easier: step in to {distance} from the wall.",
+        "Let's make it simpler: step in to {distance} from the wall.",
         "Move back in, heels {distance} from the wall.",
         "Closer to the wall for now: {distance}.",
     )),
@@ -267,7 +268,7 @@ CATALOGUE: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     "level.up": ("progression", ("Level up: {drill}.", "Moving up to the {drill}.")),
     "level.down": ("progression", ("Going down a step: {drill}.", "Back to the {drill} for now.")),
     "level.top": ("info", ("That's the top level already.", "You're at the highest level.")),
-    "level.bottom": ("info", ("That's the easiest level already.", "You're at the first level.")),
+    "level.bottom": ("info", ("That's the first level already.", "You're on the simplest level.")),
     # --- counts -------------------------------------------------------------------------
     "count.n": ("count", ("{n}.", "That's {n}.", "{n} done.")),
     "count.last": ("count", ("{n}, that's the set.", "And {n}. Set complete.")),
@@ -279,8 +280,8 @@ CATALOGUE: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
         "That set: {reps} reps, {clean} of them clean.{focus} Take a short breather.",
     )),
     "summary.session": ("summary", (
-        "Session over: {sets} sets, {reps} reps, {clean} clean.{saved}",
-        "That's the session. {sets} sets, {reps} reps, {clean} clean.{saved}",
+        "Session over: {sets}, {reps} reps, {clean} clean.{saved}",
+        "That's the session. {sets}, {reps} reps, {clean} clean.{saved}",
     )),
     "summary.empty": ("summary", ("No reps this time. See you soon.", "Nothing recorded today.")),
     # --- acknowledgements (answers to the user's own requests) ----------------------------

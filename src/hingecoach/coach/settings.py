@@ -60,9 +60,10 @@ class CoachSettings:
     """Fixed start-up time added to every cue's speaking estimate."""
     max_cue_delay_s: float = 0.8
     """A cue that could not start within this long of its moment is dropped, never queued."""
-    setup_cue_delay_s: float = 3.0
-    """Setup and calibration instructions may wait this long for the speaker; later than
-    that the moment has usually passed (the athlete already did it) and they are dropped."""
+    setup_cue_delay_s: float = 6.0
+    """Setup and calibration instructions may wait this long for the speaker (one long
+    instruction is ~5 s); later than that the moment has passed and they are dropped. They
+    are also dropped when the session has moved on (the athlete already did it)."""
     correction_repeat_reps: int = 3
     """A persistent fault is corrected again only after this many reps..."""
     correction_repeat_s: float = 12.0
@@ -91,9 +92,10 @@ class CoachSettings:
     the heel, so touching a wall D behind the heels needs hip travel of about D - 5 cm."""
     wall_reach_tolerance_m: float = 0.04
     """Hip travel may fall this far short of the estimate and still count as touching."""
-    knee_lead_max_deg: float = 15.0
+    knee_lead_max_deg: float = 30.0
     """Wall drill: knee flexion already past this before the hips are halfway back =
-    knees moving first (seed 001 "knees shifting excessively forward before making contact")."""
+    knees moving first (seed 001 "knees shifting excessively forward before making
+    contact"). Clean synthetic reps measure 5-16 deg here, knee-first ones 45+."""
 
 
 DEFAULT = CoachSettings()
