@@ -74,3 +74,8 @@ def test_calibration_measures_baseline_angles_segments_and_camera_tilt() -> None
     assert cal.segments["shin"] == pytest.approx(0.2, abs=0.01)
     assert cal.camera_tilt_deg == pytest.approx(0.0, abs=0.1)
     assert cal.height_frac == pytest.approx(0.72)
+
+
+def test_bending_over_is_not_mistaken_for_standing_too_far_away() -> None:
+    bent = feat(1.0, lean=60.0, framing=BAD_FRAMING["too_far"])
+    assert framing_problem(bent) is None

@@ -51,7 +51,6 @@ TRANSITIONS: tuple[tuple[str, str, str], ...] = (
     (ANY,           "pause",            "paused"),
     (ANY,           "stop",             "summary"),
     (ANY,           "end_of_input",     "summary"),
-    ("idle",        "end_of_input",     "summary"),
     ("summary",     "done",             "idle"),
 )  # fmt: skip
 """(source state, event, target state). The first matching row wins."""

@@ -25,7 +25,10 @@ are fine (no point asking for more light from an empty room)."""
 
 
 def framing_problem(f: Features, s: CoachSettings = DEFAULT) -> str | None:
-    """The most fundamental thing wrong with this frame for coaching, or None if all is well."""
+    """The most fundamental thing wrong with this frame for coaching, or None if all is well.
+
+    Size and head checks are judged only while the athlete stands roughly upright.
+    """
     fr = f.framing
     if fr is None:
         return "not_in_frame"
@@ -35,6 +38,11 @@ def framing_problem(f: Features, s: CoachSettings = DEFAULT) -> str | None:
         return "facing"
     x0, y0, x1, y1 = fr.bbox
     m = s.edge_margin
+    a = f.smooth
+    if a is not None and abs(a.torso_lean) > s.calibrate_max_lean_deg:
+        # Bent over: the body is shorter in the picture and the head lower, so size and
+        # head checks would misfire; only the feet are still judged.
+        return "feet_cut" if not fr.feet_visible else None
     if fr.height_frac > s.max_height_frac or (y0 <= m and y1 >= 1.0 - m):
         return "too_close"
     if not fr.feet_visible or y1 >= 1.0 - m:
