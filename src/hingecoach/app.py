@@ -167,6 +167,8 @@ def open_poses(spec: str) -> Any:
 
     if Path(spec).is_file() and looks_like_trace(spec):
         return TraceReader(spec)
+    if not is_live(spec) and not Path(spec).exists():
+        raise InputError(f"--source {spec}: no such file: check the path")
     raise InputError(f"--source {spec!r}: this build reads pose traces (.jsonl) only; "
                      "record one with `hingecoach record` or pass a trace")
 

@@ -201,6 +201,11 @@ class Coach:
             self._say("ack.down", urgent=True)
         return self._flush()
 
+    def hear(self, t: float, intent: object) -> list[Cue]:
+        """Feed an :class:`hingecoach.audio.intents.Intent` (anything with name and slots)."""
+        return self.on_intent(t, str(getattr(intent, "name", "")),
+                              dict(getattr(intent, "slots", None) or {}))
+
     def finish(self, t: float) -> list[Cue]:
         """The input ended: close the set, say the session summary."""
         self.t = t = max(t, self.t)
