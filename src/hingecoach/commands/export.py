@@ -66,15 +66,12 @@ def write_csv(records: list[dict[str, Any]], fh: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from hingecoach.store.paths import db_path
-    from hingecoach.store.queries import history, open_for_reading, parse_since, rep_rows
+    from hingecoach.store.queries import history, parse_since, reading, rep_rows
 
     since = parse_since(args.since) if args.since else None
-    db = open_for_reading(db_path(args.data_dir), prog="hingecoach export")
-    try:
+    with reading(db_path(args.data_dir), prog="hingecoach export") as db:
         history(db, args.user)  # raises a clear error for an empty database / unknown user
         records = [record(r) for r in rep_rows(db, user=args.user, since=since)]
-    finally:
-        db.close()
     if args.out == "-":
         fh = sys.stdout
     else:

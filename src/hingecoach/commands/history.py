@@ -58,13 +58,10 @@ def table(rows: list[Any]) -> str:
 
 def handle(args: argparse.Namespace) -> int:
     from hingecoach.store.paths import db_path
-    from hingecoach.store.queries import history, open_for_reading
+    from hingecoach.store.queries import history, reading
 
-    db = open_for_reading(db_path(args.data_dir), prog="hingecoach history")
-    try:
+    with reading(db_path(args.data_dir), prog="hingecoach history") as db:
         rows = history(db, args.user)
-    finally:
-        db.close()
     if args.json:
         json.dump([s.to_json() for s in rows], sys.stdout, indent=1)
         sys.stdout.write("\n")

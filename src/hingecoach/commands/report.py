@@ -49,17 +49,14 @@ def _write(path: Path, data: bytes, what: str) -> None:
 def handle(args: argparse.Namespace) -> int:
     from hingecoach.report.build import build_report
     from hingecoach.store.paths import db_path
-    from hingecoach.store.queries import open_for_reading, resolve_session
+    from hingecoach.store.queries import reading, resolve_session
 
     out = Path(args.out)
     if out.is_dir():
         raise InputError(f"--out {out} is a directory: give a file name such as {out}/report.html")
-    db = open_for_reading(db_path(args.data_dir), prog="hingecoach report")
-    try:
+    with reading(db_path(args.data_dir), prog="hingecoach report") as db:
         sid = resolve_session(db, args.session, args.user)
         report = build_report(db, sid)
-    finally:
-        db.close()
     _write(out, report.html.encode("utf-8"), "--out")
     if args.png:
         png_dir = Path(args.png)

@@ -102,8 +102,11 @@ def set_trace(st: dict[str, Any]) -> bytes:
     n = len(rows)
     fig, axes = plt.subplots(n, 1, figsize=(WIDTH_IN, 3.0 * n + 0.7), squeeze=False)
     ys = [r[idx[c]] for r in data for c, *_ in SERIES_STYLE if c in idx and r[idx[c]] is not None]
-    ymax = max([90.0, *ys]) + 28
+    top = max([90.0, *ys, *(r["torso_lean_deg"] for r in st["rep_rows"])]) + 3
     ymin = min([-10.0, *ys]) - 4
+    ntags = max([1, *(min(3, len(r["faults"]) + len(r["flags"])) for r in st["rep_rows"])])
+    label_frac = 0.13 + 0.085 * ntags  # top part of each row kept for the rep labels
+    ymax = top + (top - ymin) * label_frac / (1 - label_frac)
     for k, (t0, t1, reps) in enumerate(rows):
         ax = axes[k][0]
         pts = [r for r in data if t0 - 0.05 <= r[0] <= t1 + 0.05]
@@ -121,17 +124,24 @@ def set_trace(st: dict[str, Any]) -> bytes:
             ax.plot([r["bottom_s"]], [r["torso_lean_deg"]], "o", ms=7, mfc="white",
                     mec=FAULT_RED if bad else "#1f4e9c", mew=2.0, zorder=5)
             mid = (r["start_s"] + r["end_s"]) / 2
-            ax.text(mid, ymax - 3, f"#{r['number']}", ha="center", va="top", fontsize=15,
+            ax.text(mid, 0.985, f"#{r['number']}", ha="center", va="top", fontsize=15,
+                    transform=ax.get_xaxis_transform(),
                     fontweight="bold", color=FAULT_RED if bad else "#212121")
             tags = [labels.tag(p) for p in (*r["faults"], *r["flags"])]
             if tags:
-                ax.text(mid, ymax - 13, "\n".join(tags[:3]), ha="center", va="top",
+                ax.text(mid, 0.89, "\n".join(tags[:3]), ha="center", va="top",
+                        transform=ax.get_xaxis_transform(),
                         fontsize=13, color=FAULT_RED if bad else "#a36b00", linespacing=1.0)
             elif not bad:
-                ax.text(mid, ymax - 13, "ok", ha="center", va="top", fontsize=13,
+                ax.text(mid, 0.89, "ok", ha="center", va="top", fontsize=13,
+                        transform=ax.get_xaxis_transform(),
                         color="#2e7d32")
+            if not any(r["start_s"] <= p[0] <= r["end_s"] for p in data):
+                ax.text(mid, 0.2, "no\nangles\nstored", ha="center", va="center",
+                        fontsize=11, color="#757575", transform=ax.get_xaxis_transform())
         ax.set_xlim(t0, t1)
         ax.set_ylim(ymin, ymax)
+        ax.set_yticks([y for y in range(-100, 200, 25 if top <= 130 else 50) if ymin <= y <= top])
         ax.set_ylabel("degrees")
         ax.grid(axis="y", color="#e0e0e0", lw=0.8)
         ax.axhline(0, color="#bdbdbd", lw=0.8)

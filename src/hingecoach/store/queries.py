@@ -22,7 +22,8 @@ import os
 import sqlite3
 import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +31,7 @@ from typing import Any
 from urllib.parse import quote
 
 from hingecoach.coach.cues import CORRECTION_ORDER
-from hingecoach.errors import ConfigError, InputError
+from hingecoach.errors import ConfigError, HingeError, InputError
 from hingecoach.store.db import SCHEMA_VERSION, Store, decode_series
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -59,6 +60,27 @@ def _ro_connect(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(uri, uri=True, timeout=10.0)
     db.row_factory = sqlite3.Row
     return db
+
+
+def _side_files(path: Path) -> list[Path]:
+    return [path.with_name(path.name + sfx) for sfx in ("-wal", "-shm")]
+
+
+def _tidy(path: Path, existed: set[Path]) -> None:
+    """Remove the empty ``-wal`` and its ``-shm`` that our read-only connection created.
+
+    A read-only connection to a WAL database creates them and cannot delete them on close.
+    They are only removed when they did not exist before we opened (so no writer had the
+    database open) and the WAL holds nothing."""
+    wal, shm = _side_files(path)
+    if wal in existed or shm in existed:
+        return
+    try:
+        if wal.exists() and wal.stat().st_size == 0:
+            wal.unlink()
+            shm.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def _corrupt(path: Path, why: str) -> DatabaseCorrupt:
@@ -93,15 +115,21 @@ def open_for_reading(path: str | os.PathLike[str], *, notes: Any = sys.stderr,
                             "`hingecoach demo --data-dir " + str(where) + "` or `hingecoach run` first")
     if not head.startswith(SQLITE_MAGIC):
         raise _corrupt(path, "no SQLite header")
+    existed = {p for p in _side_files(path) if p.exists()}
+    db = None
     try:
         db = _ro_connect(path)
         check = [r[0] for r in db.execute("PRAGMA quick_check(3)")]
         version = int(db.execute("PRAGMA user_version").fetchone()[0])
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     except sqlite3.DatabaseError as exc:
+        if db is not None:
+            db.close()
+        _tidy(path, existed)
         raise _corrupt(path, str(exc)) from exc
     if check != ["ok"]:
         db.close()
+        _tidy(path, existed)
         raise _corrupt(path, "; ".join(check))
     if version > SCHEMA_VERSION:
         db.close()
@@ -126,6 +154,26 @@ def open_for_reading(path: str | os.PathLike[str], *, notes: Any = sys.stderr,
                   f"{SCHEMA_VERSION}", file=notes)
         db = _ro_connect(path)
     return db
+
+
+@contextmanager
+def reading(path: str | os.PathLike[str], *, prog: str = "hingecoach",
+            notes: Any = sys.stderr) -> Iterator[sqlite3.Connection]:
+    """:func:`open_for_reading`, closed afterwards; rows that cannot be read or decoded
+    (damage that ``quick_check`` cannot see, such as a scribbled JSON column) become
+    :class:`DatabaseCorrupt` instead of a traceback."""
+    path = Path(path)
+    existed = {p for p in _side_files(path) if p.exists()}
+    db = open_for_reading(path, notes=notes, prog=prog)
+    try:
+        yield db
+    except HingeError:
+        raise
+    except (sqlite3.DatabaseError, ValueError, KeyError, TypeError) as exc:
+        raise _corrupt(path, f"unreadable rows: {exc}") from exc
+    finally:
+        db.close()
+        _tidy(path, existed)
 
 
 # --- rows ------------------------------------------------------------------------------
