@@ -89,12 +89,34 @@ def _corrupt(path: Path, why: str) -> DatabaseCorrupt:
         "restore a backup, or move it aside and hingecoach will start a new one")
 
 
-def open_for_reading(path: str | os.PathLike[str], *, notes: Any = sys.stderr,
+def _inspect(path: Path) -> tuple[int, set[str]]:
+    """(schema version, table names) read through a read-only connection after SQLite's
+    ``quick_check``; DatabaseCorrupt when it cannot. Leaves no side files behind."""
+    existed = {p for p in _side_files(path) if p.exists()}
+    db = None
+    try:
+        db = _ro_connect(path)
+        check = [r[0] for r in db.execute("PRAGMA quick_check(3)")]
+        if check != ["ok"]:
+            raise _corrupt(path, "; ".join(check))
+        version = int(db.execute("PRAGMA user_version").fetchone()[0])
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        return version, tables
+    except sqlite3.DatabaseError as exc:
+        raise _corrupt(path, str(exc)) from exc
+    finally:
+        if db is not None:
+            db.close()
+        _tidy(path, existed)
+
+
+def open_for_reading(path: str | os.PathLike[str], *, notes: Any = None,
                      prog: str = "hingecoach") -> sqlite3.Connection:
     """A read-only connection to the progress database at ``path``, migrated if it was old.
 
     Raises InputError (no file / no sessions), DatabaseCorrupt, or ConfigError (newer
-    schema, or an old one that cannot be migrated because the file is read-only).
+    schema, or an old one that cannot be migrated because the file is read-only). A
+    migration is noted on ``notes`` (default: stderr).
     """
     path = Path(path)
     where = path.parent
@@ -115,50 +137,31 @@ def open_for_reading(path: str | os.PathLike[str], *, notes: Any = sys.stderr,
                             "`hingecoach demo --data-dir " + str(where) + "` or `hingecoach run` first")
     if not head.startswith(SQLITE_MAGIC):
         raise _corrupt(path, "no SQLite header")
-    existed = {p for p in _side_files(path) if p.exists()}
-    db = None
-    try:
-        db = _ro_connect(path)
-        check = [r[0] for r in db.execute("PRAGMA quick_check(3)")]
-        version = int(db.execute("PRAGMA user_version").fetchone()[0])
-        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    except sqlite3.DatabaseError as exc:
-        if db is not None:
-            db.close()
-        _tidy(path, existed)
-        raise _corrupt(path, str(exc)) from exc
-    if check != ["ok"]:
-        db.close()
-        _tidy(path, existed)
-        raise _corrupt(path, "; ".join(check))
+    version, tables = _inspect(path)
     if version > SCHEMA_VERSION:
-        db.close()
         raise ConfigError(f"{path} has schema version {version}, newer than this hingecoach "
                           f"understands ({SCHEMA_VERSION}): upgrade hingecoach")
     if version == 0 and tables:
-        db.close()
         raise _corrupt(path, f"an SQLite database with other tables: {', '.join(sorted(tables))}")
+    if version == 0:
+        raise EmptyDatabase(f"no sessions recorded yet in {path}: run `hingecoach demo "
+                            f"--data-dir {where}` or `hingecoach run` first")
     if version < SCHEMA_VERSION:
-        db.close()
-        if version == 0:
-            raise EmptyDatabase(f"no sessions recorded yet in {path}: run `hingecoach demo "
-                                f"--data-dir {where}` or `hingecoach run` first")
         if not os.access(path, os.W_OK) or not os.access(where, os.W_OK):
             raise ConfigError(f"{path} is at schema version {version} and this hingecoach "
                               f"needs {SCHEMA_VERSION}, but it is read-only here: make the file "
                               "and its directory writable (or copy them) and run again to "
                               "upgrade it")
         Store(path).close()  # migrates, one transaction per version
-        if notes is not None:
-            print(f"{prog}: upgraded {path} from schema version {version} to "
-                  f"{SCHEMA_VERSION}", file=notes)
-        db = _ro_connect(path)
+        print(f"{prog}: upgraded {path} from schema version {version} to "
+              f"{SCHEMA_VERSION}", file=notes or sys.stderr)
+    db = _ro_connect(path)
     return db
 
 
 @contextmanager
 def reading(path: str | os.PathLike[str], *, prog: str = "hingecoach",
-            notes: Any = sys.stderr) -> Iterator[sqlite3.Connection]:
+            notes: Any = None) -> Iterator[sqlite3.Connection]:
     """:func:`open_for_reading`, closed afterwards; rows that cannot be read or decoded
     (damage that ``quick_check`` cannot see, such as a scribbled JSON column) become
     :class:`DatabaseCorrupt` instead of a traceback."""
