@@ -89,10 +89,25 @@ def parse_commands(spec: str) -> list[TimedIntent]:
 
 
 # --- speaker ---------------------------------------------------------------------------
-class Speaker(Protocol):
-    """What the app needs from a speaker (the voice helper's Speaker satisfies it)."""
+SAFETY_FAULTS = frozenset({"back_rounding", "knees_forward", "neck_extension", "too_deep"})
 
-    def say(self, text: str, priority: int = 50, kind: str = "info") -> None: ...
+
+def speaker_priority(cue: Cue) -> int:
+    """The voice helper's ``Priority`` for a cue: 3 safety correction (may interrupt),
+    2 other corrections, praise and progressions, 1 counts, 0 setup / info / summaries /
+    answers."""
+    if cue.kind == "correction":
+        return 3 if cue.fault in SAFETY_FAULTS else 2
+    if cue.kind in ("praise", "progression"):
+        return 2
+    return 1 if cue.kind == "count" else 0
+
+
+class Speaker(Protocol):
+    """What the app needs from a speaker (the voice helper's Speaker satisfies it).
+    ``priority`` is :func:`speaker_priority` (0..3)."""
+
+    def say(self, text: str, priority: int = 0, kind: str = "info") -> None: ...
 
 
 class NullSpeaker:
@@ -101,7 +116,7 @@ class NullSpeaker:
     def __init__(self) -> None:
         self.said: list[tuple[str, int, str]] = []
 
-    def say(self, text: str, priority: int = 50, kind: str = "info") -> None:
+    def say(self, text: str, priority: int = 0, kind: str = "info") -> None:
         self.said.append((text, priority, kind))
 
     def close(self) -> None:
@@ -122,7 +137,7 @@ class EspeakWavSpeaker:
         self.n = 0
         self.files: list[Path] = []
 
-    def say(self, text: str, priority: int = 50, kind: str = "info") -> None:
+    def say(self, text: str, priority: int = 0, kind: str = "info") -> None:
         self.n += 1
         path = self.dir / f"cue_{self.n:03d}.wav"
         subprocess.run([self.exe, "-w", str(path), text], check=True, capture_output=True)
@@ -258,7 +273,7 @@ def run_session(info: FrameInfo, poses: Iterable[Pose], coach: Coach, *,
             if transcript is not None:
                 transcript.write(cue)
             if speaker is not None:
-                speaker.say(cue.text, cue.priority, cue.kind)
+                speaker.say(cue.text, speaker_priority(cue), cue.kind)
 
     def intent(it: TimedIntent, t: float) -> None:
         emit(coach.on_intent(t, it.name, it.slots))
