@@ -22,7 +22,8 @@ from hingecoach.app import (
     parse_commands,
     run_session,
 )
-from hingecoach.coach.coach import Coach
+from hingecoach.coach.coach import Coach, NullRecorder
+from hingecoach.config import add_config_arguments, config_from_args
 from hingecoach.errors import InputError
 
 
@@ -45,14 +46,30 @@ def register(sub: Any) -> None:
                    help="none | wav:DIR | device; auto = device for live cameras, none for replays")
     p.add_argument("--data-dir", default=None,
                    help="progress database directory (default: $HINGECOACH_DATA_DIR, else "
-                        "$XDG_DATA_HOME/hingecoach, else ~/.local/share/hingecoach)")
-    p.add_argument("--user", default="default", help="whose progress to load and save")
+                        "paths.data_dir from the config, else $XDG_DATA_HOME/hingecoach, else "
+                        "~/.local/share/hingecoach)")
+    p.add_argument("--user", default=None,
+                   help="whose progress to load and save (default: user.name from the config)")
     p.add_argument("--units", choices=("in", "cm"), default=None,
-                   help="wall distances in inches or centimetres (saved per user; default in)")
+                   help="wall distances in inches or centimetres (default: user.units from the "
+                        "config when set there, else what this user used last, else in)")
     p.add_argument("--pace", type=float, default=None, metavar="X",
                    help="replay at X times real time (default: as fast as possible)")
     p.add_argument("--quiet", action="store_true", help="do not print the cues")
+    add_config_arguments(p)
     p.set_defaults(func=handle)
+
+
+def session_settings(args: argparse.Namespace) -> tuple[str | None, str, str | None, bool]:
+    """(data-dir flag, user name, units or None, record history) from flags > config."""
+    import os
+
+    cfg = config_from_args(args, {"user.name": args.user, "user.units": args.units})
+    data_dir = args.data_dir
+    if not data_dir and not os.environ.get("HINGECOACH_DATA_DIR") and cfg.get("paths.data_dir"):
+        data_dir = str(cfg.get("paths.data_dir"))
+    units = cfg.get("user.units") if cfg.origin("user.units") != "default" else None
+    return data_dir, str(cfg.get("user.name")), units, bool(cfg.get("privacy.record_history"))
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -61,6 +78,7 @@ def handle(args: argparse.Namespace) -> int:
     from hingecoach.store.recorder import StoreRecorder
 
     commands = parse_commands(args.commands)
+    data_dir, user_name, units, record = session_settings(args)
     if args.pace is not None and args.pace <= 0:
         raise InputError(f"--pace {args.pace}: must be a positive speed factor (1 = real time)")
     live = is_live(args.source)
@@ -69,14 +87,14 @@ def handle(args: argparse.Namespace) -> int:
         print("hingecoach run: voice commands are not available in this build; "
               "use --commands", file=sys.stderr)
     source = open_poses(args.source)
-    store = Store(db_path(args.data_dir))
+    store = Store(db_path(data_dir))
     try:
         speaker = make_speaker(speaker_spec)
-        user = store.user(args.user, args.units)
-        recorder = StoreRecorder(store, user, args.source)
+        user = store.user(user_name, units)
+        recorder = StoreRecorder(store, user, args.source) if record else None
         info = source.info
         coach = Coach(units=user.units, levels=store.levels(user.id),
-                      aspect=info.width / info.height, recorder=recorder)
+                      aspect=info.width / info.height, recorder=recorder or NullRecorder())
         transcript = Transcript(args.transcript, None if args.quiet else sys.stdout)
         try:
             result = run_session(info, iterate(source), coach, speaker=speaker,
@@ -84,7 +102,8 @@ def handle(args: argparse.Namespace) -> int:
                                  pace=args.pace)
         finally:
             transcript.close()
-            recorder.close()
+            if recorder is not None:
+                recorder.close()
             close = getattr(speaker, "close", None)
             if callable(close):
                 close()
