@@ -13,16 +13,6 @@ import argparse
 import sys
 from typing import Any
 
-from hingecoach.app import (
-    Transcript,
-    is_live,
-    iterate,
-    make_speaker,
-    open_poses,
-    parse_commands,
-    run_session,
-)
-from hingecoach.coach.coach import Coach, NullRecorder
 from hingecoach.config import add_config_arguments, config_from_args
 from hingecoach.errors import InputError
 
@@ -73,6 +63,16 @@ def session_settings(args: argparse.Namespace) -> tuple[str | None, str, str | N
 
 
 def handle(args: argparse.Namespace) -> int:
+    from hingecoach.app import (
+        Transcript,
+        is_live,
+        iterate,
+        make_speaker,
+        open_poses,
+        parse_commands,
+        run_session,
+    )
+    from hingecoach.coach.coach import Coach, NullRecorder
     from hingecoach.store.db import Store
     from hingecoach.store.paths import db_path
     from hingecoach.store.recorder import StoreRecorder
