@@ -246,7 +246,8 @@ def run_session(info: FrameInfo, poses: Iterable[Pose], coach: Coach, *,
                 speaker: Any = None, transcript: Transcript | None = None,
                 commands: Iterable[TimedIntent] = (), live_intents: Callable[[], list[TimedIntent]] | None = None,
                 rebase: bool = False, pace: float | None = None,
-                tracker: MotionTracker | None = None) -> RunResult:
+                tracker: MotionTracker | None = None,
+                notices: Callable[[], list[str]] | None = None) -> RunResult:
     """Run one coaching session over a pose stream; returns counts.
 
     Args:
@@ -259,6 +260,8 @@ def run_session(info: FrameInfo, poses: Iterable[Pose], coach: Coach, *,
         live_intents: returns intents heard since the last call (stamped here).
         rebase: make times relative to the first frame (live cameras use a monotonic clock).
         pace: replay speed factor (1.0 = real time); None = as fast as possible.
+        tracker: the motion tracker (a fresh one for ``info`` by default).
+        notices: returns device notices to say since the last call (storage full...).
     """
     tracker = tracker or MotionTracker(info)
     pending = sorted(commands, key=lambda c: c.t)
@@ -303,6 +306,9 @@ def run_session(info: FrameInfo, poses: Iterable[Pose], coach: Coach, *,
         if u.rep is not None:
             res.reps += 1
         emit(coach.on_update(u, pose))
+        if notices is not None:
+            for text in notices():
+                emit(coach.notice(t, text))
         res.frames += 1
         res.last_t = t
     for it in pending:  # commands timed after the last frame

@@ -204,6 +204,12 @@ class Coach:
             self._say("ack.down", urgent=True)
         return self._flush()
 
+    def notice(self, t: float, text: str) -> list[Cue]:
+        """Say a device notice from the shell (camera lost, storage full...), in turn."""
+        self.t = t = max(t, self.t)
+        self._emit(Cue(t, text, "info", "notice", urgent=True))
+        return self._flush()
+
     def hear(self, t: float, intent: object) -> list[Cue]:
         """Feed an :class:`hingecoach.audio.intents.Intent` (anything with name and slots)."""
         return self.on_intent(t, str(getattr(intent, "name", "")),

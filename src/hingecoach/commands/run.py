@@ -73,7 +73,8 @@ def handle(args: argparse.Namespace) -> int:
         run_session,
     )
     from hingecoach.coach.coach import Coach, NullRecorder
-    from hingecoach.store.db import Store
+    from hingecoach.resilience import RecordingGuard
+    from hingecoach.store.db import Store, User
     from hingecoach.store.paths import db_path
     from hingecoach.store.recorder import StoreRecorder
 
@@ -87,19 +88,28 @@ def handle(args: argparse.Namespace) -> int:
         print("hingecoach run: voice commands are not available in this build; "
               "use --commands", file=sys.stderr)
     source = open_poses(args.source)
-    store = Store(db_path(data_dir))
+    # A full disk stops recording, never the coaching (the Pi helper's RecordingGuard).
+    events: list[Any] = []
+    store = RecordingGuard.open(lambda: Store(db_path(data_dir)), on_event=events.append,
+                                passthrough=("levels", "close"))
     try:
         speaker = make_speaker(speaker_spec)
-        user = store.user(user_name, units)
+        user = store.user(user_name, units) or User(0, user_name, units or "in")
         recorder = StoreRecorder(store, user, args.source) if record else None
         info = source.info
-        coach = Coach(units=user.units, levels=store.levels(user.id),
+        coach = Coach(units=user.units, levels=store.levels(user.id) or {},
                       aspect=info.width / info.height, recorder=recorder or NullRecorder())
+
+        def notices() -> list[str]:
+            out = [e.notice for e in events if e.notice]
+            events.clear()
+            return out
+
         transcript = Transcript(args.transcript, None if args.quiet else sys.stdout)
         try:
             result = run_session(info, iterate(source), coach, speaker=speaker,
                                  transcript=transcript, commands=commands, rebase=live,
-                                 pace=args.pace)
+                                 pace=args.pace, notices=notices)
         finally:
             transcript.close()
             if recorder is not None:
@@ -107,8 +117,10 @@ def handle(args: argparse.Namespace) -> int:
             close = getattr(speaker, "close", None)
             if callable(close):
                 close()
+        where = (f"progress saved in {db_path(data_dir)}" if store.recording and record
+                 else "progress NOT saved")
         print(f"hingecoach run: {result.frames} frames, {coach.total_reps} coached reps, "
-              f"{result.cues} cues; progress saved in {store.path}", file=sys.stderr)
+              f"{result.cues} cues; {where}", file=sys.stderr)
     finally:
         store.close()
     return 0
