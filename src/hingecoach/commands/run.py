@@ -105,7 +105,8 @@ def handle(args: argparse.Namespace) -> int:
             events.clear()
             return out
 
-        transcript = Transcript(args.transcript, None if args.quiet else sys.stdout)
+        echo = None if args.quiet or args.transcript == "-" else sys.stdout
+        transcript = Transcript(args.transcript, echo)
         try:
             result = run_session(info, iterate(source), coach, speaker=speaker,
                                  transcript=transcript, commands=commands, rebase=live,
