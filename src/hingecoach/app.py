@@ -170,22 +170,39 @@ def is_live(spec: str) -> bool:
     return spec == "picamera2" or spec.startswith("camera:") or spec.isdigit()
 
 
+@dataclass
+class _PoseStream:
+    info: FrameInfo
+    poses: Iterator[Pose]
+
+    def __iter__(self) -> Iterator[Pose]:
+        return self.poses
+
+    def close(self) -> None:
+        close = getattr(self.poses, "close", None)
+        if callable(close):
+            close()
+
+
 def open_poses(spec: str) -> Any:
-    """A pose source for ``--source`` (``.info`` + iterable of Pose + ``close()``)."""
+    """A pose source for ``--source`` (``.info`` + iterable of Pose + ``close()``).
+
+    The pose helper's ``open_source`` when present (cameras, videos, traces, synthetic);
+    otherwise traces and videos through ``commands._common.open_pose_input``.
+    """
     try:
         from hingecoach.pose.sources import open_source
     except ImportError:
         open_source = None
     if open_source is not None:
         return open_source(spec)
-    from hingecoach.pose.trace import TraceReader, looks_like_trace
+    if is_live(spec):
+        raise InputError(f"--source {spec}: live cameras need the pose extra in this build: "
+                         "run ./script/setup, or pass a video or a .jsonl trace")
+    from hingecoach.commands._common import open_pose_input
 
-    if Path(spec).is_file() and looks_like_trace(spec):
-        return TraceReader(spec)
-    if not is_live(spec) and not Path(spec).exists():
-        raise InputError(f"--source {spec}: no such file: check the path")
-    raise InputError(f"--source {spec!r}: this build reads pose traces (.jsonl) only; "
-                     "record one with `hingecoach record` or pass a trace")
+    info, poses = open_pose_input(spec)
+    return _PoseStream(info, poses)
 
 
 # --- transcript ------------------------------------------------------------------------
