@@ -116,6 +116,19 @@ class Script:
             self.stand(rest)
         return self
 
+    def squat(self, dur: float = 2.4, rest: float = 1.0, knee: float = 70.0,
+              lean: float = 22.0) -> Script:
+        """A knee-dominant dip: the knees bend a lot, the torso never folds (no rep)."""
+        n = max(2, int(round(dur * self.fps)))
+        for i in range(n):
+            x = math.sin(math.pi * i / (n - 1))
+            f = feat(self.t, 2.0 + (lean - 2.0) * x, knee=8.0 + (knee - 8.0) * x)
+            self.updates.append(MotionUpdate(f, Phase.STANDING))
+            self.t = round(self.t + self._step(), 6)
+        if rest:
+            self.stand(rest)
+        return self
+
     def reps_of(self, n: int, faults: tuple[str, ...] = (), **kw: object) -> Script:
         for _ in range(n):
             self.rep(faults, **kw)  # type: ignore[arg-type]

@@ -97,3 +97,25 @@ def test_any_session_gets_at_most_one_cue_per_rep(reps: list[list[str]]) -> None
     for c in corrections(cues):
         # a correction is only ever about a problem that rep really had
         assert c.fault in CORRECTION_ORDER
+
+
+def test_squatting_instead_of_hinging_earns_the_knees_correction_though_no_rep_counts() -> None:
+    s = Script().stand(12.0)
+    for _ in range(4):
+        s.squat()
+    coach = Coach()
+    cues = play(coach, s.updates, start())
+    fixes = corrections(cues)
+    assert fixes and fixes[0].fault == "knees_forward"
+    assert fixes[0].t <= 12.0 + 2 * 3.4 + 1.0  # by the second squat
+    assert coach.total_reps == 0
+    assert cues[-1].cue_id == "summary.squats"
+
+
+def test_a_squat_like_dip_in_setup_starts_the_coaching() -> None:
+    s = Script().stand(1.0)
+    for _ in range(3):
+        s.squat()
+    coach = Coach()
+    play(coach, s.updates, start(t=0.2))
+    assert ("calibrate", "early_rep", "set") in [x[1:] for x in coach.transitions]

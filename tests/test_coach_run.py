@@ -144,3 +144,15 @@ def test_the_real_command_line_runs_and_reports_bad_input_in_one_line(
     missing = subprocess.run([*exe, "run", "--source", str(tmp_path / "nope.jsonl"),
                               "--data-dir", str(tmp_path)], capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2 and len(missing.stderr.strip().splitlines()) == 1
+
+
+def test_the_config_can_switch_units_and_keep_history_off(traces: dict, tmp_path: Path) -> None:
+    trace, _ = traces["clean-1"]
+    out = tmp_path / "cm.jsonl"
+    assert main(["run", "--source", str(trace), "--commands", "0.5:start wall drill",
+                 "--speaker", "none", "--quiet", "--transcript", str(out),
+                 "--data-dir", str(tmp_path / "d"), "--set", "user.units=cm",
+                 "--set", "privacy.record_history=false"]) == 0
+    assert "15 centimetres" in out.read_text()
+    with Store(tmp_path / "d" / "hingecoach.db") as st:
+        assert st.reps() == [] and st.sessions() == []

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from coachkit import ListRecorder, Script, kinds, play, start
 from hingecoach.coach.coach import Coach
+from hingecoach.coach.cues import KINDS, command_words_in
 from hingecoach.coach.session import TRANSITIONS, SessionMachine, State
 
 
@@ -87,3 +91,44 @@ def test_intents_answer_how_many_repeat_help_and_volume() -> None:
     assert answers[1].text == answers[0].text and answers[1].cue_id == "repeat"
     assert answers[2].cue_id == "help"
     assert [c.cue_id for c in answers[3:5]] == ["ack.up", "ack.down"]
+
+
+INTENT_NAMES = ("start_drill", "stop", "pause", "resume", "next_level", "previous_level",
+                "count", "repeat", "help", "louder", "quieter", "nonsense")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(("stand", "rep", "knees", "absent", "facing", "squat")),
+                          st.floats(0.5, 6.0)), min_size=1, max_size=14),
+       st.lists(st.tuples(st.floats(0, 60), st.sampled_from(INTENT_NAMES),
+                          st.sampled_from(("hinge", "wall"))), max_size=10))
+def test_any_mix_of_motion_and_intents_keeps_the_session_sane(
+        blocks: list[tuple[str, float]], intents: list[tuple[float, str, str]]) -> None:
+    s = Script()
+    for kind, secs in blocks:
+        if kind == "stand":
+            s.stand(secs)
+        elif kind == "rep":
+            s.rep()
+        elif kind == "knees":
+            s.rep(("knees_forward",))
+        elif kind == "squat":
+            s.squat()
+        elif kind == "absent":
+            s.absent(secs)
+        else:
+            s.problem("facing", secs)
+    coach = Coach()
+    its = [(t, n, {"drill": d} if n == "start_drill" else {}) for t, n, d in intents]
+    cues = play(coach, s.updates, its)
+    assert coach.state is State.IDLE  # the input ended: always back to idle
+    assert all(c.kind in KINDS for c in cues)
+    assert all(b.t >= a.t for a, b in zip(cues, cues[1:], strict=False))
+    for c in cues:
+        if c.cue_id != "help" and c.cue_id != "repeat":
+            assert command_words_in(c.text) == [], c
+    # the log only ever takes transitions the table allows
+    m = SessionMachine()
+    for _, src, ev, dst in coach.transitions:
+        assert m.state.value == src
+        assert m.fire(0.0, ev) is not None and m.state.value == dst

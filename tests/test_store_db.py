@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -100,3 +101,36 @@ def test_a_coached_session_is_recorded_and_the_next_one_resumes_at_the_saved_lev
         assert st.levels(user.id) == {"wall": 1}
         cues = play(Coach(levels=st.levels(user.id)), Script().stand(1.0).updates, start("wall"))
         assert "8 inches" in cues[0].text
+
+
+def test_a_full_disk_stops_recording_but_not_the_coaching(tmp_path: Path) -> None:
+    from hingecoach.app import Transcript, parse_commands, run_session
+    from hingecoach.resilience import RecordingGuard
+    from hingecoach.sim import random_session, render
+
+    events: list = []
+    store = Store(tmp_path / "hc.db")
+    guard = RecordingGuard(store, on_event=events.append, passthrough=("levels", "close"))
+    user = guard.user("sam")
+    rec = StoreRecorder(guard, user, "sim")  # type: ignore[arg-type]
+    pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+    store.db.execute(f"PRAGMA max_page_count = {pages + 2}")  # room for a rep or two
+    info, poses, truth = render(random_session(77, fault_rate=1.0, faults=("knees_forward",), reps=8))
+    tr = Transcript()
+    coach = Coach(recorder=rec)
+
+    def notices() -> list[str]:
+        out = [e.notice for e in events if e.notice]
+        events.clear()
+        return out
+
+    run_session(info, poses, coach, transcript=tr, commands=parse_commands("0.5:start hinge drill"),
+                notices=notices)
+    texts = [json.loads(x)["text"] for x in tr.lines]
+    assert any("Storage is full" in t for t in texts)
+    assert coach.total_reps == len(truth)  # the coaching went on to the end
+    assert not guard.recording
+    saved = store.reps()
+    assert 0 < len(saved) < len(truth)
+    assert [r["number"] for r in saved] == list(range(1, len(saved) + 1))
+    store.close()

@@ -89,10 +89,25 @@ def parse_commands(spec: str) -> list[TimedIntent]:
 
 
 # --- speaker ---------------------------------------------------------------------------
-class Speaker(Protocol):
-    """What the app needs from a speaker (the voice helper's Speaker satisfies it)."""
+SAFETY_FAULTS = frozenset({"back_rounding", "knees_forward", "neck_extension", "too_deep"})
 
-    def say(self, text: str, priority: int = 50, kind: str = "info") -> None: ...
+
+def speaker_priority(cue: Cue) -> int:
+    """The voice helper's ``Priority`` for a cue: 3 safety correction (may interrupt),
+    2 other corrections, praise and progressions, 1 counts, 0 setup / info / summaries /
+    answers."""
+    if cue.kind == "correction":
+        return 3 if cue.fault in SAFETY_FAULTS else 2
+    if cue.kind in ("praise", "progression"):
+        return 2
+    return 1 if cue.kind == "count" else 0
+
+
+class Speaker(Protocol):
+    """What the app needs from a speaker (the voice helper's Speaker satisfies it).
+    ``priority`` is :func:`speaker_priority` (0..3)."""
+
+    def say(self, text: str, priority: int = 0, kind: str = "info") -> None: ...
 
 
 class NullSpeaker:
@@ -101,7 +116,7 @@ class NullSpeaker:
     def __init__(self) -> None:
         self.said: list[tuple[str, int, str]] = []
 
-    def say(self, text: str, priority: int = 50, kind: str = "info") -> None:
+    def say(self, text: str, priority: int = 0, kind: str = "info") -> None:
         self.said.append((text, priority, kind))
 
     def close(self) -> None:
@@ -122,7 +137,7 @@ class EspeakWavSpeaker:
         self.n = 0
         self.files: list[Path] = []
 
-    def say(self, text: str, priority: int = 50, kind: str = "info") -> None:
+    def say(self, text: str, priority: int = 0, kind: str = "info") -> None:
         self.n += 1
         path = self.dir / f"cue_{self.n:03d}.wav"
         subprocess.run([self.exe, "-w", str(path), text], check=True, capture_output=True)
@@ -155,22 +170,39 @@ def is_live(spec: str) -> bool:
     return spec == "picamera2" or spec.startswith("camera:") or spec.isdigit()
 
 
+@dataclass
+class _PoseStream:
+    info: FrameInfo
+    poses: Iterator[Pose]
+
+    def __iter__(self) -> Iterator[Pose]:
+        return self.poses
+
+    def close(self) -> None:
+        close = getattr(self.poses, "close", None)
+        if callable(close):
+            close()
+
+
 def open_poses(spec: str) -> Any:
-    """A pose source for ``--source`` (``.info`` + iterable of Pose + ``close()``)."""
+    """A pose source for ``--source`` (``.info`` + iterable of Pose + ``close()``).
+
+    The pose helper's ``open_source`` when present (cameras, videos, traces, synthetic);
+    otherwise traces and videos through ``commands._common.open_pose_input``.
+    """
     try:
         from hingecoach.pose.sources import open_source
     except ImportError:
         open_source = None
     if open_source is not None:
         return open_source(spec)
-    from hingecoach.pose.trace import TraceReader, looks_like_trace
+    if is_live(spec):
+        raise InputError(f"--source {spec}: live cameras need the pose extra in this build: "
+                         "run ./script/setup, or pass a video or a .jsonl trace")
+    from hingecoach.commands._common import open_pose_input
 
-    if Path(spec).is_file() and looks_like_trace(spec):
-        return TraceReader(spec)
-    if not is_live(spec) and not Path(spec).exists():
-        raise InputError(f"--source {spec}: no such file: check the path")
-    raise InputError(f"--source {spec!r}: this build reads pose traces (.jsonl) only; "
-                     "record one with `hingecoach record` or pass a trace")
+    info, poses = open_pose_input(spec)
+    return _PoseStream(info, poses)
 
 
 # --- transcript ------------------------------------------------------------------------
@@ -231,7 +263,8 @@ def run_session(info: FrameInfo, poses: Iterable[Pose], coach: Coach, *,
                 speaker: Any = None, transcript: Transcript | None = None,
                 commands: Iterable[TimedIntent] = (), live_intents: Callable[[], list[TimedIntent]] | None = None,
                 rebase: bool = False, pace: float | None = None,
-                tracker: MotionTracker | None = None) -> RunResult:
+                tracker: MotionTracker | None = None,
+                notices: Callable[[], list[str]] | None = None) -> RunResult:
     """Run one coaching session over a pose stream; returns counts.
 
     Args:
@@ -244,6 +277,8 @@ def run_session(info: FrameInfo, poses: Iterable[Pose], coach: Coach, *,
         live_intents: returns intents heard since the last call (stamped here).
         rebase: make times relative to the first frame (live cameras use a monotonic clock).
         pace: replay speed factor (1.0 = real time); None = as fast as possible.
+        tracker: the motion tracker (a fresh one for ``info`` by default).
+        notices: returns device notices to say since the last call (storage full...).
     """
     tracker = tracker or MotionTracker(info)
     pending = sorted(commands, key=lambda c: c.t)
@@ -258,7 +293,7 @@ def run_session(info: FrameInfo, poses: Iterable[Pose], coach: Coach, *,
             if transcript is not None:
                 transcript.write(cue)
             if speaker is not None:
-                speaker.say(cue.text, cue.priority, cue.kind)
+                speaker.say(cue.text, speaker_priority(cue), cue.kind)
 
     def intent(it: TimedIntent, t: float) -> None:
         emit(coach.on_intent(t, it.name, it.slots))
@@ -288,6 +323,9 @@ def run_session(info: FrameInfo, poses: Iterable[Pose], coach: Coach, *,
         if u.rep is not None:
             res.reps += 1
         emit(coach.on_update(u, pose))
+        if notices is not None:
+            for text in notices():
+                emit(coach.notice(t, text))
         res.frames += 1
         res.last_t = t
     for it in pending:  # commands timed after the last frame

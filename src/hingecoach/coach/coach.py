@@ -27,6 +27,7 @@ from hingecoach.coach.scheduler import CueScheduler
 from hingecoach.coach.session import SessionMachine, State
 from hingecoach.coach.settings import DEFAULT, CoachSettings
 from hingecoach.coach.setup import Calibration, Calibrator, SetupLoop
+from hingecoach.coach.squat import SquatWatch
 from hingecoach.motion.types import FLAGS, MotionUpdate, Phase, Rep
 from hingecoach.pose.landmarks import Pose
 
@@ -118,8 +119,10 @@ class Coach:
         self.recorder: Recorder = recorder or NullRecorder()
         self.feedback = RepFeedback(settings)
         self.wall = WallProgress(settings)
+        self.squats = SquatWatch()
         self.current: SetState | None = None
         self.sets_done = 0
+        self.squat_dips = 0
         self.last_set_reps = 0
         self.total_reps = 0
         self.total_clean = 0
@@ -201,6 +204,12 @@ class Coach:
             self._say("ack.down", urgent=True)
         return self._flush()
 
+    def notice(self, t: float, text: str) -> list[Cue]:
+        """Say a device notice from the shell (camera lost, storage full...), in turn."""
+        self.t = t = max(t, self.t)
+        self._emit(Cue(t, text, "info", "notice", urgent=True))
+        return self._flush()
+
     def hear(self, t: float, intent: object) -> list[Cue]:
         """Feed an :class:`hingecoach.audio.intents.Intent` (anything with name and slots)."""
         return self.on_intent(t, str(getattr(intent, "name", "")),
@@ -251,6 +260,10 @@ class Coach:
             self._fire(u.features.t, "early_rep")
             self._rep(u.rep, u.features.t)
             return
+        if self.squats.update(u.features):
+            self._fire(u.features.t, "early_rep")
+            self._squat(u.features.t)
+            return
         problem, ready = self.setup.update(u.features)
         if problem is not None and self._speaker_free() and (
                 cue := self._setup_say(f"setup.{problem}")):
@@ -268,6 +281,13 @@ class Coach:
         if u.rep is not None:
             self._fire(t, "early_rep")
             self._rep(u.rep, t)
+            return
+        if self.squats.update(u.features):
+            self._fire(t, "early_rep")
+            self._squat(t)
+            return
+        if t - self.state_since >= self.s.calibrate_give_up_s:
+            self._fire(t, "calibration_skipped")  # busy athlete: coach now, no baseline
             return
         problem, _ = self.setup.update(u.features)
         if problem is not None and problem != "too_dark":
@@ -303,6 +323,9 @@ class Coach:
                                round(a.knee_flexion, 1), round(a.shin_angle, 1)))
         if u.rep is not None:
             self._rep(u.rep, t)
+            return
+        if self.squats.update(f):
+            self._squat(t)
             return
         away = not f.present and t - self.last_seen >= self.s.away_s
         if away and (self.away_said is None or t - self.away_said >= self.s.setup_repeat_s):
@@ -386,6 +409,12 @@ class Coach:
         self._offer(t, cands)
         self.feedback.expire()
 
+    def _squat(self, t: float) -> None:
+        """A knee-dominant dip that never became a rep: the hinge turned into a squat."""
+        self.squat_dips += 1
+        if self.current is not None:
+            self._offer(t, self.feedback.squat_candidates(t))
+
     def _offer(self, t: float, cands: list[Candidate]) -> None:
         if not cands:
             return
@@ -435,7 +464,7 @@ class Coach:
 
     def _session_summary(self) -> None:
         if self.total_reps == 0:
-            self._say("summary.empty", urgent=True)
+            self._say("summary.squats" if self.squat_dips else "summary.empty", urgent=True)
             return
         lv = self.level
         if lv.family == "wall":

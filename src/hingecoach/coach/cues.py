@@ -284,6 +284,10 @@ CATALOGUE: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
         "That's the session. {sets}, {reps} reps, {clean} clean.{saved}",
     )),
     "summary.empty": ("summary", ("No reps this time. See you soon.", "Nothing recorded today.")),
+    "summary.squats": ("summary", (
+        "No hinges this time: those were squats, the knees did the work. Hips back, knees soft.",
+        "Those dips were squats, not hinges. Think hips to the wall behind you.",
+    )),
     # --- acknowledgements (answers to the user's own requests) ----------------------------
     "ack.hold": ("ack", ("On hold. I'll wait for you.", "Holding here.", "Okay, taking a break.")),
     "ack.back": ("ack", ("Back to it.", "Here we go.", "Right, carrying on.")),

@@ -56,6 +56,10 @@ class RepFeedback:
     """fault -> rep number of the correction, until the fault disappears (then praise)."""
     clean_streak: int = 0
     streak_praised: bool = False
+    squat_dips: int = 0
+    """Squat-like dips seen this set (knees bent, hips never folded: no rep counted)."""
+    squat_at: int = 0
+    """``squat_dips`` when a squat last earned a correction."""
 
     def candidates(self, t: float, problems: tuple[str, ...], target: int) -> list[Candidate]:
         """Record a finished rep and list the cues it could earn, best first."""
@@ -93,6 +97,22 @@ class RepFeedback:
             out.append(Candidate("count.n", PRIORITY_COUNT, values=(("n", n),)))
         out.sort(key=lambda c: -c.priority)
         return out
+
+    def squat_candidates(self, t: float) -> list[Candidate]:
+        """A squat-like dip (no rep): treated as one more sighting of ``knees_forward``."""
+        s = self.settings
+        self.squat_dips += 1
+        last = self.corrected.get("knees_forward")
+        if last is None:
+            due = self.squat_dips >= s.pattern_hits
+        else:
+            due = (self.squat_dips - self.squat_at >= s.correction_repeat_reps
+                   and t - last[1] >= s.correction_repeat_s)
+        if not due:
+            return []
+        self.squat_at = self.squat_dips
+        order = CORRECTION_ORDER.index("knees_forward")
+        return [Candidate("fix.knees_forward", PRIORITY_CORRECTION - order, "knees_forward")]
 
     def said(self, t: float, cand: Candidate) -> None:
         """Tell the memory which candidate was actually spoken."""

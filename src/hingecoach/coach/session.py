@@ -34,10 +34,11 @@ TRANSITIONS: tuple[tuple[str, str, str], ...] = (
     ("idle",        "start_drill",      "setup"),
     ("setup",       "framing_ok",       "calibrate"),   # first time: take the baseline
     ("setup",       "framing_ok_known", "set"),         # already calibrated: straight on
-    ("setup",       "early_rep",        "set"),         # hinging already: coach it
+    ("setup",       "early_rep",        "set"),         # exercising already: coach it
     ("setup",       "start_drill",      "setup"),       # changed their mind
     ("calibrate",   "calibrated",       "set"),
     ("calibrate",   "early_rep",        "set"),
+    ("calibrate",   "calibration_skipped", "set"),  # never still for long: coach anyway
     ("calibrate",   "framing_lost",     "setup"),
     ("calibrate",   "start_drill",      "setup"),
     ("set",         "target_reached",   "rest"),

@@ -38,6 +38,9 @@ class CoachSettings:
     """Stand tall and still this long to take the baseline (DESIGN 3.5: ~2 s)."""
     calibrate_max_range_deg: float = 6.0
     """Torso lean wandering more than this during calibration = moving; start again."""
+    calibrate_give_up_s: float = 12.0
+    """Never still for this long in calibration (an athlete already exercising): start the
+    set without a baseline rather than nag; the motion core keeps its own baseline."""
     calibrate_max_lean_deg: float = 15.0
     """Leaning more than this is not 'standing tall' (DESIGN 3.4 standing threshold)."""
 

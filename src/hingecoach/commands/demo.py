@@ -14,8 +14,6 @@ import sys
 import tempfile
 from typing import Any
 
-from hingecoach.app import Transcript, make_speaker, parse_commands, run_session
-from hingecoach.coach.coach import Coach
 from hingecoach.errors import DeviceError, InputError
 
 DEMO_COMMANDS = "0.5:start wall drill,80:start hinge drill,126:stop"
@@ -77,6 +75,8 @@ def register(sub: Any) -> None:
 
 
 def _speaker(spec: str) -> tuple[Any, str]:
+    from hingecoach.app import make_speaker
+
     if spec != "auto":
         return make_speaker(spec), spec
     try:
@@ -89,6 +89,8 @@ def _speaker(spec: str) -> tuple[Any, str]:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from hingecoach.app import Transcript, parse_commands, run_session
+    from hingecoach.coach.coach import Coach
     from hingecoach.sim import render
     from hingecoach.store.db import Store
     from hingecoach.store.paths import db_path
@@ -96,29 +98,30 @@ def handle(args: argparse.Namespace) -> int:
 
     if args.pace is not None and args.pace <= 0:
         raise InputError(f"--pace {args.pace}: must be a positive speed factor (1 = real time)")
-    data_dir = args.data_dir or tempfile.mkdtemp(prefix="hingecoach-demo-data-")
     info, poses, _truth = render(coached_demo_session())
     speaker, spec = _speaker(args.speaker)
-    store = Store(db_path(data_dir))
-    try:
-        user = store.user("demo", "in")
-        recorder = StoreRecorder(store, user, "synthetic:coached-demo")
-        coach = Coach(units=user.units, levels=store.levels(user.id),
-                      aspect=info.width / info.height, recorder=recorder)
-        transcript = Transcript(args.transcript, sys.stdout, echo_json=args.json)
+    with tempfile.TemporaryDirectory(prefix="hingecoach-demo-data-") as scratch:
+        store = Store(db_path(args.data_dir or scratch))
         try:
-            result = run_session(info, poses, coach, speaker=speaker, transcript=transcript,
-                                 commands=parse_commands(DEMO_COMMANDS), pace=args.pace)
+            user = store.user("demo", "in")
+            recorder = StoreRecorder(store, user, "synthetic:coached-demo")
+            coach = Coach(units=user.units, levels=store.levels(user.id),
+                          aspect=info.width / info.height, recorder=recorder)
+            transcript = Transcript(args.transcript, sys.stdout, echo_json=args.json)
+            try:
+                result = run_session(info, poses, coach, speaker=speaker, transcript=transcript,
+                                     commands=parse_commands(DEMO_COMMANDS), pace=args.pace)
+            finally:
+                transcript.close()
+                recorder.close()
+                close = getattr(speaker, "close", None)
+                if callable(close):
+                    close()
+            saved = f"; progress in {store.path}" if args.data_dir else ""
+            print(f"hingecoach demo: {coach.total_reps} reps coached in {coach.sets_done} sets, "
+                  f"{result.cues} cues{saved}", file=sys.stderr)
+            if spec.startswith("wav:"):
+                print(f"hingecoach demo: cue audio written to {spec[4:]}", file=sys.stderr)
         finally:
-            transcript.close()
-            recorder.close()
-            close = getattr(speaker, "close", None)
-            if callable(close):
-                close()
-        print(f"hingecoach demo: {coach.total_reps} reps coached in {coach.sets_done} sets, "
-              f"{result.cues} cues; progress in {store.path}", file=sys.stderr)
-        if spec.startswith("wav:"):
-            print(f"hingecoach demo: cue audio written to {spec[4:]}", file=sys.stderr)
-    finally:
-        store.close()
+            store.close()
     return 0

@@ -13,16 +13,7 @@ import argparse
 import sys
 from typing import Any
 
-from hingecoach.app import (
-    Transcript,
-    is_live,
-    iterate,
-    make_speaker,
-    open_poses,
-    parse_commands,
-    run_session,
-)
-from hingecoach.coach.coach import Coach
+from hingecoach.config import add_config_arguments, config_from_args
 from hingecoach.errors import InputError
 
 
@@ -45,22 +36,50 @@ def register(sub: Any) -> None:
                    help="none | wav:DIR | device; auto = device for live cameras, none for replays")
     p.add_argument("--data-dir", default=None,
                    help="progress database directory (default: $HINGECOACH_DATA_DIR, else "
-                        "$XDG_DATA_HOME/hingecoach, else ~/.local/share/hingecoach)")
-    p.add_argument("--user", default="default", help="whose progress to load and save")
+                        "paths.data_dir from the config, else $XDG_DATA_HOME/hingecoach, else "
+                        "~/.local/share/hingecoach)")
+    p.add_argument("--user", default=None,
+                   help="whose progress to load and save (default: user.name from the config)")
     p.add_argument("--units", choices=("in", "cm"), default=None,
-                   help="wall distances in inches or centimetres (saved per user; default in)")
+                   help="wall distances in inches or centimetres (default: user.units from the "
+                        "config when set there, else what this user used last, else in)")
     p.add_argument("--pace", type=float, default=None, metavar="X",
                    help="replay at X times real time (default: as fast as possible)")
     p.add_argument("--quiet", action="store_true", help="do not print the cues")
+    add_config_arguments(p)
     p.set_defaults(func=handle)
 
 
+def session_settings(args: argparse.Namespace) -> tuple[str | None, str, str | None, bool]:
+    """(data-dir flag, user name, units or None, record history) from flags > config."""
+    import os
+
+    cfg = config_from_args(args, {"user.name": args.user, "user.units": args.units})
+    data_dir = args.data_dir
+    if not data_dir and not os.environ.get("HINGECOACH_DATA_DIR") and cfg.get("paths.data_dir"):
+        data_dir = str(cfg.get("paths.data_dir"))
+    units = cfg.get("user.units") if cfg.origin("user.units") != "default" else None
+    return data_dir, str(cfg.get("user.name")), units, bool(cfg.get("privacy.record_history"))
+
+
 def handle(args: argparse.Namespace) -> int:
-    from hingecoach.store.db import Store
+    from hingecoach.app import (
+        Transcript,
+        is_live,
+        iterate,
+        make_speaker,
+        open_poses,
+        parse_commands,
+        run_session,
+    )
+    from hingecoach.coach.coach import Coach, NullRecorder
+    from hingecoach.resilience import RecordingGuard
+    from hingecoach.store.db import Store, User
     from hingecoach.store.paths import db_path
     from hingecoach.store.recorder import StoreRecorder
 
     commands = parse_commands(args.commands)
+    data_dir, user_name, units, record = session_settings(args)
     if args.pace is not None and args.pace <= 0:
         raise InputError(f"--pace {args.pace}: must be a positive speed factor (1 = real time)")
     live = is_live(args.source)
@@ -69,27 +88,40 @@ def handle(args: argparse.Namespace) -> int:
         print("hingecoach run: voice commands are not available in this build; "
               "use --commands", file=sys.stderr)
     source = open_poses(args.source)
-    store = Store(db_path(args.data_dir))
+    # A full disk stops recording, never the coaching (the Pi helper's RecordingGuard).
+    events: list[Any] = []
+    store = RecordingGuard.open(lambda: Store(db_path(data_dir)), on_event=events.append,
+                                passthrough=("levels", "close"))
     try:
         speaker = make_speaker(speaker_spec)
-        user = store.user(args.user, args.units)
-        recorder = StoreRecorder(store, user, args.source)
+        user = store.user(user_name, units) or User(0, user_name, units or "in")
+        recorder = StoreRecorder(store, user, args.source) if record else None
         info = source.info
-        coach = Coach(units=user.units, levels=store.levels(user.id),
-                      aspect=info.width / info.height, recorder=recorder)
-        transcript = Transcript(args.transcript, None if args.quiet else sys.stdout)
+        coach = Coach(units=user.units, levels=store.levels(user.id) or {},
+                      aspect=info.width / info.height, recorder=recorder or NullRecorder())
+
+        def notices() -> list[str]:
+            out = [e.notice for e in events if e.notice]
+            events.clear()
+            return out
+
+        echo = None if args.quiet or args.transcript == "-" else sys.stdout
+        transcript = Transcript(args.transcript, echo)
         try:
             result = run_session(info, iterate(source), coach, speaker=speaker,
                                  transcript=transcript, commands=commands, rebase=live,
-                                 pace=args.pace)
+                                 pace=args.pace, notices=notices)
         finally:
             transcript.close()
-            recorder.close()
+            if recorder is not None:
+                recorder.close()
             close = getattr(speaker, "close", None)
             if callable(close):
                 close()
+        where = (f"progress saved in {db_path(data_dir)}" if store.recording and record
+                 else "progress NOT saved")
         print(f"hingecoach run: {result.frames} frames, {coach.total_reps} coached reps, "
-              f"{result.cues} cues; progress saved in {store.path}", file=sys.stderr)
+              f"{result.cues} cues; {where}", file=sys.stderr)
     finally:
         store.close()
     return 0

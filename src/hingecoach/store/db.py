@@ -170,7 +170,8 @@ class Store:
                 self.db.execute(f"PRAGMA user_version = {n + 1}")
                 self.db.execute("COMMIT")
             except BaseException:
-                self.db.execute("ROLLBACK")
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
                 raise
 
     def close(self) -> None:
@@ -258,7 +259,8 @@ class Store:
                            (clean, set_id))
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # SQLite may already have rolled back (SQLITE_FULL)
+                db.execute("ROLLBACK")
             raise
         return rep_id
 
