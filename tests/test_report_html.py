@@ -15,9 +15,8 @@ from reportkit import CLIPS, PHONE, cli, count, demo_data, probe, screenshot
 
 __all__ = ["demo_data"]  # the fixture
 
-HAS_VIDEO = importlib.util.find_spec("hingecoach.pose.sources") is not None
-"""Video files as --source come with the pose issue's frame sources."""
-
+HAS_VIDEO = importlib.util.find_spec("hingecoach.pose.video") is not None
+"""Video files as --source need the pose issue's video reader (hingecoach.pose.video)."""
 
 def rep_facts(db_file: Path, session: int) -> list[tuple[str, list[str]]]:
     """('set.rep', faults + flags) of every rep of a session, straight from SQLite."""
@@ -126,7 +125,7 @@ def test_an_older_session_can_be_reported_by_number(demo_data: Path, tmp_path: P
 
 @pytest.mark.slow
 @pytest.mark.xfail(not HAS_VIDEO, strict=True, raises=AssertionError,
-                   reason="video sources arrive with the pose issue (hingecoach.pose.sources)")
+                   reason="video files as --source arrive with the pose issue (pose.video)")
 def test_a_report_of_a_replayed_real_clip(tmp_path: Path) -> None:
     clip = CLIPS / "dev" / "kb_deadlift_side_clean.mp4"
     assert clip.exists(), f"{clip} is missing: tests read ../shared/clips beside the repo"
