@@ -25,6 +25,9 @@ class Report:
     reps: int = 0
 
 
+TABLE_MAX = 10
+"""The progress table lists the latest this-many sessions (the plot shows more)."""
+
 CSS = """
 *{box-sizing:border-box}
 body{margin:0;padding:14px;font:17px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,
@@ -156,10 +159,12 @@ def build_report(db: sqlite3.Connection, session_id: int) -> Report:
         w("</dl>")
 
     # -- progress ------------------------------------------------------------------------
-    prog = d["progress"]
+    every = d["progress"]
+    prog = every[-plots.PROGRESS_MAX:]
     w("<h2>Progress across sessions</h2>")
-    w(f'<p class="muted">{len(prog)} session{"s" * (len(prog) != 1)} of {escape(s.user)} so far'
-      + (" (this is the first: the lines grow with the next ones)" if len(prog) == 1 else "")
+    w(f'<p class="muted">{len(every)} session{"s" * (len(every) != 1)} of {escape(s.user)} so far'
+      + (" (this is the first: the lines grow with the next ones)" if len(every) == 1 else "")
+      + (f"; the last {len(prog)} are drawn" if len(prog) < len(every) else "")
       + ".</p>")
     png = plots.progress(prog, s.id, s.units)
     name = f"session{s.id}-progress.png"
@@ -167,7 +172,7 @@ def build_report(db: sqlite3.Connection, session_id: int) -> Report:
     w(_img(name, png, "wall distance, clean-rep rate, depth and tempo across sessions"))
     w('<div class="scroll"><table><thead><tr><th>Session</th><th>Reps</th><th>Clean</th>'
       "<th>Wall</th><th>Depth</th><th>Tempo</th></tr></thead><tbody>")
-    for p in prog:
+    for p in prog[-TABLE_MAX:]:
         w(f"<tr><td>#{p.id} {escape(p.started_at[5:10])}</td><td>{p.reps}</td>"
           f"<td>{_pct(p.rate)}</td><td>{escape(p.wall_text)}</td><td>{_f(p.depth_deg)}</td>"
           f"<td>{_f(p.descent_s, '.1f')}/{_f(p.ascent_s, '.1f')}</td></tr>")

@@ -19,6 +19,8 @@ DPI = 200
 REPS_PER_ROW = 4
 ROW_S_MAX = 22.0
 """A trace row shows at most this many seconds (when reps are long or sparse)."""
+PROGRESS_MAX = 30
+"""The progress plots show at most this many sessions (the latest ones)."""
 PAD_S = 2.5
 """Seconds of standing shown before a set's first rep and after its last."""
 
@@ -181,7 +183,10 @@ def fault_bars(problems: dict[str, int], reps: int) -> bytes:
 
 
 def progress(sessions: Sequence[Any], current_id: int, units: str) -> bytes:
-    """Four stacked panels across sessions: wall distance, clean-rep rate, depth, tempo."""
+    """Four stacked panels across sessions: wall distance, clean-rep rate, depth, tempo.
+
+    ``sessions``: :class:`~hingecoach.store.queries.SessionSummary` oldest first (the
+    caller keeps the last :data:`PROGRESS_MAX` or so)."""
     plt = _plt()
     fig, axes = plt.subplots(4, 1, figsize=(WIDTH_IN, 10.5), sharex=True)
     xs = list(range(1, len(sessions) + 1))
@@ -206,7 +211,8 @@ def progress(sessions: Sequence[Any], current_id: int, units: str) -> bytes:
         ax.set_title(title, loc="left", fontsize=16, fontweight="bold")
         any_value = False
         for ys, colour, label in lines:
-            ax.plot(xs, ys, "-o", color=colour, lw=2.2, ms=7, label=label)
+            ax.plot(xs, ys, "-o", color=colour, lw=2.2, ms=7 if len(xs) <= 15 else 4,
+                    label=label)
             any_value = any_value or any(not math.isnan(y) for y in ys)
             for c in cur:
                 y = ys[c - 1]
@@ -225,9 +231,11 @@ def progress(sessions: Sequence[Any], current_id: int, units: str) -> bytes:
     if len(xs) == 1:
         axes[-1].set_xlim(0.5, 1.5)
     axes[-1].set_xticks(xs)
-    step = max(1, math.ceil(len(xs) / 6))
-    axes[-1].set_xticklabels([f"#{s.id}\n{s.started_at[5:10]}" if (i % step == 0 or s.id == current_id)
-                              else "" for i, s in enumerate(sessions)])
+    step = max(1, math.ceil(len(xs) / 5))
+    here = cur[0] - 1 if cur else len(xs) - 1
+    shown = {i for i in range(0, len(xs), step) if abs(i - here) >= step / 2} | {here}
+    axes[-1].set_xticklabels([f"#{s.id}\n{s.started_at[5:10]}" if i in shown else ""
+                              for i, s in enumerate(sessions)])
     axes[-1].set_xlabel("session (circled: this one)")
     fig.tight_layout()
     return _png(fig)
