@@ -47,7 +47,8 @@ def test_the_latest_demo_session_report_lists_every_rep_with_its_faults(
     assert "<h1>Session 2: demo</h1>" in html
     facts = rep_facts(demo_data / "hingecoach.db", 2)
     assert len(facts) >= 10
-    rows = re.findall(r'<tr data-rep="([\d.]+)">(.*?)</tr>', html, re.S)
+    table = html.split('<table class="reps">', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r'<tr data-rep="([\d.]+)"[^>]*>(.*?)(?=<tr data-rep=|</tbody>)', table, re.S)
     assert [k for k, _ in rows] == [k for k, _ in facts]
     for (_, cells), (_, problems) in zip(rows, facts, strict=True):
         if problems:
@@ -141,3 +142,24 @@ def test_a_report_of_a_replayed_real_clip(tmp_path: Path) -> None:
     assert len(re.findall(r"<tr data-rep=", html)) == len(facts)
     seen = probe(tmp_path / "clip.html", tmp_path)
     assert all(i["complete"] and i["w"] > 0 for i in seen["images"])
+
+
+def test_a_session_without_reps_still_gets_a_report_saying_so(
+        demo_data: Path, tmp_path: Path) -> None:
+    from reportkit import copy_data
+
+    data = copy_data(demo_data, tmp_path / "data")
+    db = sqlite3.connect(data / "hingecoach.db")
+    db.execute("INSERT INTO sessions (user_id, source, started_at) SELECT user_id, 'camera:0', "
+               "'2026-12-01T07:00:00+00:00' FROM sessions WHERE id = 1")
+    db.commit()
+    db.close()
+    r = cli("report", "latest", "--data-dir", str(data), "--out", str(tmp_path / "r.html"))
+    assert r.code == 0, r.err
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "No reps were recorded in this session." in html
+    assert "<tr data-rep=" not in html
+    assert "3 sessions of demo so far" in html  # progress still drawn
+    hist = cli("history", "--data-dir", str(data))
+    assert hist.out.strip().splitlines()[-1].split()[:6] == \
+        ["3", "2026-12-01", "07:00", "demo", "-", "0"]

@@ -42,7 +42,9 @@ img{width:100%;height:auto;display:block;background:#fff;border:1px solid #eee;b
 table{border-collapse:collapse;width:100%;background:#fff;font-size:.95em}
 th,td{padding:6px 4px;border-bottom:1px solid #e0e0e0;text-align:right;vertical-align:top}
 th{background:#eef2f8;font-size:.88em}th:first-child,td:first-child{text-align:left}
-td.f{text-align:left;color:#c62828}td.ok{text-align:left;color:#2e7d32}
+td.f{text-align:center;color:#c62828;font-weight:700}td.ok{text-align:right;color:#2e7d32}
+td.flag{color:#a36b00}tr.has td{border-bottom:0}
+tr.faults td{text-align:left;color:#c62828;padding-top:0;font-size:.92em}
 .scroll{overflow-x:auto}.bad{color:#c62828}.good{color:#2e7d32}
 dl{margin:.3em 0}dt{font-weight:600;margin-top:.5em}dd{margin:0 0 0 .8em;color:#424242}
 """
@@ -132,16 +134,21 @@ def build_report(db: sqlite3.Connection, session_id: int) -> Report:
         w("<h2>Every rep</h2>")
         w('<p class="muted">Lean = peak torso lean (depth), knee = peak knee flexion, '
           "shin = peak forward shin angle, in degrees; tempo = seconds down / up.</p>")
-        w('<div class="scroll"><table><thead><tr><th>Set.rep</th><th>Lean</th><th>Knee</th>'
-          "<th>Shin</th><th>Tempo</th><th style=\"text-align:left\">Faults</th></tr></thead><tbody>")
+        w('<div class="scroll"><table class="reps"><thead><tr><th>Set.rep</th><th>Lean</th>'
+          "<th>Knee</th><th>Shin</th><th>Tempo</th><th></th></tr></thead><tbody>")
         for r in d["reps"]:
             probs = [*r["faults"], *r["flags"]]
-            cell = ('<td class="f">' + escape(", ".join(labels.name(p).lower() for p in probs))
-                    + "</td>") if probs else '<td class="ok">clean</td>'
-            w(f"<tr data-rep=\"{r['set_number']}.{r['number']}\"><td>{r['set_number']}.{r['number']}</td>"
+            key = f"{r['set_number']}.{r['number']}"
+            mark = ('<td class="f">&#10007;</td>' if r["faults"] else
+                    '<td class="f flag">!</td>' if probs else '<td class="ok">clean</td>')
+            has = ' class="has"' if probs else ""
+            w(f'<tr data-rep="{key}"{has}><td>{key}</td>'
               f"<td>{r['torso_lean_deg']:.0f}</td><td>{r['knee_flexion_deg']:.0f}</td>"
               f"<td>{r['shin_angle_deg']:.0f}</td>"
-              f"<td>{r['descent_s']:.1f}/{r['ascent_s']:.1f}</td>{cell}</tr>")
+              f"<td>{r['descent_s']:.1f}/{r['ascent_s']:.1f}</td>{mark}</tr>")
+            if probs:
+                w(f'<tr class="faults" data-faults="{key}"><td colspan="6">'
+                  + escape(", ".join(labels.name(p).lower() for p in probs)) + "</td></tr>")
         w("</tbody></table></div>")
 
     # -- fault breakdown -----------------------------------------------------------------
