@@ -117,13 +117,21 @@ class Script:
         return self
 
     def squat(self, dur: float = 2.4, rest: float = 1.0, knee: float = 70.0,
-              lean: float = 22.0) -> Script:
-        """A knee-dominant dip: the knees bend a lot, the torso never folds (no rep)."""
+              lean: float = 22.0, counted: bool = False) -> Script:
+        """A knee-dominant dip: the knees bend a lot, the torso never folds. ``counted``: the
+        rep tracker counts it anyway (a squat-pattern rep flagged knees_forward), 0.5 s after."""
+        t0 = self.t
         n = max(2, int(round(dur * self.fps)))
         for i in range(n):
             x = math.sin(math.pi * i / (n - 1))
             f = feat(self.t, 2.0 + (lean - 2.0) * x, knee=8.0 + (knee - 8.0) * x)
             self.updates.append(MotionUpdate(f, Phase.STANDING))
+            self.t = round(self.t + self._step(), 6)
+        if counted:
+            self.stand(0.5)
+            self.reps += 1
+            rep = make_rep(self.reps, t0, self.t - t0, ("knees_forward",))
+            self.updates.append(MotionUpdate(feat(self.t), Phase.STANDING, rep))
             self.t = round(self.t + self._step(), 6)
         if rest:
             self.stand(rest)

@@ -119,3 +119,13 @@ def test_a_squat_like_dip_in_setup_starts_the_coaching() -> None:
     coach = Coach()
     play(coach, s.updates, start(t=0.2))
     assert ("calibrate", "early_rep", "set") in [x[1:] for x in coach.transitions]
+
+
+def test_a_squat_the_rep_tracker_counts_is_not_counted_twice() -> None:
+    s = Script().stand(12.0)
+    for _ in range(3):
+        s.squat(counted=True)
+    coach = Coach()
+    cues = play(coach, s.updates, start())
+    assert coach.total_reps == 3 and coach.squat_dips == 0
+    assert [c.fault for c in corrections(cues)] == ["knees_forward"]

@@ -150,6 +150,8 @@ class Coach:
         if f.present:
             self.last_seen = t
         self._say_deferred(t)
+        if u.rep is not None:
+            self.squats.rep_seen()
         st = self.state
         if st is State.SETUP:
             self._setup_frame(u)

@@ -26,12 +26,24 @@ class SquatWatch:
     """Peak knee flexion of a squat-like dip (well past the motion core's 35 deg fault)."""
     max_lean_deg: float = 40.0
     """Peak torso lean below the rep depth (DESIGN 3.4 ~40 deg): the hips never folded."""
+    grace_s: float = 1.2
+    """A finished dip waits this long for the rep tracker: if it counts the dip as a rep
+    (the motion core flags squat-pattern reps itself), the watch stays quiet."""
     in_dip: bool = False
     peak_knee: float = 0.0
     peak_lean: float = 0.0
+    pending_since: float | None = None
+
+    def rep_seen(self) -> None:
+        """The rep tracker completed a rep: the dip in progress or pending was a rep."""
+        self.pending_since = None
+        self.in_dip = False
 
     def update(self, f: Features) -> bool:
-        """Feed a frame; True when a squat-like dip has just finished."""
+        """Feed a frame; True when a squat-like dip finished and no rep claimed it."""
+        if self.pending_since is not None and f.t - self.pending_since >= self.grace_s:
+            self.pending_since = None
+            return True
         a = f.smooth
         if a is None or not f.present:
             return False
@@ -44,8 +56,10 @@ class SquatWatch:
         self.peak_lean = max(self.peak_lean, a.torso_lean)
         if a.knee_flexion < self.leave_deg:
             self.in_dip = False
-            return self.peak_knee >= self.min_knee_deg and self.peak_lean < self.max_lean_deg
+            if self.peak_knee >= self.min_knee_deg and self.peak_lean < self.max_lean_deg:
+                self.pending_since = f.t
         return False
 
     def reset(self) -> None:
         self.in_dip = False
+        self.pending_since = None

@@ -31,8 +31,9 @@ def coached_demo_session() -> Any:
 
     def free_rep(depth: float, *, knees: bool = False) -> Segment:
         if knees:
+            # a squat-pattern rep: the knees go far forward, the torso stays fairly upright
             return Segment("rep", rep=RepSpec(depth=depth, descent_s=1.4, hold_s=0.2, ascent_s=1.2,
-                                              knee=68.0, shin=27.0, faults=("knees_forward",)))
+                                              knee=112.0, shin=35.0, faults=("knees_forward",)))
         return Segment("rep", rep=RepSpec(depth=depth, descent_s=1.5, hold_s=0.2, ascent_s=1.3,
                                           knee=16.0, shin=3.0, head=1.0))
 
@@ -45,7 +46,7 @@ def coached_demo_session() -> Any:
     for depth, knee in ((66, 25), (63, 24), (67, 25)):
         segs += [wall_rep(depth, knee), Segment("idle", 1.2)]
     segs += [Segment("idle", 25.0)]                   # set ends, rest, asks for hinges
-    for depth, knees in ((70, False), (72, False), (58, True), (60, True), (57, True),
+    for depth, knees in ((70, False), (72, False), (45, True), (48, True), (44, True),
                          (71, False), (73, False), (69, False), (72, False)):
         segs += [free_rep(depth, knees=knees), Segment("idle", 1.4)]
     segs += [Segment("idle", 6.0)]

@@ -5,6 +5,7 @@
     phase        guard (first match wins)          -> phase       action
     ----------   --------------------------------     ----------  ----------------------
     UNKNOWN      upright                              STANDING    start settling
+    UNKNOWN      deep_and_still                       BOTTOM      begin rep from the floor
     STANDING     leaning_in and settled               DESCENDING  begin rep at last quiet moment
     STANDING     leaning_in and not settled           UNKNOWN     (moving into position)
     DESCENDING   upright                              STANDING    drop it: a nod, not a rep
@@ -23,6 +24,11 @@
 "upright" = lean < standing_lean_deg (15); "leaning_in" = lean > start_lean_deg (20);
 "deep" = lean > depth_lean_deg (40). A rep that ends short of upright (rebounded_short,
 stalled_short) is still a rep, flagged incomplete_lockout by the fault rules.
+
+A rep may also start from the floor: a deadlift is set up bent over the bar or bell, and
+its first rep is the lift from there. When the athlete is first seen (UNKNOWN) deep and
+holding still for ``settle_s``, the rep begins at the bottom (deep_and_still). Its descent
+was never seen, so it is not judged for tempo (too_fast).
 """
 
 from __future__ import annotations
@@ -52,9 +58,21 @@ class RepMetrics:
     lockout_lean: float = math.inf  # lowest lean from the end of the ascent on
     short: bool = False  # ended short of upright
     settled: bool = False  # back at the standing lean (end_s final)
+    from_floor: bool = False  # began deep and still (a deadlift's first lift): no descent seen
     knee_at_half_travel: float | None = None
     _travel_path: list[tuple[float, float]] | None = None  # (hip travel, knee flexion)
     _lean_path: list[tuple[float, float]] = field(default_factory=list)  # (t, lean)
+    _head_path: list[tuple[float, float]] = field(default_factory=list)  # (smoothed lean, head)
+    head_bottom: float = math.nan  # median head angle over the bottom window (set at finish)
+
+    def bottom_head(self, window: float) -> float:
+        """Median head angle over the frames within ``window`` degrees of the deepest lean."""
+        floor = self.peak_lean - window
+        vals = sorted(h for lean, h in self._head_path if lean >= floor)
+        if not vals:
+            return math.nan
+        mid = len(vals) // 2
+        return vals[mid] if len(vals) % 2 else 0.5 * (vals[mid - 1] + vals[mid])
 
     def arrival_at_bottom(self, tolerance: float) -> float:
         """When the (raw, unsmoothed) lean first got within ``tolerance`` of the deepest lean."""
@@ -74,6 +92,8 @@ class RepMetrics:
             self.peak_knee = a.knee_flexion
         if a.shin_angle > self.peak_shin:
             self.peak_shin = a.shin_angle
+        if not math.isnan(a.head_angle):
+            self._head_path.append((a.torso_lean, a.head_angle))
         if not math.isnan(head_dev):
             if head_dev > self.head_max:
                 self.head_max = head_dev
@@ -103,6 +123,12 @@ class RepMetrics:
         return path[-1][1]
 
 
+SQUAT_UPRIGHT_HIP_DEG = 45.0
+"""Standing also needs the hips open: hip flexion under this (degrees)."""
+SQUAT_START_HIP_DEG = 50.0
+"""A descent also starts when hip flexion passes this, for squat-pattern reps (degrees)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Transition:
     """One row of the rep tracker's table."""
@@ -115,6 +141,7 @@ class Transition:
 
 TABLE: tuple[Transition, ...] = (
     Transition(Phase.UNKNOWN, "upright", Phase.STANDING, "settle"),
+    Transition(Phase.UNKNOWN, "deep_and_still", Phase.BOTTOM, "begin_from_floor"),
     Transition(Phase.STANDING, "leaning_in_settled", Phase.DESCENDING, "begin"),
     Transition(Phase.STANDING, "leaning_in", Phase.UNKNOWN),
     Transition(Phase.DESCENDING, "upright", Phase.STANDING, "drop"),
@@ -164,6 +191,7 @@ class RepTracker:
         self._trough = math.inf
         self._trough_t = 0.0
         self._stall_since: float | None = None
+        self._still_since: float | None = None
         self._pause_lean = 0.0
         self._pause_t = 0.0
         self._done: list[RepMetrics] = []
@@ -260,19 +288,33 @@ class RepTracker:
             self._pause_t = self.t  # still holding the short finish: the next rep starts later
 
     # -- guards -------------------------------------------------------------------------
+    def _hip(self) -> float:
+        a = self._angles
+        return a.hip_flexion if a is not None and not math.isnan(a.hip_flexion) else 0.0
+
     def _g_upright(self) -> bool:
-        return self.lean < self.th.standing_lean_deg
+        # upright torso and hips open (an upright-torso squat bottom is not standing)
+        return self.lean < self.th.standing_lean_deg and self._hip() < SQUAT_UPRIGHT_HIP_DEG
 
     def _g_leaning_in(self) -> bool:
-        return self.lean > self.th.start_lean_deg
+        return self.lean > self.th.start_lean_deg or self._hip() > SQUAT_START_HIP_DEG
 
     def _g_leaning_in_settled(self) -> bool:
         if not self._settled and self._settle_since is not None:
             self._settled = self.t - self._settle_since >= self.th.settle_s
-        return self._settled and self.lean > self.th.start_lean_deg
+        return self._settled and self._g_leaning_in()
+
+    def _g_deep_and_still(self) -> bool:
+        th = self.th
+        if self.lean <= th.depth_lean_deg or abs(self._speed) > th.stall_speed_dps:
+            self._still_since = None
+            return False
+        if self._still_since is None:
+            self._still_since = self.t
+        return self.t - self._still_since >= th.settle_s
 
     def _g_deep(self) -> bool:
-        return self.lean > self.th.depth_lean_deg
+        return self.lean > self.th.depth_lean_deg or self._hip() > self.th.squat_depth_hip_deg
 
     def _g_rising_from_peak(self) -> bool:
         rep = self._rep
@@ -321,6 +363,11 @@ class RepTracker:
     def _a_begin(self) -> None:
         self._begin(self._quiet_t)
 
+    def _a_begin_from_floor(self) -> None:
+        self._begin(self.t)
+        if self._rep is not None:
+            self._rep.from_floor = True
+
     def _a_begin_from_pause(self) -> None:
         self._begin(self._pause_t)
 
@@ -343,6 +390,7 @@ class RepTracker:
         if rep is None:
             return
         rep.bottom_s = rep.arrival_at_bottom(self.th.bottom_arrival_deg)
+        rep.head_bottom = rep.bottom_head(self.th.bottom_window_deg)
         if math.isnan(rep.bottom_s):
             rep.bottom_s = rep.start_s
         self._done.append(rep)

@@ -21,32 +21,31 @@ FAULT_KINDS = ("knees_forward", "back_rounding", "neck_extension", "hyperextensi
 
 
 def clean_rep(rng: random.Random) -> RepSpec:
-    knee = rng.uniform(8, 22)
+    knee = rng.uniform(8, 40)
     return RepSpec(depth=rng.uniform(50, 88), descent_s=rng.uniform(0.9, 2.2),
                    hold_s=rng.uniform(0.0, 0.6), ascent_s=rng.uniform(0.8, 1.8), knee=knee,
-                   shin=rng.uniform(0, min(8.0, knee * 0.5)), head=rng.uniform(-7, 7),
+                   shin=rng.uniform(0, min(10.0, knee * 0.4)), head=rng.uniform(-7, 7),
                    lockout_lean=rng.uniform(-3, 3))
 
 
 def faulty_rep(rng: random.Random, kind: str) -> RepSpec:
     base = clean_rep(rng)
     match kind:
-        case "knees_forward":
-            knee = rng.uniform(55, 80)
-            return _with(base, knee=knee, shin=rng.uniform(22, 32), depth=rng.uniform(45, 70),
-                         faults=("knees_forward",))
+        case "knees_forward":  # a squat-pattern rep: knees far forward, torso fairly upright
+            return _with(base, knee=rng.uniform(104, 125), shin=rng.uniform(30, 40),
+                         depth=rng.uniform(25, 55), faults=("knees_forward",))
         case "back_rounding":
             return _with(base, head=rng.uniform(38, 50), faults=("back_rounding",))
         case "neck_extension":
-            return _with(base, head=-rng.uniform(38, 50), faults=("neck_extension",))
+            return _with(base, head=-rng.uniform(56, 68), faults=("neck_extension",))
         case "hyperextension":
-            return _with(base, lockout_lean=-rng.uniform(16, 22),
+            return _with(base, lockout_lean=-rng.uniform(18, 24),
                          lockout_hold_s=rng.uniform(0.6, 0.9), faults=("hyperextension",))
         case "incomplete_lockout":
             return _with(base, lockout_lean=rng.uniform(24, 31), lockout_hold_s=rng.uniform(0.9, 1.3),
                          after_short=rng.choice(("rise", "next")), faults=("incomplete_lockout",))
         case "too_fast":
-            return _with(base, descent_s=rng.uniform(0.22, 0.36), depth=rng.uniform(50, 80),
+            return _with(base, descent_s=rng.uniform(0.2, 0.3), depth=rng.uniform(50, 80),
                          faults=("too_fast",))
         case "too_deep":
             return _with(base, depth=rng.uniform(102, 112), flags=("too_deep",))
