@@ -321,8 +321,8 @@ def open_frames(spec: str, *, max_side: int | None = None) -> FrameSource:
     return VideoFileSource(spec, max_side=max_side)
 
 
-def open_source(spec: str, *, model: str | Path | None = None,
-                progress: bool = False) -> PoseSource:
+def open_source(spec: str, *, model: str | Path | None = None, progress: bool = False,
+                workers: int | None = None) -> PoseSource:
     """A PoseSource for any ``--source`` spec.
 
     ``picamera2`` / ``camera:N`` / a video path go through the pose estimator; a ``.jsonl``
@@ -338,4 +338,5 @@ def open_source(spec: str, *, model: str | Path | None = None,
             return TracePoseSource(p)
     from hingecoach.pose.video import EstimatedPoseSource
 
-    return EstimatedPoseSource(open_frames(spec), model=model, progress=progress)
+    return EstimatedPoseSource(open_frames(spec), model=model, progress=progress,
+                               workers=workers)

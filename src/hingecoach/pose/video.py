@@ -131,7 +131,7 @@ def estimate_stream(frames: Iterable[Frame], estimators: list[PoseEstimator],
     pools = [ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"hingecoach-pose{k}")
              for k in range(n)]
     pending: deque[Future[Pose]] = deque()
-    source = _Prefetch(frames) if prefetch else frames
+    source = iter(_Prefetch(frames)) if prefetch else iter(frames)
     start = time.perf_counter()
 
     def done(fut: Future[Pose]) -> Pose:
@@ -156,10 +156,9 @@ def estimate_stream(frames: Iterable[Frame], estimators: list[PoseEstimator],
             f.cancel()
         for p in pools:
             p.shutdown(wait=True)
-        if isinstance(source, _Prefetch):
-            # Closing the generator stops the decode thread.
-            it = iter(())
-            del it
+        close = getattr(source, "close", None)
+        if close:  # stops and joins the decode thread
+            close()
         stats.wall_s = time.perf_counter() - start
 
 

@@ -1,0 +1,49 @@
+"""Shared helpers for the pose tests: the real clips, cached pose streams, tiny videos.
+
+Running the real model over a clip costs seconds, so each clip is processed at most once
+per test session (``clip_poses`` is cached) and every test that needs it shares the result.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from hingecoach.pose.landmarks import FrameInfo, Pose
+
+ROOT = Path(__file__).resolve().parents[1]
+CLIPS = ROOT.parent / "shared" / "clips"
+DEV = CLIPS / "dev"
+HOLDOUT = CLIPS / "holdout"
+
+
+@functools.cache
+def ensure_model() -> Path:
+    """The verified default pose model, built offline from the wheel if it is missing."""
+    from hingecoach.pose import models
+
+    spec = models.find(models.DEFAULT_POSE_MODEL, models.load_manifest())
+    return models.fetch(spec).path
+
+
+@functools.cache
+def clip_poses(name: str, folder: str = "dev") -> tuple[FrameInfo, tuple[Pose, ...]]:
+    """Header and every pose of a real clip, through the same path as ``analyze VIDEO``."""
+    from hingecoach.pose.video import open_video_poses
+
+    ensure_model()
+    info, poses = open_video_poses(CLIPS / folder / name)
+    return info, tuple(poses)
+
+
+def write_video(path: Path, frames: list, fps: float = 30.0) -> Path:
+    """Write BGR uint8 frames to an mp4 (mp4v works with OpenCV's wheel)."""
+    import cv2
+
+    h, w = frames[0].shape[:2]
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+    assert out.isOpened()
+    for f in frames:
+        out.write(f)
+    out.release()
+    return path
