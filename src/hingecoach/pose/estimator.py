@@ -13,8 +13,11 @@ is the sha256-verified ``.task`` bundle from ``models/`` (``hingecoach models fe
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -69,11 +72,35 @@ def _options(model_path: Path, mode: str, callback: Callable[..., None] | None) 
     )
 
 
+@contextlib.contextmanager
+def quiet_native_stderr() -> Iterator[None]:
+    """Silence the C++ log lines MediaPipe prints on fd 2 while a graph starts up.
+
+    (GPU probing, XNNPACK, feedback-tensor notes: noise for a CLI user; GLOG env vars do
+    not reach them.) Python-level errors are raised as exceptions, so nothing is lost.
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def _create(model_path: Path, mode: str, callback: Callable[..., None] | None = None) -> Any:
     from mediapipe.tasks.python import vision
 
     try:
-        return vision.PoseLandmarker.create_from_options(_options(model_path, mode, callback))
+        with quiet_native_stderr():
+            return vision.PoseLandmarker.create_from_options(_options(model_path, mode, callback))
     except (RuntimeError, ValueError, OSError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelError(f"pose model {model_path} cannot be loaded ({first[:120]}): "
@@ -110,6 +137,12 @@ class MediaPipePoseEstimator:
         self.model_path = resolve_model(model)
         self._landmarker = _create(self.model_path, "video")
         self._last_ms = -1
+        # One blank frame at t=0 ms while stderr is quiet: the graph logs its start-up
+        # notes on the first frame. Nobody is in it, so tracking starts fresh.
+        import numpy as np
+
+        with quiet_native_stderr():
+            self.estimate(np.zeros((64, 64, 3), np.uint8), 0.0)
 
     def estimate(self, image: Any, t: float) -> Pose:
         mp = self._mp
