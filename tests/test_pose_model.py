@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _pose_support import DEV, ensure_model, write_video
 
+from _pose_support import DEV, ensure_model, write_video
 from hingecoach.cli import main
 from hingecoach.errors import ModelError
 from hingecoach.pose.estimator import MediaPipePoseEstimator
