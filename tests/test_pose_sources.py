@@ -146,3 +146,13 @@ def test_the_fake_estimator_records_a_timeline_and_hands_out_scripted_poses() ->
     assert p1.t == 1.5 and p1.landmarks == STANDING.landmarks
     assert p2.landmarks is None
     assert est.calls == [(1.5, (10, 20)), (1.6, (10, 20))]
+
+
+def test_the_synthetic_athlete_is_a_pose_source() -> None:
+    src = open_source("synthetic:3")
+    poses = list(src)
+    assert len(poses) > 30
+    assert any(p.landmarks is not None for p in poses)
+    assert src.truth  # type: ignore[attr-defined]
+    with pytest.raises(InputError, match="synthetic:SEED"):
+        open_source("synthetic:bogus")

@@ -273,30 +273,31 @@ class TracePoseSource:
 class SyntheticPoseSource:
     """The synthetic athlete (``hingecoach.sim``) as a pose source.
 
-    ``spec`` is what follows ``synthetic:`` on the command line and is handed to
-    ``hingecoach.sim.from_spec`` (the simulator owns its own option syntax).
+    ``spec`` is what follows ``synthetic:`` on the command line: empty or ``demo`` for the
+    demo session, an integer seed for ``random_session(seed)``, ``long`` for a 10-minute
+    session. ``truth`` holds the session's true reps.
     """
 
     def __init__(self, spec: str = "") -> None:
-        try:
-            from hingecoach import sim
-        except ImportError as exc:  # pragma: no cover - sim is part of the package
-            raise InputError("the synthetic athlete is not available in this build") from exc
-        factory = getattr(sim, "from_spec", None)
-        if factory is None:
-            raise InputError("the synthetic athlete (hingecoach.sim.from_spec) is not available "
-                             "in this build: use a video file or a trace")
-        stream = factory(spec)
-        self.info = stream.info
-        self._stream = stream
+        from hingecoach import sim
+
+        spec = spec.strip()
+        if spec in ("", "demo"):
+            session = sim.demo_session()
+        elif spec == "long":
+            session = sim.long_session()
+        elif spec.lstrip("-").isdigit():
+            session = sim.random_session(int(spec))
+        else:
+            raise InputError(f"bad synthetic spec {spec!r}: use synthetic, synthetic:demo, "
+                             "synthetic:long or synthetic:SEED")
+        self.info, self._poses, self.truth = sim.render(session)
 
     def __iter__(self) -> Iterator[Pose]:
-        return iter(self._stream)
+        return iter(self._poses)
 
     def close(self) -> None:
-        close = getattr(self._stream, "close", None)
-        if close:
-            close()
+        pass
 
 
 def parse_camera(spec: str) -> int | None:
