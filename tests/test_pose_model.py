@@ -71,3 +71,32 @@ def test_record_rejects_a_file_that_is_not_a_video_in_one_line(
     assert main(["record", str(bad), "--out", str(tmp_path / "x.jsonl")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "not a video" in err[0]
+
+
+def test_the_live_stream_estimator_delivers_poses_to_its_callback() -> None:
+    import threading
+
+    from hingecoach.pose.estimator import LivePoseEstimator
+    from hingecoach.pose.sources import VideoFileSource
+
+    got: list = []
+    arrived = threading.Event()
+
+    def on_pose(pose) -> None:
+        got.append(pose)
+        if pose.landmarks is not None:
+            arrived.set()
+
+    live = LivePoseEstimator(on_pose)
+    try:
+        for frame in VideoFileSource(DEV / "kb_deadlift_side_clean.mp4"):
+            live.submit(frame.image, frame.t)
+            if arrived.wait(0.05) or frame.index >= 120:
+                break
+        arrived.wait(30)
+    finally:
+        live.close()
+    assert arrived.is_set()
+    assert live.latest() is not None
+    ts = [p.t for p in got]
+    assert ts == sorted(ts)
