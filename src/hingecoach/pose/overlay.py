@@ -173,3 +173,25 @@ def render_overlay(video: str | os.PathLike[str], out: str | os.PathLike[str],
         raise InputError(f"{video}: no frames to draw the overlay on")
     os.replace(tmp, out)
     return n
+
+
+def analyze_with_overlay(video: str | os.PathLike[str], out: str | os.PathLike[str], *,
+                         progress: bool = False, input_name: str | None = None) -> dict[str, Any]:
+    """``analyze VIDEO --overlay OUT`` in one call: the DESIGN 3.2 result, plus OUT written.
+
+    Checks the overlay destination before the (long) analysis pass.
+    """
+    from hingecoach.motion.analysis import analyze_stream
+    from hingecoach.pose.video import open_video_poses
+
+    out = Path(out)
+    if out.suffix.lower() not in (".mp4", ".m4v", ".mov"):
+        raise InputError(f"overlay {out}: use an .mp4 file name (written with the mp4v codec)")
+    if not out.parent.exists():
+        raise InputError(f"overlay {out}: the folder {out.parent} does not exist")
+    info, poses = open_video_poses(video, progress=progress)
+    rec = OverlayRecorder()
+    result = analyze_stream(info, poses, input_name=input_name or str(video),
+                            on_update=rec.on_update)
+    rec.render(video, out, result)
+    return result
