@@ -56,6 +56,9 @@ def analyze_stream(info: FrameInfo, poses: Iterable[Pose], *, input_name: str = 
             reps.append(upd.rep)
         if on_update is not None:
             on_update(pose, upd)
+    last = tracker.finish()
+    if last is not None:
+        reps.append(last)
     view = view_verdict(views)
     if not view.startswith("side"):
         reps = [replace(r, faults=(), flags=()) for r in reps]

@@ -36,6 +36,9 @@ _sqrt = math.sqrt
 # Movement, table 4.1). Used only when no world landmarks give a metric scale.
 _LEG_TORSO_FRACTION = 0.246 + 0.245 + 0.288
 
+FRAMING_PERIOD_S = 0.1
+"""How often (frame time) the framing facts are recomputed."""
+
 _HEAD_POINTS = (L.NOSE, L.LEFT_EAR, L.RIGHT_EAR, 2, 5)
 _FOOT_POINTS = (L.LEFT_ANKLE, L.RIGHT_ANKLE, L.LEFT_HEEL, L.RIGHT_HEEL, L.LEFT_FOOT, L.RIGHT_FOOT)
 
@@ -135,6 +138,8 @@ class Kinematics:
         self._smooth = _Smoother(info.fps, thresholds, 6)
         self._last_present_t: float | None = None
         self._height_px = 0.0  # running estimate of standing body height in pixels
+        self._last_framing: Framing | None = None
+        self._framing_t = -math.inf
 
     # -- helpers --------------------------------------------------------------------
     def _px(self, p: L.Landmark) -> tuple[float, float]:
@@ -192,21 +197,32 @@ class Kinematics:
 
     def _framing(self, lms: Sequence[L.Landmark], quality: float) -> Framing:
         vis = self.th.min_visibility
-        xs = [p[0] for p in lms if p[3] >= vis]
-        ys = [p[1] for p in lms if p[3] >= vis]
-        if xs:
-            bbox = (min(xs), min(ys), max(xs), max(ys))
-        else:
-            bbox = (0.0, 0.0, 0.0, 0.0)
-
-        def inside(i: int) -> bool:
+        x0 = y0 = math.inf
+        x1 = y1 = -math.inf
+        for p in lms:
+            if p[3] >= vis:
+                x, y = p[0], p[1]
+                if x < x0:
+                    x0 = x
+                if x > x1:
+                    x1 = x
+                if y < y0:
+                    y0 = y
+                if y > y1:
+                    y1 = y
+        bbox = (x0, y0, x1, y1) if x0 != math.inf else (0.0, 0.0, 0.0, 0.0)
+        head = feet = False
+        top, bottom = math.inf, -math.inf
+        for i in _HEAD_POINTS:
             p = lms[i]
-            return p[3] >= vis and 0.0 <= p[0] <= 1.0 and 0.0 <= p[1] <= 1.0
-
-        head = any(inside(i) for i in _HEAD_POINTS)
-        feet = any(inside(i) for i in _FOOT_POINTS)
-        top = min(lms[i][1] for i in _HEAD_POINTS)
-        bottom = max(lms[i][1] for i in _FOOT_POINTS)
+            top = min(top, p[1])
+            if p[3] >= vis and 0.0 <= p[0] <= 1.0 and 0.0 <= p[1] <= 1.0:
+                head = True
+        for i in _FOOT_POINTS:
+            p = lms[i]
+            bottom = max(bottom, p[1])
+            if p[3] >= vis and 0.0 <= p[0] <= 1.0 and 0.0 <= p[1] <= 1.0:
+                feet = True
         view = classify_view(lms, self.info.width, self.info.height)
         if view == "side" and self._side:
             view = f"side-{self._side}"
@@ -220,9 +236,15 @@ class Kinematics:
         lms = pose.landmarks
         if lms is None:
             self._maybe_reset(t)
+            self._last_framing = None
             return Features(t=t, present=False)
         side, quality = self._choose_side(lms)
-        framing = self._framing(lms, quality)
+        # Framing feeds the setup checks and the view verdict: 10 Hz is plenty, so it is
+        # refreshed at most every FRAMING_PERIOD_S of frame time (deterministic at any fps).
+        framing = self._last_framing
+        if framing is None or t - self._framing_t >= FRAMING_PERIOD_S or t < self._framing_t:
+            framing = self._last_framing = self._framing(lms, quality)
+            self._framing_t = t
         if side is None:
             self._maybe_reset(t)
             return Features(t=t, present=False, framing=framing)

@@ -51,6 +51,7 @@ class RepMetrics:
     peak_travel: float | None = None
     lockout_lean: float = math.inf  # lowest lean from the end of the ascent on
     short: bool = False  # ended short of upright
+    settled: bool = False  # back at the standing lean (end_s final)
     knee_at_half_travel: float | None = None
     _travel_path: list[tuple[float, float]] | None = None  # (hip travel, knee flexion)
     _lean_path: list[tuple[float, float]] = field(default_factory=list)  # (t, lean)
@@ -184,6 +185,14 @@ class RepTracker:
             self._prev = None
         return []
 
+    def finish(self) -> list[RepMetrics]:
+        """End of stream: a rep already back up (LOCKOUT) is complete; one mid-way is not."""
+        self._done = []
+        if self.phase is Phase.LOCKOUT:
+            self._finish()
+            self._go(self.t, Phase.STANDING)
+        return self._done
+
     def update(self, t: float, a: Angles, raw: Angles | None = None) -> list[RepMetrics]:
         """Advance one frame: ``a`` smoothed angles (phases), ``raw`` unsmoothed (timings)."""
         th = self.th
@@ -200,7 +209,11 @@ class RepTracker:
             self._rep.absorb(t, a, head, self.raw_lean)
             self._track_extremes()
         if self.phase is Phase.LOCKOUT and self._rep is not None:
-            self._rep.lockout_lean = min(self._rep.lockout_lean, a.torso_lean)
+            rep = self._rep
+            rep.lockout_lean = min(rep.lockout_lean, a.torso_lean)
+            if not rep.settled and self._quiet_t == t:
+                rep.end_s = t  # the rep ends when the torso is back at its standing lean
+                rep.settled = True
         # At most a few transitions per frame (e.g. LOCKOUT -> DESCENDING); stop on a fixpoint.
         for _ in range(3):
             for guard, target, action in self._rows.get(self.phase, ()):

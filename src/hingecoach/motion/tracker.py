@@ -53,6 +53,14 @@ class MotionTracker:
         self.reps = RepTracker(thresholds, record=record)
         self.count = 0
 
+    def finish(self) -> Rep | None:
+        """Call at the end of a stream: returns a rep that was finishing its lockout, if any."""
+        rep = None
+        for m in self.reps.finish():
+            self.count += 1
+            rep = make_rep(self.count, m, self.th)
+        return rep
+
     def update(self, pose: Pose) -> MotionUpdate:
         feats = self.kinematics.update(pose)
         before = self.reps.phase

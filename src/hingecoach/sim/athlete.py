@@ -256,7 +256,7 @@ class Script:
         for t0, t1, seg in self.windows:
             if t0 <= t < t1:
                 return seg
-        return None
+        return self.windows[-1][2] if self.windows and t >= self.windows[-1][1] else None
 
 
 def _hip_travel(height: float, knee: float, shin: float) -> float:

@@ -109,19 +109,22 @@ def random_session(seed: int, *, reps: int | None = None, fault_rate: float = 0.
 
 
 def long_session(minutes: float = 10.0, seed: int = 1, fps: float = 30.0) -> Session:
-    """A long session for benchmarks: reps with rests, about ``minutes`` long."""
+    """A long session for benchmarks: reps with rests, ``minutes`` long."""
+    from hingecoach.sim.athlete import Script
+
     rng = random.Random(seed)
     segs: list[Segment] = [Segment("idle", 2.0)]
-    t = 2.0
-    while t < minutes * 60 - 8:
+    target = minutes * 60.0 - 2.0
+    while True:
         spec = faulty_rep(rng, rng.choice(FAULT_KINDS)) if rng.random() < 0.3 else clean_rep(rng)
         if spec.after_short == "next":
             spec = _with(spec, after_short="rise")
-        segs.append(Segment("rep", rep=spec))
-        rest = rng.uniform(0.5, 2.5)
-        segs.append(Segment("idle", rest))
-        t += spec.descent_s + spec.hold_s + spec.ascent_s + rest + 2.5
-    segs.append(Segment("idle", 2.0))
+        trial = segs + [Segment("rep", rep=spec), Segment("idle", rng.uniform(0.5, 2.5))]
+        if Script(Session(segments=trial)).duration > target:
+            break
+        segs = trial
+    done = Script(Session(segments=segs)).duration
+    segs.append(Segment("idle", max(0.5, minutes * 60.0 - done)))
     return Session(segments=segs, camera=Camera(fps=fps), spoil=Spoil(jitter=0.003), seed=seed)
 
 
