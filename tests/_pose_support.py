@@ -7,6 +7,7 @@ per test session (``clip_poses`` is cached) and every test that needs it shares 
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 
 from hingecoach.pose.landmarks import FrameInfo, Pose
@@ -26,14 +27,31 @@ def ensure_model() -> Path:
     return models.fetch(spec).path
 
 
+CACHE_ENV = "HINGECOACH_TEST_POSE_CACHE"
+"""Optional folder to keep clip traces between local test runs (CI leaves it unset)."""
+
+
 @functools.cache
 def clip_poses(name: str, folder: str = "dev") -> tuple[FrameInfo, tuple[Pose, ...]]:
     """Header and every pose of a real clip, through the same path as ``analyze VIDEO``."""
-    from hingecoach.pose.video import open_video_poses
+    from hingecoach.pose.trace import TraceReader, TraceWriter
+    from hingecoach.pose.video import default_workers, open_video_poses
 
     ensure_model()
+    cache_dir = os.environ.get(CACHE_ENV)
+    cached = (Path(cache_dir) / f"{folder}-{name}-w{default_workers()}.jsonl"
+              if cache_dir else None)
+    if cached is not None and cached.exists():
+        reader = TraceReader(cached)
+        return reader.info, tuple(reader)
     info, poses = open_video_poses(CLIPS / folder / name)
-    return info, tuple(poses)
+    got = tuple(poses)
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        with TraceWriter(cached, info) as w:
+            for p in got:
+                w.write(p)
+    return info, got
 
 
 def write_video(path: Path, frames: list, fps: float = 30.0) -> Path:

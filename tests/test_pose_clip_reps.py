@@ -47,7 +47,6 @@ KNOWN: dict[tuple[str, str], str] = {
     ("kb_deadlift_side_knee_dominant.mp4", "knees"): "no reps counted to flag",
     ("bodyweight_squat_side.mp4", "knees"): "no reps counted to flag",
     ("kb_good_morning_oblique.mp4", "view"): "front-oblique ~45 deg comes out 'unknown'",
-    ("kb_swing_russian_oblique.mp4", "view"): "front-oblique comes out 'unknown'",
 }
 
 

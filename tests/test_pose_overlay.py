@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pytest
 
-from _pose_support import DEV, clip_poses, write_video
+from _pose_support import DEV, clip_poses, ensure_model, write_video
+from hingecoach.cli import main
 from hingecoach.errors import InputError
 from hingecoach.motion.analysis import analyze_stream
-from hingecoach.pose.overlay import OverlayRecorder, render_overlay
+from hingecoach.pose.landmarks import FrameInfo
+from hingecoach.pose.overlay import OverlayWriter
 
 pytestmark = pytest.mark.slow
 
@@ -21,10 +24,14 @@ def test_the_overlay_has_every_frame_with_the_analysis_drawn_on_it(tmp_path: Pat
     import cv2
 
     info, poses = clip_poses(CLIP)
-    rec = OverlayRecorder()
-    result = analyze_stream(info, poses, input_name=CLIP, on_update=rec.on_update)
     out = tmp_path / "overlay.mp4"
-    assert rec.render(DEV / CLIP, out, result) == len(poses)
+    overlay = OverlayWriter(out, DEV / CLIP, info)
+    try:
+        result = analyze_stream(info, poses, input_name=CLIP, on_update=overlay.on_update)
+    finally:
+        overlay.close()
+    assert overlay.frames == len(poses)
+    assert overlay.reps == result["summary"]["reps"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["overlay.mp4"]
     got, src = cv2.VideoCapture(str(out)), cv2.VideoCapture(str(DEV / CLIP))
     assert int(got.get(cv2.CAP_PROP_FRAME_COUNT)) == len(poses)
@@ -36,9 +43,26 @@ def test_the_overlay_has_every_frame_with_the_analysis_drawn_on_it(tmp_path: Pat
     assert np.abs(drawn[:120, :150].astype(int) - plain[:120, :150]).mean() > 5
 
 
-def test_an_overlay_needs_an_mp4_name_and_an_existing_folder(tmp_path: Path) -> None:
+def test_an_overlay_needs_an_mp4_name_an_existing_folder_and_a_video(tmp_path: Path) -> None:
     video = write_video(tmp_path / "v.mp4", [np.zeros((32, 32, 3), np.uint8)] * 3)
+    info = FrameInfo(32, 32, 30.0)
     with pytest.raises(InputError, match=".mp4"):
-        render_overlay(video, tmp_path / "out.gif", [], [])
+        OverlayWriter(tmp_path / "out.gif", video, info)
     with pytest.raises(InputError, match="does not exist"):
-        render_overlay(video, tmp_path / "nope" / "out.mp4", [], [])
+        OverlayWriter(tmp_path / "nope" / "out.mp4", video, info)
+    trace = tmp_path / "t.jsonl"
+    trace.write_text('{"format": "hingecoach-trace"}\n')
+    with pytest.raises(InputError, match="video input"):
+        OverlayWriter(tmp_path / "out.mp4", trace, info)
+
+
+def test_analyze_video_json_with_overlay_end_to_end(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ensure_model()
+    out = tmp_path / "o.mp4"
+    assert main(["analyze", str(DEV / "barbell_deadlift_side.mp4"), "--json",
+                 "--overlay", str(out)]) == 0
+    result = orjson.loads(capsys.readouterr().out)
+    assert result["frames"] == 279 and result["pose_frames"] == 279
+    assert result["view"].startswith("side")
+    assert out.stat().st_size > 10_000

@@ -2,29 +2,32 @@
 
 Drawing works from the motion contract (:mod:`hingecoach.motion.types`): each frame gets
 its :class:`~hingecoach.pose.landmarks.Pose` and :class:`~hingecoach.motion.types.MotionUpdate`.
-The analysis pass collects them (:class:`OverlayRecorder`, handed to ``analyze_stream`` as
-``on_update``); :meth:`OverlayRecorder.render` then decodes the video again (decoding is
-~1 ms a frame, far cheaper than keeping every frame in memory) and writes an ``mp4v``
-.mp4 (the codec OpenCV's wheel can write; ``avc1`` is not available there).
+:class:`OverlayWriter` is handed to ``analyze_stream`` as ``on_update``: for every update
+it decodes the matching frame with its own OpenCV reader (the pose pipeline yields exactly
+one pose per decoded frame, in order; decoding is ~1 ms a frame, much cheaper than
+keeping frames around), draws, and writes an ``mp4v`` .mp4 (the codec OpenCV's wheel can
+write; ``avc1`` is not available there). The file is written under a temporary name and
+renamed by ``close()``, so a failed run leaves no half-written overlay.
 
 Usage (the ``analyze`` command)::
 
-    rec = OverlayRecorder()
-    result = analyze_stream(info, poses, input_name=path, on_update=rec.on_update)
-    rec.render(path, "out.mp4", result)
+    overlay = OverlayWriter("out.mp4", "clip.mp4", info)
+    try:
+        result = analyze_stream(info, poses, input_name=path, on_update=overlay.on_update)
+    finally:
+        overlay.close()
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hingecoach.errors import InputError
 from hingecoach.motion.types import MotionUpdate, Phase, Rep
 from hingecoach.pose import landmarks as L
-from hingecoach.pose.landmarks import Pose
+from hingecoach.pose.landmarks import FrameInfo, Pose
 
 # Skeleton edges drawn (MediaPipe indices): torso, arms, legs, feet, head to shoulders.
 EDGES: tuple[tuple[int, int], ...] = (
@@ -44,23 +47,6 @@ _RED = (60, 60, 230)
 _WHITE = (255, 255, 255)
 _GREY = (160, 160, 160)
 _YELLOW = (40, 210, 230)
-
-
-@dataclass
-class OverlayRecorder:
-    """Collects each frame's pose and motion update during the analysis pass."""
-
-    poses: list[Pose] = field(default_factory=list)
-    updates: list[MotionUpdate | None] = field(default_factory=list)
-
-    def on_update(self, pose: Pose, update: MotionUpdate) -> None:
-        self.poses.append(pose)
-        self.updates.append(update)
-
-    def render(self, video: str | os.PathLike[str], out: str | os.PathLike[str],
-               result: dict[str, Any] | None = None) -> int:
-        """Write the overlay video; returns the number of frames written."""
-        return render_overlay(video, out, self.poses, self.updates, result)
 
 
 def _text(cv2: Any, img: Any, text: str, org: tuple[int, int], scale: float,
@@ -121,77 +107,79 @@ def draw_frame(cv2: Any, img: Any, pose: Pose, update: MotionUpdate | None, *,
         _text(cv2, img, msg, (8, h - step // 2), scale * 0.9, _RED if last_rep.faults else _GREEN)
 
 
-def render_overlay(video: str | os.PathLike[str], out: str | os.PathLike[str],
-                   poses: list[Pose], updates: list[MotionUpdate | None],
-                   result: dict[str, Any] | None = None) -> int:
-    """Decode ``video`` again and write it with the analysis drawn on every frame.
-
-    Frame ``i`` of the video is drawn with ``poses[i]`` and ``updates[i]`` (the pose
-    pipeline yields exactly one pose per decoded frame, in order). Returns frames written.
-    The file is written to a temporary name and renamed, so a failure leaves no partial
-    overlay behind.
-    """
-    import cv2
-
-    out = Path(out)
+def _check_out(out: Path) -> None:
     if out.suffix.lower() not in (".mp4", ".m4v", ".mov"):
         raise InputError(f"overlay {out}: use an .mp4 file name (written with the mp4v codec)")
     if not out.parent.exists():
         raise InputError(f"overlay {out}: the folder {out.parent} does not exist")
-    cap = cv2.VideoCapture(str(video), cv2.CAP_FFMPEG)
-    if not cap.isOpened():
-        raise InputError(f"{video}: cannot be decoded for the overlay")
-    fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
-    view = (result or {}).get("view")
-    tmp = out.with_name(f".{out.stem}.part{out.suffix}")
-    writer = None
-    n = reps_done = 0
-    last_rep: Rep | None = None
-    try:
-        while n < len(poses):
-            ok, img = cap.read()
-            if not ok:
-                break
-            if writer is None:
-                h, w = img.shape[:2]
-                writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
-                if not writer.isOpened():
-                    raise InputError(f"overlay {out}: OpenCV cannot write mp4v here")
-            upd = updates[n] if n < len(updates) else None
-            if upd is not None and upd.rep is not None:
-                reps_done += 1
-                last_rep = upd.rep
-            draw_frame(cv2, img, poses[n], upd, reps_done=reps_done, last_rep=last_rep, view=view)
-            writer.write(img)
-            n += 1
-    finally:
-        cap.release()
-        if writer is not None:
-            writer.release()
-    if n == 0:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"{video}: no frames to draw the overlay on")
-    os.replace(tmp, out)
-    return n
 
 
-def analyze_with_overlay(video: str | os.PathLike[str], out: str | os.PathLike[str], *,
-                         progress: bool = False, input_name: str | None = None) -> dict[str, Any]:
-    """``analyze VIDEO --overlay OUT`` in one call: the DESIGN 3.2 result, plus OUT written.
+class OverlayWriter:
+    """Writes the overlay video while the analysis runs (see the module docstring).
 
-    Checks the overlay destination before the (long) analysis pass.
+    Args:
+        out: the .mp4 to write.
+        video: the input video (decoded a second time, in lockstep with the analysis).
+        info: the stream header (frame size for the writer).
     """
-    from hingecoach.motion.analysis import analyze_stream
-    from hingecoach.pose.video import open_video_poses
 
-    out = Path(out)
-    if out.suffix.lower() not in (".mp4", ".m4v", ".mov"):
-        raise InputError(f"overlay {out}: use an .mp4 file name (written with the mp4v codec)")
-    if not out.parent.exists():
-        raise InputError(f"overlay {out}: the folder {out.parent} does not exist")
-    info, poses = open_video_poses(video, progress=progress)
-    rec = OverlayRecorder()
-    result = analyze_stream(info, poses, input_name=input_name or str(video),
-                            on_update=rec.on_update)
-    rec.render(video, out, result)
-    return result
+    def __init__(self, out: str | os.PathLike[str], video: str | os.PathLike[str],
+                 info: FrameInfo) -> None:
+        import cv2
+
+        self._cv2 = cv2
+        self.out = Path(out)
+        _check_out(self.out)
+        self._cap = cv2.VideoCapture(str(video), cv2.CAP_FFMPEG)
+        if not self._cap.isOpened():
+            raise InputError(f"{video}: cannot be decoded for the overlay (--overlay needs a video "
+                             "input, not a trace)")
+        self._tmp = self.out.with_name(f".{self.out.stem}.part{self.out.suffix}")
+        self._fps = info.fps
+        self._writer: Any = None
+        self.frames = 0
+        self.reps = 0
+        self._last_rep: Rep | None = None
+        self._closed = False
+
+    def on_update(self, pose: Pose, update: MotionUpdate | None) -> None:
+        """Draw the next frame of the video with this pose and update, and write it."""
+        cv2 = self._cv2
+        ok, img = self._cap.read()
+        if not ok:
+            return  # the analysis saw more frames than this reader: nothing to draw on
+        if self._writer is None:
+            h, w = img.shape[:2]
+            self._writer = cv2.VideoWriter(str(self._tmp), cv2.VideoWriter_fourcc(*"mp4v"),
+                                           self._fps, (w, h))
+            if not self._writer.isOpened():
+                raise InputError(f"overlay {self.out}: OpenCV cannot write mp4v here")
+        if update is not None and update.rep is not None:
+            self.reps += 1
+            self._last_rep = update.rep
+        fr = update.features.framing if update is not None else None
+        draw_frame(cv2, img, pose, update, reps_done=self.reps, last_rep=self._last_rep,
+                   view=fr.view if fr is not None else None)
+        self._writer.write(img)
+        self.frames += 1
+
+    def close(self) -> None:
+        """Finish the file and move it into place (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._cap.release()
+        if self._writer is not None:
+            self._writer.release()
+        if self.frames == 0:
+            self._tmp.unlink(missing_ok=True)
+            raise InputError(f"overlay {self.out}: the video had no frames to draw on")
+        os.replace(self._tmp, self.out)
+
+    def abort(self) -> None:
+        """Drop the partial file (after an error)."""
+        self._closed = True
+        self._cap.release()
+        if self._writer is not None:
+            self._writer.release()
+        self._tmp.unlink(missing_ok=True)
