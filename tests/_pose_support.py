@@ -35,11 +35,11 @@ CACHE_ENV = "HINGECOACH_TEST_POSE_CACHE"
 def clip_poses(name: str, folder: str = "dev") -> tuple[FrameInfo, tuple[Pose, ...]]:
     """Header and every pose of a real clip, through the same path as ``analyze VIDEO``."""
     from hingecoach.pose.trace import TraceReader, TraceWriter
-    from hingecoach.pose.video import default_workers, open_video_poses
+    from hingecoach.pose.video import DEFAULT_MAX_FPS, default_workers, open_video_poses
 
     ensure_model()
     cache_dir = os.environ.get(CACHE_ENV)
-    cached = (Path(cache_dir) / f"{folder}-{name}-w{default_workers()}.jsonl"
+    cached = (Path(cache_dir) / f"{folder}-{name}-w{default_workers()}-{DEFAULT_MAX_FPS:g}fps.jsonl"
               if cache_dir else None)
     if cached is not None and cached.exists():
         reader = TraceReader(cached)

@@ -156,3 +156,14 @@ def test_the_synthetic_athlete_is_a_pose_source() -> None:
     assert src.truth  # type: ignore[attr-defined]
     with pytest.raises(InputError, match="synthetic:SEED"):
         open_source("synthetic:bogus")
+
+
+def test_max_fps_keeps_every_kth_frame_with_the_files_timestamps(blue_video: Path) -> None:
+    src = VideoFileSource(blue_video, max_fps=15)
+    assert src.info.fps == 15.0 and src.stride == 2
+    frames = list(src)
+    assert [f.index for f in frames] == list(range(6))
+    assert np.allclose([f.t for f in frames], [i * 2 / 30 for i in range(6)], atol=2e-3)
+    # The frame counter drawn in the red channel shows which source frames were kept.
+    assert [round(int(f.image[2, 2, 0]) / 20) for f in frames] == [0, 2, 4, 6, 8, 10]
+    assert len(list(VideoFileSource(blue_video, max_fps=60))) == 12

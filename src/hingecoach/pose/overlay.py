@@ -3,9 +3,10 @@
 Drawing works from the motion contract (:mod:`hingecoach.motion.types`): each frame gets
 its :class:`~hingecoach.pose.landmarks.Pose` and :class:`~hingecoach.motion.types.MotionUpdate`.
 :class:`OverlayWriter` is handed to ``analyze_stream`` as ``on_update``: for every update
-it decodes the matching frame with its own OpenCV reader (the pose pipeline yields exactly
-one pose per decoded frame, in order; decoding is ~1 ms a frame, much cheaper than
-keeping frames around), draws, and writes an ``mp4v`` .mp4 (the codec OpenCV's wheel can
+it decodes the matching frame with its own OpenCV reader (the pose pipeline yields one
+pose per analysed frame, in order, every k-th frame of the file when the pose rate is
+capped; decoding is ~1 ms a frame, much cheaper than keeping frames around), draws, and
+writes, at the analysed rate, an ``mp4v`` .mp4 (the codec OpenCV's wheel can
 write; ``avc1`` is not available there). The file is written under a temporary name and
 renamed by ``close()``, so a failed run leaves no half-written overlay.
 
@@ -136,6 +137,10 @@ class OverlayWriter:
                              "input, not a trace)")
         self._tmp = self.out.with_name(f".{self.out.stem}.part{self.out.suffix}")
         self._fps = info.fps
+        # The pose stream may cover every k-th frame (video.DEFAULT_MAX_FPS): keep the same
+        # frames, exactly as VideoFileSource picks them.
+        file_fps = self._cap.get(cv2.CAP_PROP_FPS) or info.fps
+        self._stride = max(1, round(file_fps / info.fps)) if info.fps > 0 else 1
         self._writer: Any = None
         self.frames = 0
         self.reps = 0
@@ -145,6 +150,9 @@ class OverlayWriter:
     def on_update(self, pose: Pose, update: MotionUpdate | None) -> None:
         """Draw the next frame of the video with this pose and update, and write it."""
         cv2 = self._cv2
+        if self.frames > 0:
+            for _ in range(self._stride - 1):
+                self._cap.grab()
         ok, img = self._cap.read()
         if not ok:
             return  # the analysis saw more frames than this reader: nothing to draw on

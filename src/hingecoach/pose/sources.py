@@ -99,11 +99,16 @@ class VideoFileSource(_OpenCVReader):
         max_side: downscale frames whose long side is larger (pixels); None keeps them.
             The model looks at a 256 x 256 crop, so 1080p frames lose nothing by being
             shrunk first, and the conversion before inference gets cheaper.
+        max_fps: keep every k-th frame, k = round(fps / max_fps), when the file's rate is
+            higher (a 60 fps clip at ``max_fps=30`` gives 30 poses a second); skipped
+            frames are only grabbed, never converted. None keeps every frame.
+            ``info.fps`` and ``stride`` describe the stream actually delivered.
 
     Raises InputError for a missing, empty or undecodable file.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, max_side: int | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, max_side: int | None = None,
+                 max_fps: float | None = None) -> None:
         import cv2
 
         p = Path(path)
@@ -128,19 +133,21 @@ class VideoFileSource(_OpenCVReader):
         fps = self.cap.get(cv2.CAP_PROP_FPS)
         if not fps or fps != fps or fps <= 0 or fps > 1000:
             fps = 30.0
-        self.info = FrameInfo(width=int(w), height=int(h), fps=float(fps))
-        self.frame_count = int(self.cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        self.file_fps = float(fps)
+        self.stride = max(1, round(fps / max_fps)) if max_fps and max_fps > 0 else 1
+        self.info = FrameInfo(width=int(w), height=int(h), fps=float(fps) / self.stride)
+        self.frame_count = int(self.cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0) // self.stride
         self.decode_s = 0.0
 
     def __iter__(self) -> Iterator[Frame]:
         import cv2
 
-        cap, fps = self.cap, self.info.fps
+        cap, fps, stride = self.cap, self.file_fps, self.stride
         bgr = self._first
         self._first = None
         if bgr is None:
             return
-        i = 0
+        i = n = 0  # i: frames of the file, n: frames delivered
         last_t = -1.0
         t0 = time.perf_counter()
         try:
@@ -150,14 +157,20 @@ class VideoFileSource(_OpenCVReader):
                 t = pos if pos > last_t and (i > 0 or pos < 1.0) else i / fps
                 if i > 0 and t <= last_t:
                     t = last_t + 1.0 / fps
-                rgb = self._convert(cv2, bgr)
-                self.decode_s += time.perf_counter() - t0
-                yield Frame(index=i, t=t, image=rgb)
                 last_t = t
+                if i % stride == 0:
+                    if bgr is None:
+                        ok, bgr = cap.retrieve()
+                        if not ok:
+                            break
+                    rgb = self._convert(cv2, bgr)
+                    self.decode_s += time.perf_counter() - t0
+                    yield Frame(index=n, t=t, image=rgb)
+                    n += 1
+                    t0 = time.perf_counter()
                 i += 1
-                t0 = time.perf_counter()
-                ok, bgr = cap.read()
-                if not ok:
+                bgr = None
+                if not cap.grab():
                     break
         finally:
             self.close()
@@ -312,14 +325,15 @@ def parse_camera(spec: str) -> int | None:
     return None
 
 
-def open_frames(spec: str, *, max_side: int | None = None) -> FrameSource:
+def open_frames(spec: str, *, max_side: int | None = None,
+                max_fps: float | None = None) -> FrameSource:
     """A FrameSource for ``picamera2``, ``camera:N`` or a video file path."""
     if spec == "picamera2":
         return Picamera2Source()
     cam = parse_camera(spec)
     if cam is not None:
         return OpenCVCameraSource(cam)
-    return VideoFileSource(spec, max_side=max_side)
+    return VideoFileSource(spec, max_side=max_side, max_fps=max_fps)
 
 
 def open_source(spec: str, *, model: str | Path | None = None, progress: bool = False,

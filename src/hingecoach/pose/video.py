@@ -1,19 +1,21 @@
 """Frames to poses, fast: the pipeline behind ``analyze VIDEO``, ``record`` and the bench.
 
 Where the time goes on a 2-core x86 machine (full model, 360 x 640 clip): decoding and
-colour conversion ~1 ms a frame, the landmark model ~15-17 ms (tracking mode, the
-detector only when the track is lost). A naive loop does these one after the other on one
-thread. Here:
+colour conversion ~1 ms a frame, the landmark model ~16-18 ms of CPU (tracking mode, the
+detector only when the track is lost). A naive loop does these one after the other for
+every frame. Here:
 
-1. a decode thread reads and converts frames ahead of inference (bounded queue), so
+1. video analysis runs at most :data:`DEFAULT_MAX_FPS` poses per second of video: a 60 fps
+   file is analysed on every second frame, and skipped frames are only grabbed, never
+   converted (the biggest saving on high-rate files);
+2. a decode thread reads and converts frames ahead of inference (bounded queue), so
    decoding overlaps inference;
-2. ``workers`` independent Pose Landmarkers (default 2 where there are 2+ cores) take
-   alternate frames, each on its own thread (MediaPipe releases the GIL while it runs, so
-   two graphs use two cores). Each landmarker sees every ``workers``-th frame in order, so
-   it still tracks the person from its previous frame (at 30-60 fps the body barely moves
-   in 2 frames) and the result is deterministic for a given worker count;
-3. the consumer (the motion core) runs on the calling thread, overlapping both;
-4. frames are converted BGR->RGB exactly once, into the array handed to MediaPipe; large
+3. with ``workers`` > 1, independent Pose Landmarkers take alternate frames, each on its
+   own thread (MediaPipe releases the GIL). Each sees every ``workers``-th frame in order,
+   so it still tracks the person, and the result is deterministic for a given worker
+   count. Default: 2 on 4+ cores, 1 below (see :func:`default_workers`);
+4. the consumer (the motion core) runs on the calling thread, overlapping both;
+5. frames are converted BGR->RGB exactly once, into the array handed to MediaPipe; large
    frames can be downscaled first (``max_side``) since the model sees a 256 x 256 crop.
 
 Results come out in frame order with the frames' own timestamps.
@@ -42,12 +44,27 @@ PREFETCH_FRAMES = 8
 ENV_WORKERS = "HINGECOACH_POSE_WORKERS"
 
 
+DEFAULT_MAX_FPS = 30.0
+"""Pose rate for video analysis, poses per second of video. A 60 fps file is analysed on
+every second frame: the motion core is time-based, a hinge rep lasts over a second and the
+fastest thing judged (``too_fast``, a descent under ~0.5 s) spans 15 frames at 30 Hz, so
+the extra frames only cost time (measured: the same rep counts and views on the dev clips).
+Pass ``max_fps=None`` to analyse every frame."""
+
+
 def default_workers() -> int:
-    """Landmarkers to run side by side: ``$HINGECOACH_POSE_WORKERS`` or min(2, cores)."""
+    """Landmarkers to run side by side: ``$HINGECOACH_POSE_WORKERS``, else 2 with 4+ cores
+    (the Pi 5) and 1 below that.
+
+    One MediaPipe graph already keeps ~2 threads busy; on this 2-core machine, shared with
+    other work, two graphs oversubscribed the cores and ran slower than one (measured in
+    bench/pose.py: 32 vs 24 ms a frame at load 8), while on an idle 2-core machine they
+    were ~1.25x faster. Fixed per machine so results do not depend on the load.
+    """
     env = os.environ.get(ENV_WORKERS)
     if env and env.isdigit() and int(env) > 0:
         return int(env)
-    return max(1, min(2, os.cpu_count() or 1))
+    return 2 if (os.cpu_count() or 1) >= 4 else 1
 
 
 @dataclass
@@ -241,8 +258,12 @@ class EstimatedPoseSource:
 
 def open_video_poses(path: str | os.PathLike[str], *, progress: bool = False,
                      model: str | Path | None = None, workers: int | None = None,
-                     max_side: int | None = None) -> tuple[FrameInfo, Iterator[Pose]]:
+                     max_side: int | None = None,
+                     max_fps: float | None = DEFAULT_MAX_FPS) -> tuple[FrameInfo, Iterator[Pose]]:
     """The header and pose stream of a video file (what ``analyze VIDEO`` consumes).
+
+    ``max_fps`` caps the pose rate (:data:`DEFAULT_MAX_FPS`; ``info.fps`` is the rate
+    delivered); ``workers`` defaults to :func:`default_workers`.
 
     Raises InputError for a missing, empty or undecodable file and ModelError for a
     missing or corrupt model (both one line, naming the fix), before any frame is read.
@@ -250,6 +271,7 @@ def open_video_poses(path: str | os.PathLike[str], *, progress: bool = False,
     """
     # Check the model first: a missing model is the more fundamental problem.
     model_path = resolve_model(model)
-    source = EstimatedPoseSource(VideoFileSource(path, max_side=max_side), model=model_path,
+    source = EstimatedPoseSource(VideoFileSource(path, max_side=max_side, max_fps=max_fps),
+                                 model=model_path,
                                  workers=workers, progress=progress)
     return source.info, iter(source)
