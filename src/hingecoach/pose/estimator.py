@@ -17,7 +17,7 @@ import contextlib
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -240,8 +240,3 @@ class FakePoseEstimator:
 
     def close(self) -> None:
         self.closed = True
-
-
-def estimate_all(estimator: PoseEstimator, frames: Iterable[tuple[Any, float]]) -> list[Pose]:
-    """Run an estimator over ``(image, t)`` pairs in order (a helper for small jobs)."""
-    return [estimator.estimate(img, t) for img, t in frames]
