@@ -37,7 +37,9 @@ from hingecoach.pose.video import DEFAULT_MAX_FPS, default_workers  # noqa: E402
 
 
 def run_naive(clip: str, limit: int | None) -> dict[str, float]:
-    import cv2
+    from hingecoach.pose.sources import opencv
+
+    cv2 = opencv()
     import mediapipe as mp
 
     pose = mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1)

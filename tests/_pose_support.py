@@ -56,7 +56,9 @@ def clip_poses(name: str, folder: str = "dev") -> tuple[FrameInfo, tuple[Pose, .
 
 def write_video(path: Path, frames: list, fps: float = 30.0) -> Path:
     """Write BGR uint8 frames to an mp4 (mp4v works with OpenCV's wheel)."""
-    import cv2
+    from hingecoach.pose.sources import opencv
+
+    cv2 = opencv()
 
     h, w = frames[0].shape[:2]
     out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))

@@ -30,7 +30,9 @@ SIZES = {
 
 
 def frame_count(name: str) -> int:
-    import cv2
+    from hingecoach.pose.sources import opencv
+
+    cv2 = opencv()
 
     cap = cv2.VideoCapture(str(DEV / name))
     n = 0

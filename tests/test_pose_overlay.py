@@ -21,7 +21,9 @@ CLIP = "kb_deadlift_side_clean.mp4"
 
 
 def test_the_overlay_has_every_frame_with_the_analysis_drawn_on_it(tmp_path: Path) -> None:
-    import cv2
+    from hingecoach.pose.sources import opencv
+
+    cv2 = opencv()
 
     info, poses = clip_poses(CLIP)
     out = tmp_path / "overlay.mp4"

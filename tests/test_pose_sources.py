@@ -85,7 +85,7 @@ def test_camera_specs_parse_and_bad_ones_are_rejected() -> None:
 
 
 def test_a_missing_camera_is_a_device_error_naming_the_fix() -> None:
-    with pytest.raises(DeviceError, match="--source"):
+    with pytest.raises(DeviceError, match="video file instead"):
         open_source("camera:97")
 
 
@@ -167,3 +167,15 @@ def test_max_fps_keeps_every_kth_frame_with_the_files_timestamps(blue_video: Pat
     # The frame counter drawn in the red channel shows which source frames were kept.
     assert [round(int(f.image[2, 2, 0]) / 20) for f in frames] == [0, 2, 4, 6, 8, 10]
     assert len(list(VideoFileSource(blue_video, max_fps=60))) == 12
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\x01\x02 not a video nor a trace"])
+def test_the_cli_reports_a_bad_video_in_exactly_one_line(
+        tmp_path: Path, content: bytes, capfd: pytest.CaptureFixture[str]) -> None:
+    from hingecoach.cli import main
+
+    bad = tmp_path / "in.mp4"
+    bad.write_bytes(content)
+    assert main(["record", str(bad), "--out", str(tmp_path / "o.jsonl")]) == 2
+    err = capfd.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("hingecoach record: error:")

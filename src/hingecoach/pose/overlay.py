@@ -126,8 +126,9 @@ class OverlayWriter:
 
     def __init__(self, out: str | os.PathLike[str], video: str | os.PathLike[str],
                  info: FrameInfo) -> None:
-        import cv2
+        from hingecoach.pose.sources import opencv
 
+        cv2 = opencv()
         self._cv2 = cv2
         self.out = Path(out)
         _check_out(self.out)

@@ -67,6 +67,19 @@ class PoseSource(Protocol):
 
 # --- frame sources ---------------------------------------------------------------------
 
+def opencv() -> Any:
+    """OpenCV, with its own and FFmpeg's stderr messages (e.g. "moov atom not found" on a
+    file it cannot open) silenced: we report every failure ourselves, in one line. Import
+    cv2 through this everywhere (the FFmpeg level is read when the first capture opens)."""
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
+    import cv2
+
+    with contextlib.suppress(AttributeError):  # very old OpenCV
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    return cv2
+
+
 def _fit(width: int, height: int, max_side: int | None) -> tuple[int, int] | None:
     """The downscaled (w, h) when the frame's long side exceeds ``max_side``, else None."""
     if not max_side or max(width, height) <= max_side:
@@ -109,7 +122,7 @@ class VideoFileSource(_OpenCVReader):
 
     def __init__(self, path: str | os.PathLike[str], *, max_side: int | None = None,
                  max_fps: float | None = None) -> None:
-        import cv2
+        cv2 = opencv()
 
         p = Path(path)
         self.path = str(path)
@@ -140,7 +153,7 @@ class VideoFileSource(_OpenCVReader):
         self.decode_s = 0.0
 
     def __iter__(self) -> Iterator[Frame]:
-        import cv2
+        cv2 = opencv()
 
         cap, fps, stride = self.cap, self.file_fps, self.stride
         bgr = self._first
@@ -184,12 +197,12 @@ class OpenCVCameraSource(_OpenCVReader):
 
     def __init__(self, index: int = 0, *, width: int | None = None, height: int | None = None,
                  fps: float | None = None) -> None:
-        import cv2
+        cv2 = opencv()
 
         self.cap = cv2.VideoCapture(index)
         if not self.cap.isOpened():
             raise DeviceError(f"camera {index} (/dev/video{index}) not found or busy: plug it "
-                              "in, close other apps using it, or pass --source video.mp4")
+                              "in, close other apps using it, or use a video file instead")
         if width and height:
             self.cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
             self.cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
@@ -201,7 +214,7 @@ class OpenCVCameraSource(_OpenCVReader):
         self.info = FrameInfo(width=w or 640, height=h or 480, fps=f if f > 0 else 30.0)
 
     def __iter__(self) -> Iterator[Frame]:
-        import cv2
+        cv2 = opencv()
 
         i = 0
         try:
