@@ -45,9 +45,8 @@ def test_clean_reps_have_no_faults_in_portrait_and_landscape():
 
 
 def test_the_rules_follow_the_safety_order():
-    m = RepMetrics(start_s=0.0, bottom_s=0.3, end_s=1.0, peak_lean=70, peak_hip=120,
-                   peak_knee=60, peak_shin=25, head_max=40, head_min=0, lockout_lean=30,
-                   short=True)
+    m = RepMetrics(start_s=0.0, bottom_s=0.3, end_s=1.0, peak_lean=40, peak_hip=120,
+                   peak_knee=110, peak_shin=38, head_bottom=40, lockout_lean=30, short=True)
     faults, _ = judge(m, DEFAULT)
     assert faults == ("back_rounding", "knees_forward", "incomplete_lockout", "too_fast")
     assert list(faults) == [f for f in FAULTS if f in faults]
@@ -61,3 +60,20 @@ def test_front_on_sessions_are_counted_but_not_judged():
     res = analyze_stream(info, poses)
     assert res["view"] == "front"
     assert all(r["faults"] == [] for r in res["reps"])
+
+
+@pytest.mark.parametrize(
+    ("knee", "hip", "shin", "squat"),
+    [
+        (46, 110, 8, False),  # the dev clips' dumbbell RDL, labelled correct
+        (91, 113, 30, False),  # the deepest rep of the correct kettlebell deadlift
+        (79, 134, 17, False),  # barbell deadlift from the floor
+        (113, 100, 38, True),  # knee-dominant kettlebell "deadlift"
+        (117, 125, 28, True),  # bodyweight squat
+        (60, 65, 20, True),  # knees doing as much as the hips
+    ],
+)
+def test_knees_forward_tells_a_squat_pattern_from_a_loaded_hinge(knee, hip, shin, squat):
+    m = RepMetrics(start_s=0.0, bottom_s=1.0, end_s=2.0, peak_lean=50, peak_hip=hip,
+                   peak_knee=knee, peak_shin=shin, head_bottom=0.0, lockout_lean=0.0)
+    assert ("knees_forward" in judge(m, DEFAULT)[0]) is squat

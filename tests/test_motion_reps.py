@@ -142,3 +142,18 @@ def test_any_sequence_of_clean_reps_and_nods_is_counted_exactly(reps, fps, facin
         assert abs(got["start_s"] - want.start_s) < 0.2 + 0.25 * spec.descent_s
         assert abs(got["bottom_s"] - want.bottom_s) < 0.2 + 0.25 * spec.descent_s
         assert not math.isnan(got["descent_s"])
+
+
+def test_a_lift_from_a_still_set_up_at_the_floor_is_a_rep():
+    # a deadlift: first seen bent over the bar, still; lifts; lowers; lifts again
+    curve = lean_curve([(0, 70), (1.0, 70), (2.0, 2), (3.5, 2), (4.7, 70), (6.0, 70), (7.0, 2),
+                        (8.5, 2)])
+    tr, reps = feed(curve)
+    assert len(reps) == 2
+    assert reps[0].from_floor and not reps[1].from_floor
+    assert [(s, d) for _, s, d in tr.log][:2] == [(P.UNKNOWN, P.BOTTOM), (P.BOTTOM, P.ASCENDING)]
+
+
+def test_passing_through_deep_on_the_way_up_is_not_a_floor_start():
+    tr, reps = feed(lean_curve([(0, 70), (0.2, 70), (1.0, 2), (2.0, 2)]))
+    assert reps == []

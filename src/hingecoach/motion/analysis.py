@@ -7,29 +7,26 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
+from hingecoach.motion.kinematics import SIDE_RATIO_MAX
 from hingecoach.motion.thresholds import DEFAULT, Thresholds
 from hingecoach.motion.tracker import MotionTracker
 from hingecoach.motion.types import FAULTS, FLAGS, MotionUpdate, Rep
 from hingecoach.pose.landmarks import FrameInfo, Pose
 
-SIDE_SHARE = 0.6
-"""A stream is side-on when at least this share of its classified frames look side-on."""
-FRONT_SHARE = 0.4
-"""...and front/oblique when at least this share look front-on (otherwise unknown)."""
 
+def view_verdict(ratios: list[float], sides: Counter[str]) -> str:
+    """The session's view: side-on when the median left/right spread is side-like.
 
-def view_verdict(views: Counter[str]) -> str:
-    """The session's view from per-frame view estimates (see kinematics.classify_view)."""
-    side = views["side-left"] + views["side-right"]
-    front = views["front"]
-    total = side + front + views["unknown"]
-    if total == 0:
+    ``ratios`` are per-frame :func:`~hingecoach.motion.kinematics.shoulder_ratio` values;
+    ``sides`` counts which side of the body faced the camera on side-on frames.
+    """
+    if not ratios:
         return "unknown"
-    if side >= SIDE_SHARE * total:
-        return "side-left" if views["side-left"] >= views["side-right"] else "side-right"
-    if front >= FRONT_SHARE * total:
-        return "front"
-    return "unknown"
+    ordered = sorted(ratios)
+    median = ordered[len(ordered) // 2]
+    if median < SIDE_RATIO_MAX:
+        return "side-left" if sides["left"] >= sides["right"] else "side-right"
+    return "front"
 
 
 def analyze_stream(info: FrameInfo, poses: Iterable[Pose], *, input_name: str = "",
@@ -42,7 +39,9 @@ def analyze_stream(info: FrameInfo, poses: Iterable[Pose], *, input_name: str = 
     """
     tracker = MotionTracker(info, thresholds)
     frames = pose_frames = 0
-    views: Counter[str] = Counter()
+    ratios: list[float] = []
+    sides: Counter[str] = Counter()
+    last_framing = None
     reps: list[Rep] = []
     for pose in poses:
         frames += 1
@@ -50,8 +49,11 @@ def analyze_stream(info: FrameInfo, poses: Iterable[Pose], *, input_name: str = 
         if pose.landmarks is not None:
             pose_frames += 1
         fr = upd.features.framing
-        if fr is not None and upd.features.present:
-            views[fr.view] += 1
+        if fr is not None and fr is not last_framing and upd.features.present:
+            last_framing = fr  # framing is refreshed ~10 times a second
+            ratios.append(fr.side_ratio)
+            if upd.features.side:
+                sides[upd.features.side] += 1
         if upd.rep is not None:
             reps.append(upd.rep)
         if on_update is not None:
@@ -59,7 +61,7 @@ def analyze_stream(info: FrameInfo, poses: Iterable[Pose], *, input_name: str = 
     last = tracker.finish()
     if last is not None:
         reps.append(last)
-    view = view_verdict(views)
+    view = view_verdict(ratios, sides)
     if not view.startswith("side"):
         reps = [replace(r, faults=(), flags=()) for r in reps]
     fault_counts = {f: n for f in FAULTS if (n := sum(f in r.faults for r in reps))}

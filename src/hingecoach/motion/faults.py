@@ -16,20 +16,20 @@ from hingecoach.motion.types import FAULTS
 
 
 def back_rounding(m: RepMetrics, th: Thresholds) -> bool:
-    """The head / upper back drops below the hip-shoulder line (relative to standing)."""
-    return m.head_max > th.head_drop_max_deg
+    """The head / upper back drops below the hip-shoulder line at the bottom."""
+    return m.head_bottom > th.head_drop_max_deg
 
 
 def knees_forward(m: RepMetrics, th: Thresholds) -> bool:
-    """The hinge turned into a squat: too much knee bend, a forward shin, or knee-dominant."""
+    """The hinge turned into a squat: knee-dominant, a forward shin, or squat-deep knees."""
     if m.peak_knee > th.knee_flexion_max_deg or m.peak_shin > th.shin_angle_max_deg:
         return True
-    return m.peak_knee > 25.0 and m.peak_hip > 0 and m.peak_knee > th.knee_hip_ratio_max * m.peak_hip
+    return m.peak_knee > 40.0 and m.peak_hip > 0 and m.peak_knee >= th.knee_hip_ratio_max * m.peak_hip
 
 
 def neck_extension(m: RepMetrics, th: Thresholds) -> bool:
-    """The head cranks up against the torso line (relative to standing)."""
-    return m.head_min < -th.head_lift_max_deg
+    """The head cranks up against the torso line at the bottom."""
+    return m.head_bottom < -th.head_lift_max_deg
 
 
 def hyperextension(m: RepMetrics, th: Thresholds) -> bool:
@@ -44,6 +44,8 @@ def incomplete_lockout(m: RepMetrics, th: Thresholds) -> bool:
 
 def too_fast(m: RepMetrics, th: Thresholds) -> bool:
     """The descent took less than about half a second."""
+    if m.from_floor:
+        return False  # the descent was never seen
     d = m.bottom_s - m.start_s
     return not math.isnan(d) and d < th.min_descent_time_s
 

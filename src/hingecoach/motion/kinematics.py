@@ -36,6 +36,11 @@ _sqrt = math.sqrt
 # Movement, table 4.1). Used only when no world landmarks give a metric scale.
 _LEG_TORSO_FRACTION = 0.246 + 0.245 + 0.288
 
+LEG_LENGTH_BAND = (0.7, 1.35)
+"""A shin or thigh shorter or longer than this share of its usual length is implausible."""
+LEG_REJECTS_RESET = 20
+"""After this many implausible frames in a row, the usual lengths are measured afresh."""
+
 FRAMING_PERIOD_S = 0.1
 """How often (frame time) the framing facts are recomputed."""
 
@@ -61,26 +66,39 @@ def lean_from_vertical(base: tuple[float, float], tip: tuple[float, float], faci
     return _atan2(facing * (tip[0] - base[0]), base[1] - tip[1]) * _DEG
 
 
-def classify_view(lms: Sequence[L.Landmark], width: int, height: int) -> str:
-    """A per-frame view estimate from how far apart the two shoulders (and hips) appear.
+SIDE_RATIO_MAX = 0.28
+"""Side-on when the shoulders (or hips) appear less than this share of the torso length apart.
+Dev clips: side-on medians 0.06-0.16 (90th percentile <= 0.24); filmed 30-45 deg off the
+front, 0.38-0.59."""
+FRONT_RATIO_MIN = 0.33
+"""Per frame, front/oblique above this; in between the frame is 'unknown'."""
+
+
+def shoulder_ratio(lms: Sequence[L.Landmark], width: int, height: int) -> float:
+    """How far apart left and right appear, as a share of the torso length (0 = side-on).
 
     Side-on, the left and right shoulders overlap in the picture; facing the camera (or at
-    30-45 deg to it) they are roughly a torso length apart. Returns ``side``, ``front`` or
-    ``unknown``; which side faces the camera is decided by the caller.
+    30-45 deg to it) they are roughly half a torso length or more apart. Hips count too
+    (scaled by 1.3: hips are narrower than shoulders).
     """
     ls, rs = lms[L.LEFT_SHOULDER], lms[L.RIGHT_SHOULDER]
     lh, rh = lms[L.LEFT_HIP], lms[L.RIGHT_HIP]
     sx = abs(ls[0] - rs[0]) * width
     hx = abs(lh[0] - rh[0]) * width
-    mid_s = ((ls[0] + rs[0]) * 0.5 * width, (ls[1] + rs[1]) * 0.5 * height)
-    mid_h = ((lh[0] + rh[0]) * 0.5 * width, (lh[1] + rh[1]) * 0.5 * height)
-    torso = math.hypot(mid_s[0] - mid_h[0], mid_s[1] - mid_h[1])
+    mx_s, my_s = (ls[0] + rs[0]) * 0.5 * width, (ls[1] + rs[1]) * 0.5 * height
+    mx_h, my_h = (lh[0] + rh[0]) * 0.5 * width, (lh[1] + rh[1]) * 0.5 * height
+    torso = math.hypot(mx_s - mx_h, my_s - my_h)
     if torso <= 1e-6:
-        return "unknown"
-    ratio = max(sx, hx * 1.3) / torso
-    if ratio < 0.38:
+        return math.inf
+    return max(sx, hx * 1.3) / torso
+
+
+def classify_view(lms: Sequence[L.Landmark], width: int, height: int) -> str:
+    """A per-frame view estimate: ``side``, ``front`` or ``unknown`` (see shoulder_ratio)."""
+    ratio = shoulder_ratio(lms, width, height)
+    if ratio < SIDE_RATIO_MAX:
         return "side"
-    if ratio > 0.55:
+    if ratio > FRONT_RATIO_MIN:
         return "front"
     return "unknown"
 
@@ -139,6 +157,8 @@ class Kinematics:
         self._last_present_t: float | None = None
         self._height_px = 0.0  # running estimate of standing body height in pixels
         self._last_framing: Framing | None = None
+        self._leg_ref: tuple[float, float] | None = None  # shin, thigh length in pixels
+        self._leg_rejects = 0
         self._framing_t = -math.inf
 
     # -- helpers --------------------------------------------------------------------
@@ -223,11 +243,14 @@ class Kinematics:
             bottom = max(bottom, p[1])
             if p[3] >= vis and 0.0 <= p[0] <= 1.0 and 0.0 <= p[1] <= 1.0:
                 feet = True
-        view = classify_view(lms, self.info.width, self.info.height)
+        ratio = shoulder_ratio(lms, self.info.width, self.info.height)
+        view = ("side" if ratio < SIDE_RATIO_MAX else "front" if ratio > FRONT_RATIO_MIN
+                else "unknown")
         if view == "side" and self._side:
             view = f"side-{self._side}"
         return Framing(bbox=bbox, head_visible=head, feet_visible=feet,
-                       height_frac=bottom - top, quality=quality, view=view)
+                       height_frac=bottom - top, quality=quality, view=view,
+                       side_ratio=ratio)
 
     # -- main entry -----------------------------------------------------------------
     def update(self, pose: Pose) -> Features:
@@ -255,9 +278,12 @@ class Kinematics:
         sh, hip, kn, an = self._px(sh_l), self._px(hip_l), self._px(kn_l), self._px(an_l)
 
         lean = lean_from_vertical(hip, sh, f)
-        shin = lean_from_vertical(an, kn, f)
-        hip_flex = 180.0 - joint_angle(sh, hip, kn)
-        knee_flex = 180.0 - joint_angle(hip, kn, an)
+        if self._legs_plausible(math.dist(an, kn), math.dist(kn, hip)):
+            shin = lean_from_vertical(an, kn, f)
+            hip_flex = 180.0 - joint_angle(sh, hip, kn)
+            knee_flex = 180.0 - joint_angle(hip, kn, an)
+        else:  # the knee landmark is lost (e.g. hidden behind a plate): no leg angles
+            shin = hip_flex = knee_flex = math.nan
         if ear_l[3] >= self.th.min_visibility:
             head = lean_from_vertical(sh, self._px(ear_l), f) - lean
             head = (head + 180.0) % 360.0 - 180.0
@@ -274,6 +300,23 @@ class Kinematics:
         smooth = Angles(sm[0], sm[1], sm[2], sm[3], sm[4], None if travel is None else sm[5])
         return Features(t=t, present=True, side=side, facing=facing, raw=raw, smooth=smooth,
                         framing=framing)
+
+    def _legs_plausible(self, shin_px: float, thigh_px: float) -> bool:
+        """Side-on, shin and thigh keep their length in the picture; a knee landmark that
+        jumps (occluded, mistaken) changes them. Compare with slowly tracked references."""
+        ref = self._leg_ref
+        if ref is None or self._leg_rejects > LEG_REJECTS_RESET:
+            self._leg_ref = (shin_px, thigh_px)
+            self._leg_rejects = 0
+            return True
+        lo, hi = LEG_LENGTH_BAND
+        ok = lo * ref[0] <= shin_px <= hi * ref[0] and lo * ref[1] <= thigh_px <= hi * ref[1]
+        if ok:
+            self._leg_ref = (ref[0] + 0.05 * (shin_px - ref[0]), ref[1] + 0.05 * (thigh_px - ref[1]))
+            self._leg_rejects = 0
+        else:
+            self._leg_rejects += 1
+        return ok
 
     def _hip_travel(self, pose: Pose, side: str, f: int, hip: tuple[float, float],
                     kn: tuple[float, float], an: tuple[float, float],

@@ -45,33 +45,51 @@ class Thresholds:
     """A rep must start from standing held at least this long (moving into position is not a rep)."""
 
     # --- faults -------------------------------------------------------------------------
-    knee_flexion_max_deg: float = 35.0
-    """knees_forward when peak knee flexion passes this. Seed 001 "slight knee bend (think <20
-    degrees)"; DESIGN 3.4 "well past ~20-30 deg". Set at 35 so a soft knee (20-30) is fine."""
-    shin_angle_max_deg: float = 18.0
-    """knees_forward when the shin tilts forward past this at the bottom. Seed 001 "keep the
-    shins nearly vertical"; seed 002 "your shins will stay nearly vertical"."""
-    knee_hip_ratio_max: float = 0.6
-    """knees_forward also when knee flexion exceeds this share of hip flexion with knee flexion
-    past 25 deg: the movement is knee-dominant (seed 004: "the hinge is HIP dominant and the
-    squat is KNEE dominant")."""
-    head_drop_max_deg: float = 25.0
-    """back_rounding when the head/upper back drops this far below the hip-shoulder line
-    (relative to the athlete's standing posture). Seed 002 dowel drill "If the dowel lifts off
-    your head, you're dropping your chest too much"; seeds 000, 003 rounding is the most
-    dangerous mistake."""
-    head_lift_max_deg: float = 25.0
-    """neck_extension when the head cranks up this far against the torso line (relative to
-    standing). Seed 000 "looking up or down excessively"; seed 004 "tuck your chin"."""
-    lean_back_max_deg: float = 8.0
+    # Calibrated on MediaPipe angles from the labelled dev clips (../shared/clips/dev): the
+    # lifts labelled correct reach knee flexion 45-93 deg (dumbbell RDL 46, kettlebell deadlift
+    # from the floor 75-93, barbell deadlift 71-79) with knee/hip flexion ratios 0.42-0.80 and
+    # shins at 8-30 deg; the squat-pattern clips reach knee 112-130 deg, ratio >= 0.93, shins
+    # 28-41 deg, with the torso at only 22-37 deg. A fixed "<20 deg" knee rule (seed 001) would
+    # fail every correct lift as MediaPipe measures it, so knees_forward tests the *pattern*.
+    knee_hip_ratio_max: float = 0.87
+    """knees_forward when knee flexion reaches this share of hip flexion (knee past 40 deg):
+    the movement is knee-dominant. Seed 004 "the hinge is HIP dominant and the squat is KNEE
+    dominant"; seed 002 "if your knees are drifting forward or your hips are dropping straight
+    down, you've turned a hinge into a squat"."""
+    knee_flexion_max_deg: float = 100.0
+    """knees_forward when knee flexion passes this whatever the hips do (a squat's depth).
+    Seed 000 "over-bending the knees ... more of a squat than a hinge"."""
+    shin_angle_max_deg: float = 35.0
+    """knees_forward when the shin tilts forward past this at the bottom. Seeds 001 and 002
+    "keep the shins nearly vertical"; correct lifts reach 30 deg in MediaPipe's measure."""
+    squat_depth_hip_deg: float = 80.0
+    """A rep also counts as deep once hip flexion passes this (a squat-pattern rep keeps the
+    torso under the 40 deg lean depth; it must still be counted, and flagged knees_forward)."""
+    head_drop_max_deg: float = 10.0
+    """back_rounding when the head angle at the bottom (median over the bottom window) is
+    above this: head and upper back dropped towards the floor, off the hip-shoulder line. Seed
+    002 dowel drill "If the dowel lifts off your head, you're dropping your chest too much";
+    seeds 000, 003 rounding is the most dangerous mistake. In MediaPipe's measure the dev and
+    hold-out lifts labelled correct, knee-dominant or hips-first bottom out at -28..+6 deg; the
+    rounded-back kettlebell deadlifts of the same lifter at +9..+31 (median +18)."""
+    head_lift_max_deg: float = 38.0
+    """neck_extension when the head angle at the bottom is below minus this: head cranked up
+    against the torso line. Seed 000 "looking up or down excessively"; seed 004 "tuck your
+    chin". The labelled-correct RDL bottoms out at -28 deg in MediaPipe's measure."""
+    bottom_window_deg: float = 12.0
+    """The bottom window: frames with torso lean within this (and within 15 % of the peak) of
+    the rep's deepest lean."""
+    lean_back_max_deg: float = 10.0
     """hyperextension when the torso leans back past vertical by more than this at lockout.
-    Seed 002 "overextending at the top ... no exaggerated lean backward"; seed 004."""
+    Seed 002 "overextending at the top ... no exaggerated lean backward"; seed 004. Correct
+    lockouts on the dev clips: -6..+1 deg."""
     lockout_lean_max_deg: float = 15.0
     """incomplete_lockout when the rep ends with the torso still leaning more than this
     (same as standing). Seed 004 "start and end posture should be the same"."""
-    min_descent_time_s: float = 0.5
+    min_descent_time_s: float = 0.4
     """too_fast when the descent takes less than this. DESIGN 3.4 "about half a second";
-    seed 001 eccentric control; seed 002 fast movement is "hard to self-correct"."""
+    seed 001 eccentric control; seed 002 fast movement is "hard to self-correct". Set just
+    under half a second: the labelled-correct kettlebell deadlift descends in 0.45-0.93 s."""
     too_deep_lean_deg: float = 95.0
     """too_deep (a cue, not a fault) when peak lean passes parallel by 5 deg. Seed 004 "no need
     to go past 90 degrees"."""

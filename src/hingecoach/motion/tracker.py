@@ -36,7 +36,7 @@ def make_rep(index: int, m: RepMetrics, th: Thresholds = DEFAULT) -> Rep:
         faults=faults,
         flags=flags,
         hip_travel_m=m.peak_travel,
-        head_angle_deg=m.head_max if m.head_max >= -m.head_min else m.head_min,
+        head_angle_deg=m.head_bottom,
         lockout_lean_deg=m.lockout_lean,
         knee_lead=m.knee_lead(),
     )

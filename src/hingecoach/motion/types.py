@@ -61,6 +61,8 @@ class Framing:
         quality: mean visibility of the side chain used for angles, 0..1.
         view: ``side-left`` / ``side-right`` (which side of the body faces the camera),
             ``front``, or ``unknown``; a per-frame estimate.
+        side_ratio: how far apart the left and right shoulders/hips appear as a share of the
+            torso length (0 side-on, ~0.4-0.9 filmed from the front or at an angle).
     """
 
     bbox: tuple[float, float, float, float]
@@ -69,6 +71,7 @@ class Framing:
     height_frac: float
     quality: float
     view: str
+    side_ratio: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +126,7 @@ class Rep:
         faults: fault ids in :data:`FAULTS` order.
         flags: non-fault observations (``too_deep``).
         hip_travel_m: peak hip travel behind the ankle, metres (None when unknown).
-        head_angle_deg: the head angle (relative to the standing baseline) that was
-            furthest from neutral during the rep.
+        head_angle_deg: the median head angle over the bottom of the rep (DESIGN 3.3).
         lockout_lean_deg: the torso lean at the end of the rep (min in the lockout window).
         knee_lead: knee flexion already reached before the hips had travelled halfway to
             their peak (degrees) - the wall drill's "knees before hips" check.

@@ -21,32 +21,31 @@ FAULT_KINDS = ("knees_forward", "back_rounding", "neck_extension", "hyperextensi
 
 
 def clean_rep(rng: random.Random) -> RepSpec:
-    knee = rng.uniform(8, 22)
+    knee = rng.uniform(8, 40)
     return RepSpec(depth=rng.uniform(50, 88), descent_s=rng.uniform(0.9, 2.2),
                    hold_s=rng.uniform(0.0, 0.6), ascent_s=rng.uniform(0.8, 1.8), knee=knee,
-                   shin=rng.uniform(0, min(8.0, knee * 0.5)), head=rng.uniform(-7, 7),
+                   shin=rng.uniform(0, min(10.0, knee * 0.4)), head=rng.uniform(-22, -1),
                    lockout_lean=rng.uniform(-3, 3))
 
 
 def faulty_rep(rng: random.Random, kind: str) -> RepSpec:
     base = clean_rep(rng)
     match kind:
-        case "knees_forward":
-            knee = rng.uniform(55, 80)
-            return _with(base, knee=knee, shin=rng.uniform(22, 32), depth=rng.uniform(45, 70),
-                         faults=("knees_forward",))
+        case "knees_forward":  # a squat-pattern rep: knees far forward, torso fairly upright
+            return _with(base, knee=rng.uniform(104, 125), shin=rng.uniform(30, 40),
+                         depth=rng.uniform(25, 55), faults=("knees_forward",))
         case "back_rounding":
-            return _with(base, head=rng.uniform(38, 50), faults=("back_rounding",))
+            return _with(base, head=rng.uniform(22, 40), faults=("back_rounding",))
         case "neck_extension":
-            return _with(base, head=-rng.uniform(38, 50), faults=("neck_extension",))
+            return _with(base, head=-rng.uniform(52, 66), faults=("neck_extension",))
         case "hyperextension":
-            return _with(base, lockout_lean=-rng.uniform(16, 22),
+            return _with(base, lockout_lean=-rng.uniform(18, 24),
                          lockout_hold_s=rng.uniform(0.6, 0.9), faults=("hyperextension",))
         case "incomplete_lockout":
             return _with(base, lockout_lean=rng.uniform(24, 31), lockout_hold_s=rng.uniform(0.9, 1.3),
                          after_short=rng.choice(("rise", "next")), faults=("incomplete_lockout",))
         case "too_fast":
-            return _with(base, descent_s=rng.uniform(0.22, 0.36), depth=rng.uniform(50, 80),
+            return _with(base, descent_s=rng.uniform(0.2, 0.3), depth=rng.uniform(50, 80),
                          faults=("too_fast",))
         case "too_deep":
             return _with(base, depth=rng.uniform(102, 112), flags=("too_deep",))
@@ -65,7 +64,7 @@ def random_camera(rng: random.Random) -> Camera:
     # keep the whole hinge (torso reaching forward, hips back) inside the frame
     reach = 0.55 * body * h / w
     return Camera(width=w, height=h, fps=rng.choice(FPS), facing=rng.choice((1, -1)),
-                  yaw=rng.uniform(-12, 12), body_frac=body,
+                  yaw=rng.uniform(-10, 10), body_frac=body,
                   x_center=rng.uniform(0.5 - max(0.0, 0.45 - reach), 0.5 + max(0.0, 0.45 - reach)),
                   roll_deg=rng.uniform(-2, 2))
 
@@ -102,7 +101,7 @@ def random_session(seed: int, *, reps: int | None = None, fault_rate: float = 0.
         if not prev_short_next:
             segs.append(Segment("idle", rng.uniform(0.3, 2.0)))
     segs.append(Segment("idle", rng.uniform(1.0, 2.0)))
-    athlete = Athlete(height_m=rng.uniform(1.5, 1.95), head_neutral=rng.uniform(3, 13),
+    athlete = Athlete(height_m=rng.uniform(1.5, 1.95), head_neutral=rng.uniform(10, 32),
                       rest_lean=rng.uniform(-1, 4), rest_knee=rng.uniform(2, 7))
     return Session(segments=segs, camera=random_camera(rng), spoil=random_spoil(rng),
                    athlete=athlete, seed=seed)
