@@ -242,7 +242,7 @@ class Picamera2Source:
         except ImportError as exc:
             raise DeviceError("picamera2 is not available (it comes from apt python3-picamera2 "
                               "on Raspberry Pi OS; the venv needs --system-site-packages): "
-                              "use --source camera:0 or a video file elsewhere") from exc
+                              "use camera:0 or a video file elsewhere") from exc
         try:
             self.cam = Picamera2()
         except (IndexError, RuntimeError) as exc:
