@@ -179,3 +179,23 @@ def test_the_cli_reports_a_bad_video_in_exactly_one_line(
     assert main(["record", str(bad), "--out", str(tmp_path / "o.jsonl")]) == 2
     err = capfd.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("hingecoach record: error:")
+
+
+def test_a_live_source_drops_stale_frames_instead_of_queueing_them() -> None:
+    import threading
+
+    produced_all = threading.Event()
+
+    def camera():
+        for i in range(50):
+            yield Frame(index=i, t=i / 30, image=np.zeros((4, 6, 3), np.uint8))
+        produced_all.set()
+
+    def slow(t: float, image: object) -> Pose:
+        produced_all.wait(10)  # the model is busy until the camera has moved on
+        return Pose(t=t, landmarks=STANDING.landmarks)
+
+    poses = list(estimate_stream(camera(), [FakePoseEstimator(fn=slow)], live=True))
+    ts = [round(p.t * 30) for p in poses]
+    assert ts == sorted(ts) and ts[-1] == 49  # in order, ending on the freshest frame
+    assert len(ts) < 10  # the backlog was dropped, not analysed late

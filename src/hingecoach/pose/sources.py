@@ -46,7 +46,8 @@ class Frame:
 
 
 class FrameSource(Protocol):
-    """A stream of RGB frames with a header."""
+    """A stream of RGB frames with a header. Live sources (cameras) also set ``live = True``:
+    the pipeline then drops stale frames instead of queueing them."""
 
     info: FrameInfo
 
@@ -195,6 +196,8 @@ class OpenCVCameraSource(_OpenCVReader):
     Frames are stamped with ``time.monotonic()`` at capture.
     """
 
+    live = True
+
     def __init__(self, index: int = 0, *, width: int | None = None, height: int | None = None,
                  fps: float | None = None) -> None:
         cv2 = opencv()
@@ -235,6 +238,8 @@ class Picamera2Source:
     ``BGR888``), so no conversion is needed before the model. Timestamps are the sensor's
     (``SensorTimestamp``, nanoseconds on the monotonic clock) in seconds.
     """
+
+    live = True
 
     def __init__(self, width: int = 640, height: int = 480, fps: float = 30.0) -> None:
         try:

@@ -23,6 +23,7 @@ Results come out in frame order with the frames' own timestamps.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import sys
@@ -79,13 +80,25 @@ class PipelineStats:
     wall_s: float = 0.0
 
 
+LIVE_PREFETCH_FRAMES = 2
+"""Live cameras: at most this many frames wait; older ones are dropped so the coach always
+sees the freshest picture (latency over completeness)."""
+
+
 class _Prefetch:
-    """Iterate a frame source on a background thread, ``depth`` frames ahead."""
+    """Iterate a frame source on a background thread, ``depth`` frames ahead.
+
+    With ``drop_old`` (live cameras) a full queue drops its oldest frame instead of
+    making the camera wait.
+    """
 
     _END = object()
 
-    def __init__(self, frames: Iterable[Frame], depth: int = PREFETCH_FRAMES) -> None:
+    def __init__(self, frames: Iterable[Frame], depth: int = PREFETCH_FRAMES,
+                 drop_old: bool = False) -> None:
         self._q: queue.Queue[Any] = queue.Queue(maxsize=depth)
+        self._drop_old = drop_old
+        self.dropped = 0
         self._stop = threading.Event()
         self._frames = frames
         self._thread = threading.Thread(target=self._run, name="hingecoach-decode", daemon=True)
@@ -103,7 +116,18 @@ class _Prefetch:
     def _run(self) -> None:
         try:
             for f in self._frames:
-                if not self._put(f):
+                if self._drop_old:
+                    while True:
+                        try:
+                            self._q.put_nowait(f)
+                            break
+                        except queue.Full:
+                            with contextlib.suppress(queue.Empty):
+                                self._q.get_nowait()
+                                self.dropped += 1
+                    if self._stop.is_set():
+                        return
+                elif not self._put(f):
                     return
         except BaseException as exc:  # handed to the consumer, re-raised there
             self._put(exc)
@@ -136,10 +160,12 @@ def _timed(est: PoseEstimator, stats_box: list[float]) -> Callable[[Any, float],
 
 def estimate_stream(frames: Iterable[Frame], estimators: list[PoseEstimator],
                     stats: PipelineStats | None = None, *, prefetch: bool = True,
+                    live: bool = False,
                     on_frame: Callable[[int], None] | None = None) -> Iterator[Pose]:
     """Poses of ``frames`` in order, decoding ahead and spreading frames over ``estimators``.
 
-    Frame ``i`` goes to ``estimators[i % len(estimators)]``, each on its own thread.
+    Frame ``i`` goes to ``estimators[i % len(estimators)]``, each on its own thread. With
+    ``live``, stale frames are dropped rather than queued (see LIVE_PREFETCH_FRAMES).
     """
     stats = stats if stats is not None else PipelineStats()
     n = len(estimators)
@@ -148,7 +174,11 @@ def estimate_stream(frames: Iterable[Frame], estimators: list[PoseEstimator],
     pools = [ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"hingecoach-pose{k}")
              for k in range(n)]
     pending: deque[Future[Pose]] = deque()
-    source = iter(_Prefetch(frames)) if prefetch else iter(frames)
+    if prefetch:
+        source = iter(_Prefetch(frames, LIVE_PREFETCH_FRAMES, drop_old=True) if live
+                      else _Prefetch(frames))
+    else:
+        source = iter(frames)
     start = time.perf_counter()
 
     def done(fut: Future[Pose]) -> Pose:
@@ -242,6 +272,7 @@ class EstimatedPoseSource:
     def __iter__(self) -> Iterator[Pose]:
         try:
             yield from estimate_stream(self.frames, self.estimators, self.stats,
+                                       live=bool(getattr(self.frames, "live", False)),
                                        on_frame=self._progress)
         finally:
             self.stats.decode_s = self.decode_s
