@@ -52,8 +52,6 @@ class RepMetrics:
     peak_hip: float = -math.inf
     peak_knee: float = -math.inf
     peak_shin: float = -math.inf
-    head_max: float = -math.inf  # relative to the standing baseline
-    head_min: float = math.inf
     peak_travel: float | None = None
     lockout_lean: float = math.inf  # lowest lean from the end of the ascent on
     short: bool = False  # ended short of upright
@@ -93,7 +91,7 @@ class RepMetrics:
             prev_t = t
         return self.bottom_s
 
-    def absorb(self, t: float, a: Angles, head_dev: float, raw: Angles) -> None:
+    def absorb(self, t: float, a: Angles, raw: Angles) -> None:
         """Take one frame: ``a`` smoothed angles (peaks), ``raw`` unsmoothed (timing, head)."""
         self._lean_path.append((t, raw.torso_lean))
         if not math.isnan(raw.hip_flexion):
@@ -109,11 +107,6 @@ class RepMetrics:
             self.peak_knee = a.knee_flexion
         if a.shin_angle > self.peak_shin:
             self.peak_shin = a.shin_angle
-        if not math.isnan(head_dev):
-            if head_dev > self.head_max:
-                self.head_max = head_dev
-            if head_dev < self.head_min:
-                self.head_min = head_dev
         if a.hip_travel_m is not None:
             if self.peak_travel is None or a.hip_travel_m > self.peak_travel:
                 self.peak_travel = a.hip_travel_m
@@ -204,7 +197,6 @@ class RepTracker:
         self._settled = False
         self._quiet_t = 0.0  # last moment the torso was near its standing lean
         self._rest_lean: float | None = None
-        self._head_base: float | None = None
         self._rep: RepMetrics | None = None
         self._trough = math.inf
         self._trough_t = 0.0
@@ -217,10 +209,6 @@ class RepTracker:
         self._last_seen: float | None = None
 
     # -- public -----------------------------------------------------------------------
-    @property
-    def head_baseline(self) -> float:
-        return self._head_base if self._head_base is not None else 0.0
-
     def lost(self, t: float) -> list[RepMetrics]:
         """Call on frames with no usable pose. Resets after ``max_gap_s`` without one."""
         if self._last_seen is not None and t - self._last_seen > self.th.max_gap_s:
@@ -254,8 +242,7 @@ class RepTracker:
         self._track_baselines(a)
         self._done = []
         if self._rep is not None:
-            head = a.head_angle - self.head_baseline if not math.isnan(a.head_angle) else math.nan
-            self._rep.absorb(t, a, head, self._raw)
+            self._rep.absorb(t, a, self._raw)
             self._track_extremes()
         if self.phase is Phase.LOCKOUT and self._rep is not None:
             rep = self._rep
@@ -300,9 +287,6 @@ class RepTracker:
                 and a.torso_lean < self.th.standing_lean_deg):
             rest = self._rest_lean
             self._rest_lean = a.torso_lean if rest is None else rest + 0.05 * (a.torso_lean - rest)
-            if not math.isnan(a.head_angle):
-                hb = self._head_base
-                self._head_base = a.head_angle if hb is None else hb + 0.05 * (a.head_angle - hb)
         # Quiet = near the usual standing lean. A lean-back at lockout is not the usual lean.
         rest = max(self._rest_lean, 0.0) if self._rest_lean is not None else 0.0
         hip = self.raw_hip
@@ -387,7 +371,7 @@ class RepTracker:
         self._trough = math.inf
         self._stall_since = None
         if self._angles is not None:
-            self._rep.absorb(self.t, self._angles, math.nan, self._raw)
+            self._rep.absorb(self.t, self._angles, self._raw)
 
     def _a_begin(self) -> None:
         # the movement began between the last quiet frame and the next one
