@@ -101,7 +101,8 @@ def draw_frame(cv2: Any, img: Any, pose: Pose, update: MotionUpdate | None, *,
         for label, value in (("torso", ang.torso_lean), ("hip", ang.hip_flexion),
                              ("knee", ang.knee_flexion), ("shin", ang.shin_angle)):
             y += step
-            _text(cv2, img, f"{label} {value:5.0f} deg", (8, y), scale * 0.8, _WHITE)
+            shown = "  --" if value != value else f"{value:5.0f} deg"  # NaN: not measured
+            _text(cv2, img, f"{label} {shown}", (8, y), scale * 0.8, _WHITE)
     if last_rep is not None and pose.t - last_rep.end_s <= REP_LABEL_S:
         faults = list(last_rep.faults) + [f"({f})" for f in last_rep.flags]
         msg = f"rep {last_rep.index}: " + (", ".join(faults) if faults else "clean")
