@@ -10,6 +10,7 @@ from hingecoach.app import (
     NullSpeaker,
     TimedIntent,
     Transcript,
+    VoiceCommands,
     parse_commands,
     run_session,
     speaker_priority,
@@ -73,3 +74,60 @@ def test_commands_are_sorted_by_time_and_accept_several_separators() -> None:
     assert [(c.t, c.name) for c in cmds] == [(0.5, "start_drill"), (12.0, "pause"),
                                              (13.0, "resume")]
     assert cmds[0].slots == {"drill": "wall"}
+
+
+class FakeIntent:
+    def __init__(self, name: str, slots: dict[str, str] | None = None) -> None:
+        self.name, self.slots, self.text = name, slots or {}, name
+
+
+class FakeHeard:
+    def __init__(self, intent: FakeIntent | None) -> None:
+        self.result = type("R", (), {"intent": intent})()
+
+
+class FakeListener:
+    """Hears a fixed list of utterances (None = not a command), then the mic ends."""
+
+    def __init__(self, heard: list[FakeIntent | None]) -> None:
+        self.heard = heard
+
+    def listen(self, mic: object):
+        for h in self.heard:
+            yield FakeHeard(h)
+
+
+def test_voice_commands_heard_on_the_listener_thread_reach_the_coach_at_frame_time() -> None:
+    voice = VoiceCommands(FakeListener([None, FakeIntent("start_drill", {"drill": "wall"}),
+                                        FakeIntent("how_many_is_not_an_intent")]), mic=None)
+    voice._thread.join(timeout=5)
+    got = voice()
+    assert [(i.name, i.slots) for i in got] == [("start_drill", {"drill": "wall"}),
+                                               ("how_many_is_not_an_intent", {})]
+    assert voice() == []
+    info, poses, _ = render(random_session(33, reps=3))
+    tr = Transcript()
+    queued = [got[:1]]
+    run_session(info, poses, Coach(), transcript=tr, live_intents=lambda: queued.pop() if queued else [])
+    assert "Wall drill" in json.loads(tr.lines[0])["text"]
+
+
+def test_a_microphone_that_fails_leaves_the_coaching_running() -> None:
+    class Broken:
+        def listen(self, mic: object):
+            raise OSError("microphone unplugged")
+            yield
+
+    voice = VoiceCommands(Broken(), mic=None)
+    voice._thread.join(timeout=5)
+    assert voice() == [] and isinstance(voice.error, OSError)
+
+
+def test_every_catalogue_phrase_is_offered_to_the_recogniser_as_a_decoy() -> None:
+    from hingecoach.app import parse_phrase
+    from hingecoach.coach.cues import CATALOGUE, decoy_phrases
+
+    decoys = decoy_phrases()
+    assert len(decoys) == sum(len(p) for _, p in CATALOGUE.values())
+    assert all("{" not in d for d in decoys)
+    assert all(parse_phrase(d) is None for d in decoys)

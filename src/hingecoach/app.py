@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import queue
 import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -86,6 +88,63 @@ def parse_commands(spec: str) -> list[TimedIntent]:
                              f"(try one of: {known})")
         out.append(TimedIntent(t, hit[0], hit[1], phrase.strip()))
     return sorted(out, key=lambda c: c.t)
+
+
+class VoiceCommands:
+    """Live voice commands: a listener runs on its own thread; the frame loop drains it.
+
+    ``listener.listen(mic)`` must yield objects with ``.result.intent`` (the voice helper's
+    :class:`~hingecoach.audio.listener.Listener` and ``Heard``). Intents are stamped with
+    the next frame's time by :func:`run_session`, so the coach only ever sees frame time.
+    """
+
+    def __init__(self, listener: Any, mic: Any) -> None:
+        self._q: queue.SimpleQueue[TimedIntent] = queue.SimpleQueue()
+        self._mic = mic
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(listener,), daemon=True,
+                                         name="hingecoach-voice")
+        self._thread.start()
+
+    def _run(self, listener: Any) -> None:
+        try:
+            for heard in listener.listen(self._mic):
+                intent = getattr(getattr(heard, "result", None), "intent", None)
+                if intent is not None:
+                    self._q.put(TimedIntent(0.0, intent.name, dict(intent.slots or {}),
+                                            getattr(intent, "text", "")))
+        except Exception as exc:  # a lost microphone must not stop the coaching
+            self.error = exc
+
+    def __call__(self) -> list[TimedIntent]:
+        out: list[TimedIntent] = []
+        while True:
+            try:
+                out.append(self._q.get_nowait())
+            except queue.Empty:
+                return out
+
+    def close(self) -> None:
+        close = getattr(self._mic, "close", None)
+        if callable(close):
+            close()
+        self._thread.join(timeout=1.0)
+
+
+def open_voice(speaker: Any) -> VoiceCommands:
+    """Microphone + recogniser + listener from the voice helper (DeviceError if absent)."""
+    try:
+        from hingecoach.audio.listener import Listener
+        from hingecoach.audio.mic import DeviceMic
+        from hingecoach.audio.recognisers import make_recogniser
+    except ImportError as exc:
+        raise DeviceError(f"voice commands are not available in this build ({exc.name} "
+                          "missing): pass --no-voice and use --commands") from exc
+    from hingecoach.coach.cues import decoy_phrases
+
+    recogniser = make_recogniser("auto", decoys=decoy_phrases())
+    gate = speaker if callable(getattr(speaker, "is_speaking", None)) else None
+    return VoiceCommands(Listener(recogniser, speaker=gate), DeviceMic())
 
 
 # --- speaker ---------------------------------------------------------------------------

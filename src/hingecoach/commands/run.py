@@ -14,7 +14,7 @@ import sys
 from typing import Any
 
 from hingecoach.config import add_config_arguments, config_from_args
-from hingecoach.errors import InputError
+from hingecoach.errors import DeviceError, InputError, ModelError
 
 
 def register(sub: Any) -> None:
@@ -69,6 +69,7 @@ def handle(args: argparse.Namespace) -> int:
         iterate,
         make_speaker,
         open_poses,
+        open_voice,
         parse_commands,
         run_session,
     )
@@ -84,9 +85,6 @@ def handle(args: argparse.Namespace) -> int:
         raise InputError(f"--pace {args.pace}: must be a positive speed factor (1 = real time)")
     live = is_live(args.source)
     speaker_spec = args.speaker if args.speaker != "auto" else ("device" if live else "none")
-    if live and not args.no_voice:
-        print("hingecoach run: voice commands are not available in this build; "
-              "use --commands", file=sys.stderr)
     source = open_poses(args.source)
     # A full disk stops recording, never the coaching (the Pi helper's RecordingGuard).
     events: list[Any] = []
@@ -100,6 +98,13 @@ def handle(args: argparse.Namespace) -> int:
         coach = Coach(units=user.units, levels=store.levels(user.id) or {},
                       aspect=info.width / info.height, recorder=recorder or NullRecorder())
 
+        voice = None
+        if live and not args.no_voice:
+            try:
+                voice = open_voice(speaker)
+            except (DeviceError, ModelError) as exc:  # coaching works without voice
+                print(f"hingecoach run: voice commands off: {exc}", file=sys.stderr)
+
         def notices() -> list[str]:
             out = [e.notice for e in events if e.notice]
             events.clear()
@@ -110,9 +115,11 @@ def handle(args: argparse.Namespace) -> int:
         try:
             result = run_session(info, iterate(source), coach, speaker=speaker,
                                  transcript=transcript, commands=commands, rebase=live,
-                                 pace=args.pace, notices=notices)
+                                 pace=args.pace, notices=notices, live_intents=voice)
         finally:
             transcript.close()
+            if voice is not None:
+                voice.close()
             if recorder is not None:
                 recorder.close()
             close = getattr(speaker, "close", None)
