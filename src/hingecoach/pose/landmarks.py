@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 NAMES: Final[tuple[str, ...]] = (
     "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye",
@@ -44,8 +44,7 @@ WorldLandmark = Sequence[float]
 """One world landmark in metres: x, y (down), z."""
 
 
-@dataclass(frozen=True, slots=True)
-class Pose:
+class Pose(NamedTuple):
     """One frame of the pose stream.
 
     Attributes:

@@ -83,8 +83,9 @@ def _points(value: Any, width: int, path: str, line: int, key: str, strict: bool
     # (A JSON true/false in the line - which sum() would take for 1/0 - forces the slow path.)
     if not strict and type(value) is list and len(value) == COUNT:
         try:
-            if (all(type(p) is list and len(p) == width for p in value)
-                    and _isfinite(sum(map(sum, value)))):
+            # set(map(len)) checks the shape; the sum fails (TypeError) on anything that is
+            # not a list of plain numbers, and is non-finite when a NaN/inf hides in it.
+            if set(map(len, value)) == {width} and _isfinite(sum(map(sum, value))):
                 return value
         except TypeError:
             pass

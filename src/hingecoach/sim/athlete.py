@@ -46,7 +46,7 @@ class RepSpec:
     ascent_s: float = 1.2
     knee: float = 16.0
     shin: float = 4.0
-    head: float = 0.0
+    head: float = -5.0  # head angle at the bottom (DESIGN 3.3); neutral is about -25..+5
     lockout_lean: float = 0.0
     lockout_hold_s: float = 0.7
     after_short: str = "rise"
@@ -106,7 +106,7 @@ class Spoil:
 @dataclass(frozen=True, slots=True)
 class Athlete:
     height_m: float = 1.72
-    head_neutral: float = 8.0  # ear ahead of the torso line when standing, degrees
+    head_neutral: float = 18.0  # ear ahead of the torso line when standing (MediaPipe: 15-38)
     rest_lean: float = 2.0
     rest_knee: float = 4.0
 
@@ -212,8 +212,9 @@ class Script:
         start = self.keys[-1]
         t_start = t
         t_bottom = t + r.descent_s
-        self._key(t_bottom, r.depth, r.knee, r.shin, r.head, x)
-        self._key(t_bottom + r.hold_s, r.depth, r.knee, r.shin, r.head, x)
+        head = r.head - a.head_neutral  # r.head is the head angle at the bottom itself
+        self._key(t_bottom, r.depth, r.knee, r.shin, head, x)
+        self._key(t_bottom + r.hold_s, r.depth, r.knee, r.shin, head, x)
         t_end = t_bottom + r.hold_s + r.ascent_s
         short = r.lockout_lean > 15.0
         knee_end = a.rest_knee + (8.0 if short else 0.0)

@@ -24,7 +24,7 @@ def clean_rep(rng: random.Random) -> RepSpec:
     knee = rng.uniform(8, 40)
     return RepSpec(depth=rng.uniform(50, 88), descent_s=rng.uniform(0.9, 2.2),
                    hold_s=rng.uniform(0.0, 0.6), ascent_s=rng.uniform(0.8, 1.8), knee=knee,
-                   shin=rng.uniform(0, min(10.0, knee * 0.4)), head=rng.uniform(-7, 7),
+                   shin=rng.uniform(0, min(10.0, knee * 0.4)), head=rng.uniform(-22, -1),
                    lockout_lean=rng.uniform(-3, 3))
 
 
@@ -35,9 +35,9 @@ def faulty_rep(rng: random.Random, kind: str) -> RepSpec:
             return _with(base, knee=rng.uniform(104, 125), shin=rng.uniform(30, 40),
                          depth=rng.uniform(25, 55), faults=("knees_forward",))
         case "back_rounding":
-            return _with(base, head=rng.uniform(38, 50), faults=("back_rounding",))
+            return _with(base, head=rng.uniform(22, 40), faults=("back_rounding",))
         case "neck_extension":
-            return _with(base, head=-rng.uniform(56, 68), faults=("neck_extension",))
+            return _with(base, head=-rng.uniform(52, 66), faults=("neck_extension",))
         case "hyperextension":
             return _with(base, lockout_lean=-rng.uniform(18, 24),
                          lockout_hold_s=rng.uniform(0.6, 0.9), faults=("hyperextension",))
@@ -64,7 +64,7 @@ def random_camera(rng: random.Random) -> Camera:
     # keep the whole hinge (torso reaching forward, hips back) inside the frame
     reach = 0.55 * body * h / w
     return Camera(width=w, height=h, fps=rng.choice(FPS), facing=rng.choice((1, -1)),
-                  yaw=rng.uniform(-12, 12), body_frac=body,
+                  yaw=rng.uniform(-10, 10), body_frac=body,
                   x_center=rng.uniform(0.5 - max(0.0, 0.45 - reach), 0.5 + max(0.0, 0.45 - reach)),
                   roll_deg=rng.uniform(-2, 2))
 
@@ -101,7 +101,7 @@ def random_session(seed: int, *, reps: int | None = None, fault_rate: float = 0.
         if not prev_short_next:
             segs.append(Segment("idle", rng.uniform(0.3, 2.0)))
     segs.append(Segment("idle", rng.uniform(1.0, 2.0)))
-    athlete = Athlete(height_m=rng.uniform(1.5, 1.95), head_neutral=rng.uniform(3, 13),
+    athlete = Athlete(height_m=rng.uniform(1.5, 1.95), head_neutral=rng.uniform(10, 32),
                       rest_lean=rng.uniform(-1, 4), rest_knee=rng.uniform(2, 7))
     return Session(segments=segs, camera=random_camera(rng), spoil=random_spoil(rng),
                    athlete=athlete, seed=seed)
