@@ -86,20 +86,33 @@ class FakeHeard:
         self.result = type("R", (), {"intent": intent})()
 
 
+class FakeMic:
+    """Yields one block per scripted utterance, then ends (or raises ``fail``)."""
+
+    def __init__(self, n: int, fail: Exception | None = None) -> None:
+        self.n, self.fail = n, fail
+
+    def blocks(self):
+        for i in range(self.n):
+            yield float(i), b""
+        if self.fail is not None:
+            raise self.fail
+
+
 class FakeListener:
-    """Hears a fixed list of utterances (None = not a command), then the mic ends."""
+    """Hears a fixed list of utterances (None = speech that is not a command)."""
 
     def __init__(self, heard: list[FakeIntent | None]) -> None:
-        self.heard = heard
+        self.heard = list(heard)
 
-    def listen(self, mic: object):
-        for h in self.heard:
-            yield FakeHeard(h)
+    def feed(self, t: float, block: object) -> FakeHeard | None:
+        h = self.heard.pop(0)
+        return None if h is None else FakeHeard(h)
 
 
 def test_voice_commands_heard_on_the_listener_thread_reach_the_coach_at_frame_time() -> None:
     voice = VoiceCommands(FakeListener([None, FakeIntent("start_drill", {"drill": "wall"}),
-                                        FakeIntent("how_many_is_not_an_intent")]), mic=None)
+                                        FakeIntent("how_many_is_not_an_intent")]), FakeMic(3))
     voice._thread.join(timeout=5)
     got = voice()
     assert [(i.name, i.slots) for i in got] == [("start_drill", {"drill": "wall"}),
@@ -113,12 +126,7 @@ def test_voice_commands_heard_on_the_listener_thread_reach_the_coach_at_frame_ti
 
 
 def test_a_microphone_that_fails_leaves_the_coaching_running() -> None:
-    class Broken:
-        def listen(self, mic: object):
-            raise OSError("microphone unplugged")
-            yield
-
-    voice = VoiceCommands(Broken(), mic=None)
+    voice = VoiceCommands(FakeListener([None]), FakeMic(1, OSError("microphone unplugged")))
     voice._thread.join(timeout=5)
     assert voice() == [] and isinstance(voice.error, OSError)
 

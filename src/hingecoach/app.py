@@ -93,9 +93,10 @@ def parse_commands(spec: str) -> list[TimedIntent]:
 class VoiceCommands:
     """Live voice commands: a listener runs on its own thread; the frame loop drains it.
 
-    ``listener.listen(mic)`` must yield objects with ``.result.intent`` (the voice helper's
-    :class:`~hingecoach.audio.listener.Listener` and ``Heard``). Intents are stamped with
-    the next frame's time by :func:`run_session`, so the coach only ever sees frame time.
+    ``mic.blocks()`` yields ``(t, samples)``; ``listener.feed(t, samples)`` returns None or
+    an object with ``.result.intent`` (the voice helper's ``Listener`` and ``Heard``).
+    Intents are stamped with the next frame's time by :func:`run_session`, so the coach only
+    ever sees frame time.
     """
 
     def __init__(self, listener: Any, mic: Any) -> None:
@@ -108,7 +109,8 @@ class VoiceCommands:
 
     def _run(self, listener: Any) -> None:
         try:
-            for heard in listener.listen(self._mic):
+            for t, block in self._mic.blocks():
+                heard = listener.feed(t, block)
                 intent = getattr(getattr(heard, "result", None), "intent", None)
                 if intent is not None:
                     self._q.put(TimedIntent(0.0, intent.name, dict(intent.slots or {}),
