@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
@@ -10,8 +11,9 @@ from hingecoach.app import (
     NullSpeaker,
     TimedIntent,
     Transcript,
-    VoiceCommands,
+    open_voice,
     parse_commands,
+    polled_intents,
     run_session,
     speaker_priority,
 )
@@ -81,54 +83,23 @@ class FakeIntent:
         self.name, self.slots, self.text = name, slots or {}, name
 
 
-class FakeHeard:
-    def __init__(self, intent: FakeIntent | None) -> None:
-        self.result = type("R", (), {"intent": intent})()
-
-
-class FakeMic:
-    """Yields one block per scripted utterance, then ends (or raises ``fail``)."""
-
-    def __init__(self, n: int, fail: Exception | None = None) -> None:
-        self.n, self.fail = n, fail
-
-    def blocks(self):
-        for i in range(self.n):
-            yield float(i), b""
-        if self.fail is not None:
-            raise self.fail
-
-
-class FakeListener:
-    """Hears a fixed list of utterances (None = speech that is not a command)."""
-
-    def __init__(self, heard: list[FakeIntent | None]) -> None:
-        self.heard = list(heard)
-
-    def feed(self, t: float, block: object) -> FakeHeard | None:
-        h = self.heard.pop(0)
-        return None if h is None else FakeHeard(h)
-
-
-def test_voice_commands_heard_on_the_listener_thread_reach_the_coach_at_frame_time() -> None:
-    voice = VoiceCommands(FakeListener([None, FakeIntent("start_drill", {"drill": "wall"}),
-                                        FakeIntent("how_many_is_not_an_intent")]), FakeMic(3))
-    voice._thread.join(timeout=5)
-    got = voice()
-    assert [(i.name, i.slots) for i in got] == [("start_drill", {"drill": "wall"}),
-                                               ("how_many_is_not_an_intent", {})]
-    assert voice() == []
+def test_intents_polled_from_the_voice_session_reach_the_coach_at_frame_time() -> None:
+    heard = [[FakeIntent("start_drill", {"drill": "wall"})], []]
+    drain = polled_intents(lambda: heard.pop(0) if heard else [])
     info, poses, _ = render(random_session(33, reps=3))
     tr = Transcript()
-    queued = [got[:1]]
-    run_session(info, poses, Coach(), transcript=tr, live_intents=lambda: queued.pop() if queued else [])
-    assert "Wall drill" in json.loads(tr.lines[0])["text"]
+    run_session(info, poses, Coach(), transcript=tr, live_intents=drain)
+    first = json.loads(tr.lines[0])
+    assert "Wall drill" in first["text"] and first["t"] == 0.0
 
 
-def test_a_microphone_that_fails_leaves_the_coaching_running() -> None:
-    voice = VoiceCommands(FakeListener([None]), FakeMic(1, OSError("microphone unplugged")))
-    voice._thread.join(timeout=5)
-    assert voice() == [] and isinstance(voice.error, OSError)
+def test_without_the_voice_package_the_speaker_still_works_and_nothing_listens(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(sys.modules, "hingecoach.audio.session", None)  # import fails
+    speaker, live, closer = open_voice("none", listen=True)
+    speaker.say("Hips back.", 2, "correction")
+    assert isinstance(speaker, NullSpeaker) and live is None and closer is None
+    assert "use --commands" in capsys.readouterr().err
 
 
 def test_every_catalogue_phrase_is_offered_to_the_recogniser_as_a_decoy() -> None:

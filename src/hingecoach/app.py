@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import json
-import queue
 import re
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -90,63 +88,36 @@ def parse_commands(spec: str) -> list[TimedIntent]:
     return sorted(out, key=lambda c: c.t)
 
 
-class VoiceCommands:
-    """Live voice commands: a listener runs on its own thread; the frame loop drains it.
+def polled_intents(poll: Callable[[], list[Any]]) -> Callable[[], list[TimedIntent]]:
+    """Adapt a ``poll()`` of heard intents (the voice helper's ``VoiceSession.poll``) to
+    :func:`run_session`'s ``live_intents``; run_session stamps them with frame time."""
 
-    ``mic.blocks()`` yields ``(t, samples)``; ``listener.feed(t, samples)`` returns None or
-    an object with ``.result.intent`` (the voice helper's ``Listener`` and ``Heard``).
-    Intents are stamped with the next frame's time by :func:`run_session`, so the coach only
-    ever sees frame time.
+    def drain() -> list[TimedIntent]:
+        return [TimedIntent(0.0, i.name, dict(i.slots or {}), getattr(i, "text", ""))
+                for i in poll()]
+
+    return drain
+
+
+def open_voice(speaker_spec: str, listen: bool) -> tuple[Any, Callable[[], list[TimedIntent]] | None, Any]:
+    """(speaker, live intents or None, object to close or None).
+
+    With the voice helper's ``VoiceSession``: its speaker, and its microphone listener when
+    ``listen`` (its recogniser gets every catalogue phrase as a decoy and pre-renders them).
+    Without it: :func:`make_speaker` and no listening.
     """
-
-    def __init__(self, listener: Any, mic: Any) -> None:
-        self._q: queue.SimpleQueue[TimedIntent] = queue.SimpleQueue()
-        self._mic = mic
-        self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(listener,), daemon=True,
-                                         name="hingecoach-voice")
-        self._thread.start()
-
-    def _run(self, listener: Any) -> None:
-        try:
-            for t, block in self._mic.blocks():
-                heard = listener.feed(t, block)
-                intent = getattr(getattr(heard, "result", None), "intent", None)
-                if intent is not None:
-                    self._q.put(TimedIntent(0.0, intent.name, dict(intent.slots or {}),
-                                            getattr(intent, "text", "")))
-        except Exception as exc:  # a lost microphone must not stop the coaching
-            self.error = exc
-
-    def __call__(self) -> list[TimedIntent]:
-        out: list[TimedIntent] = []
-        while True:
-            try:
-                out.append(self._q.get_nowait())
-            except queue.Empty:
-                return out
-
-    def close(self) -> None:
-        close = getattr(self._mic, "close", None)
-        if callable(close):
-            close()
-        self._thread.join(timeout=1.0)
-
-
-def open_voice(speaker: Any) -> VoiceCommands:
-    """Microphone + recogniser + listener from the voice helper (DeviceError if absent)."""
     try:
-        from hingecoach.audio.listener import Listener
-        from hingecoach.audio.mic import DeviceMic
-        from hingecoach.audio.recognisers import make_recogniser
-    except ImportError as exc:
-        raise DeviceError(f"voice commands are not available in this build ({exc.name} "
-                          "missing): pass --no-voice and use --commands") from exc
+        from hingecoach.audio.session import VoiceSession
+    except ImportError:
+        if listen:
+            print("hingecoach: voice commands are not available in this build; use --commands",
+                  file=sys.stderr)
+        return make_speaker(speaker_spec), None, None
     from hingecoach.coach.cues import decoy_phrases
 
-    recogniser = make_recogniser("auto", decoys=decoy_phrases())
-    gate = speaker if callable(getattr(speaker, "is_speaking", None)) else None
-    return VoiceCommands(Listener(recogniser, speaker=gate), DeviceMic())
+    phrases = decoy_phrases()
+    session = VoiceSession(speaker=speaker_spec, listen=listen, warm=phrases, decoys=phrases)
+    return session.speaker, (polled_intents(session.poll) if listen else None), session
 
 
 # --- speaker ---------------------------------------------------------------------------

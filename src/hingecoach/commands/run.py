@@ -14,7 +14,7 @@ import sys
 from typing import Any
 
 from hingecoach.config import add_config_arguments, config_from_args
-from hingecoach.errors import DeviceError, InputError, ModelError
+from hingecoach.errors import InputError
 
 
 def register(sub: Any) -> None:
@@ -67,7 +67,6 @@ def handle(args: argparse.Namespace) -> int:
         Transcript,
         is_live,
         iterate,
-        make_speaker,
         open_poses,
         open_voice,
         parse_commands,
@@ -91,19 +90,13 @@ def handle(args: argparse.Namespace) -> int:
     store = RecordingGuard.open(lambda: Store(db_path(data_dir)), on_event=events.append,
                                 passthrough=("levels", "close"))
     try:
-        speaker = make_speaker(speaker_spec)
+        listen = live and not args.no_voice
+        speaker, live_intents, voice = open_voice(speaker_spec, listen)
         user = store.user(user_name, units) or User(0, user_name, units or "in")
         recorder = StoreRecorder(store, user, args.source) if record else None
         info = source.info
         coach = Coach(units=user.units, levels=store.levels(user.id) or {},
                       aspect=info.width / info.height, recorder=recorder or NullRecorder())
-
-        voice = None
-        if live and not args.no_voice:
-            try:
-                voice = open_voice(speaker)
-            except (DeviceError, ModelError) as exc:  # coaching works without voice
-                print(f"hingecoach run: voice commands off: {exc}", file=sys.stderr)
 
         def notices() -> list[str]:
             out = [e.notice for e in events if e.notice]
@@ -115,14 +108,12 @@ def handle(args: argparse.Namespace) -> int:
         try:
             result = run_session(info, iterate(source), coach, speaker=speaker,
                                  transcript=transcript, commands=commands, rebase=live,
-                                 pace=args.pace, notices=notices, live_intents=voice)
+                                 pace=args.pace, notices=notices, live_intents=live_intents)
         finally:
             transcript.close()
-            if voice is not None:
-                voice.close()
             if recorder is not None:
                 recorder.close()
-            close = getattr(speaker, "close", None)
+            close = getattr(voice or speaker, "close", None)
             if callable(close):
                 close()
         where = (f"progress saved in {db_path(data_dir)}" if store.recording and record
