@@ -141,6 +141,7 @@ class MediaPipePoseEstimator:
         # notes on the first frame. Nobody is in it, so tracking starts fresh.
         import numpy as np
 
+        self._quiet_until_found = True
         with quiet_native_stderr():
             self.estimate(np.zeros((64, 64, 3), np.uint8), 0.0)
 
@@ -150,6 +151,12 @@ class MediaPipePoseEstimator:
         ms = max(int(round(t * 1000.0)), self._last_ms + 1)
         self._last_ms = ms
         frame = mp.Image(image_format=mp.ImageFormat.SRGB, data=image)
+        if self._quiet_until_found:
+            # The graph logs a projection note the first time it finds a person.
+            with quiet_native_stderr():
+                pose = _to_pose(t, self._landmarker.detect_for_video(frame, ms))
+            self._quiet_until_found = pose.landmarks is None
+            return pose
         return _to_pose(t, self._landmarker.detect_for_video(frame, ms))
 
     def close(self) -> None:

@@ -76,8 +76,10 @@ def opencv() -> Any:
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
     import cv2
 
-    with contextlib.suppress(AttributeError):  # very old OpenCV
-        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    # Also when cv2 was imported before the environment was set (0 = LOG_LEVEL_SILENT).
+    set_level = getattr(cv2, "setLogLevel", None)
+    if set_level is not None:
+        set_level(0)
     return cv2
 
 
