@@ -196,3 +196,24 @@ def test_a_hung_camera_read_stops_the_watchdog_pings_so_systemd_restarts_us(noti
     finally:
         child.kill()
         child.wait(timeout=10)
+
+
+def test_a_notify_socket_nobody_reads_never_blocks_the_loop(tmp_path: Path) -> None:
+    path = tmp_path / "full"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(path))
+    try:
+        import threading
+
+        notifier = Notifier(str(path))
+        results: list[bool] = []
+        worker = threading.Thread(
+            target=lambda: results.extend(notifier.notify("WATCHDOG=1") for _ in range(500)),
+            daemon=True)
+        worker.start()
+        worker.join(60)  # a blocking send would hang here forever once the queue is full
+        assert not worker.is_alive(), "notify blocked on a socket nobody reads"
+        assert results[0] is True
+        assert results[-1] is False and notifier.failed
+    finally:
+        sock.close()

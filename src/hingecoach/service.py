@@ -61,14 +61,16 @@ class Notifier:
     def notify(self, *fields: str) -> bool:
         """Send ``fields`` (``"READY=1"``, ...) as one datagram. Returns whether it was sent.
 
-        Errors (the socket vanished) are swallowed and remembered in :attr:`failed`: a
-        notification must never stop the coach.
+        Errors (the socket vanished, or its queue is full) are swallowed and remembered in
+        :attr:`failed`: a notification must never stop - or stall - the coach, so the send is
+        non-blocking (a reader that falls behind loses a ping, the frame loop never waits).
         """
         if not self.address:
             return False
         message = "\n".join(fields)
         try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC
+                               | socket.SOCK_NONBLOCK) as sock:
                 sock.connect(self.address)
                 sock.sendall(message.encode("utf-8"))
         except OSError:

@@ -10,11 +10,27 @@ rep to the progress database as it happens.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+import time
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from hingecoach.config import add_config_arguments, config_from_args
 from hingecoach.errors import InputError
+from hingecoach.service import Service
+
+GOODBYE = "Saving your progress. See you next time."
+"""Said when the service is asked to stop (SIGTERM), after the last rep is saved."""
+
+
+def _serviced(poses: Iterable[Any], svc: Any) -> Iterator[Any]:
+    """Poses until the stream ends or a stop is requested, pinging the watchdog per frame."""
+    for pose in poses:
+        if svc.stop_requested:
+            return
+        svc.tick(time.monotonic())
+        yield pose
 
 
 def register(sub: Any) -> None:
@@ -23,8 +39,9 @@ def register(sub: Any) -> None:
         description="Run a coached hinge session. The session starts when a drill is asked "
                     "for: by voice (live), or with --commands \"0.5:start hinge drill\".",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--source", required=True,
-                   help="picamera2, camera:N, a video file, a .jsonl pose trace or synthetic[:...]")
+    p.add_argument("--source", default=None,
+                   help="picamera2, camera:N, a video file, a .jsonl pose trace or synthetic[:...] "
+                        "(default: camera.source from the config, picamera2 unless set)")
     p.add_argument("--commands", default="",
                    help='scripted voice commands, "SECONDS:phrase,SECONDS:phrase" '
                         '(e.g. "0.5:start wall drill,40:next level")')
@@ -51,10 +68,18 @@ def register(sub: Any) -> None:
 
 
 def session_settings(args: argparse.Namespace) -> tuple[str | None, str, str | None, bool]:
-    """(data-dir flag, user name, units or None, record history) from flags > config."""
+    """(data-dir flag, user name, units or None, record history) from flags > config.
+
+    Also settles ``args.source``: the flag, else ``camera.source`` from the config (which is
+    how the systemd service starts it: ``hingecoach run`` with no flags)."""
     import os
 
-    cfg = config_from_args(args, {"user.name": args.user, "user.units": args.units})
+    cfg = config_from_args(args, {"user.name": args.user, "user.units": args.units,
+                                  "camera.source": args.source})
+    if not args.source:
+        args.source = str(cfg.get("camera.source"))
+        args.camera_info = (int(cfg.get("camera.width")), int(cfg.get("camera.height")),
+                            float(cfg.get("camera.fps")))
     data_dir = args.data_dir
     if not data_dir and not os.environ.get("HINGECOACH_DATA_DIR") and cfg.get("paths.data_dir"):
         data_dir = str(cfg.get("paths.data_dir"))
@@ -64,19 +89,9 @@ def session_settings(args: argparse.Namespace) -> tuple[str | None, str, str | N
 
 def handle(args: argparse.Namespace) -> int:
     from hingecoach.app import (
-        Transcript,
         is_live,
-        iterate,
-        open_poses,
-        open_voice,
         parse_commands,
-        run_session,
     )
-    from hingecoach.coach.coach import Coach, NullRecorder
-    from hingecoach.resilience import RecordingGuard
-    from hingecoach.store.db import Store, User
-    from hingecoach.store.paths import db_path
-    from hingecoach.store.recorder import StoreRecorder
 
     commands = parse_commands(args.commands)
     data_dir, user_name, units, record = session_settings(args)
@@ -84,38 +99,93 @@ def handle(args: argparse.Namespace) -> int:
         raise InputError(f"--pace {args.pace}: must be a positive speed factor (1 = real time)")
     live = is_live(args.source)
     speaker_spec = args.speaker if args.speaker != "auto" else ("device" if live else "none")
-    source = open_poses(args.source)
-    # A full disk stops recording, never the coaching (the Pi helper's RecordingGuard).
+    svc = Service.from_env()  # sd_notify under systemd; a no-op in a terminal
+    with svc.handle_signals():
+        return _serve(args, svc, commands, data_dir, user_name, units, record, live, speaker_spec)
+
+
+def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: str | None,
+           user_name: str, units: str | None, record: bool, live: bool,
+           speaker_spec: str) -> int:
+    from hingecoach.app import (
+        TimedIntent,
+        Transcript,
+        iterate,
+        open_poses,
+        open_voice,
+        run_session,
+    )
+    from hingecoach.coach.coach import Coach, NullRecorder
+    from hingecoach.pose.landmarks import FrameInfo
+    from hingecoach.resilience import RecordingGuard, ResilientCamera, live_items
+    from hingecoach.store.db import Store, User
+    from hingecoach.store.paths import db_path
+    from hingecoach.store.recorder import StoreRecorder
+
     events: list[Any] = []
+    if live:
+        # A camera that fails or is unplugged is reopened with back-off; the coach pauses
+        # meanwhile (camera_lost -> pause, camera_back -> resume) and says so.
+        camera = ResilientCamera(lambda: open_poses(args.source), on_event=events.append)
+        w, h, fps = getattr(args, "camera_info", None) or (640, 480, 30.0)
+        info = FrameInfo(w, h, fps)
+        poses: Any = live_items(camera, svc)
+        closer: Any = camera
+    else:
+        source = open_poses(args.source)
+        info = source.info
+        poses = _serviced(iterate(source), svc)
+        closer = source
+    # A full disk stops recording, never the coaching (the Pi helper's RecordingGuard).
     store = RecordingGuard.open(lambda: Store(db_path(data_dir)), on_event=events.append,
                                 passthrough=("levels", "close"))
     try:
         listen = live and not args.no_voice
-        speaker, live_intents, voice = open_voice(speaker_spec, listen)
+        speaker, voice_intents, voice = open_voice(speaker_spec, listen)
         user = store.user(user_name, units) or User(0, user_name, units or "in")
         recorder = StoreRecorder(store, user, args.source) if record else None
-        info = source.info
         coach = Coach(units=user.units, levels=store.levels(user.id) or {},
                       aspect=info.width / info.height, recorder=recorder or NullRecorder())
+        device_intents: list[TimedIntent] = []
 
         def notices() -> list[str]:
-            out = [e.notice for e in events if e.notice]
+            out = []
+            for e in events:
+                if e.notice:
+                    out.append(e.notice)
+                if e.kind == "camera_lost":
+                    device_intents.append(TimedIntent(0.0, "pause"))
+                elif e.kind == "camera_back":
+                    device_intents.append(TimedIntent(0.0, "resume"))
             events.clear()
+            return out
+
+        def live_intents() -> list[TimedIntent]:
+            heard = voice_intents() if voice_intents is not None else []
+            out = device_intents + heard
+            device_intents.clear()
             return out
 
         echo = None if args.quiet or args.transcript == "-" else sys.stdout
         transcript = Transcript(args.transcript, echo)
+        svc.ready("waiting for 'start hinge drill'" if live else f"replaying {args.source}")
         try:
-            result = run_session(info, iterate(source), coach, speaker=speaker,
+            result = run_session(info, poses, coach, speaker=speaker,
                                  transcript=transcript, commands=commands, rebase=live,
                                  pace=args.pace, notices=notices, live_intents=live_intents)
         finally:
+            if svc.stop_requested:
+                svc.stopping()
+                if speaker is not None:
+                    speaker.say(GOODBYE, 99, "info")
             transcript.close()
             if recorder is not None:
-                recorder.close()
+                recorder.close()  # finishes the database write
             close = getattr(voice or speaker, "close", None)
             if callable(close):
                 close()
+            with contextlib.suppress(Exception):
+                closer.close()
         where = (f"progress saved in {db_path(data_dir)}" if store.recording and record
                  else "progress NOT saved")
         print(f"hingecoach run: {result.frames} frames, {coach.total_reps} coached reps, "
