@@ -92,6 +92,8 @@ def test_the_grammars_hold_exactly_the_command_phrases() -> None:
     g = jsgf()
     for phrase in command_phrases():
         assert f"( {phrase} )" in g
+    assert "<decoy>" not in g and "( three )" in jsgf(decoys=["three", "Stop"])
+    assert "( stop )" not in jsgf(decoys=["three", "Stop"]).split("<decoy> =")[-1]
     import json
 
     assert json.loads(vosk_grammar()) == [*command_phrases(), "[unk]"]

@@ -28,15 +28,48 @@ def grammar_words() -> list[str]:
     return sorted({w for p in COMMAND_PHRASES for w in p.split()})
 
 
-def jsgf(name: str = "commands") -> str:
-    """A JSGF grammar whose public rule matches exactly one command phrase."""
-    alts = "\n    | ".join(f"( {p} )" for p in command_phrases())
-    return f"#JSGF V1.0;\ngrammar {name};\npublic <command> =\n      {alts}\n    ;\n"
+#: Decoys: things the coach or the user often say that sound like a command but are not
+#: one ("three" ~ "repeat", "next rep" ~ "next level"). In the grammar they compete with
+#: the commands; when one wins, the utterance maps to no intent. Rep counts matter most:
+#: the coach says them all session long.
+#: Left out on purpose, because on the tune split they stole real commands: "two" and
+#: "eleven" (heard for "help"), "four", "eight", "well done" and "good job" ("harder", "pause").
+DEFAULT_DECOYS: tuple[str, ...] = (
+    "one", "three", "five", "six", "seven", "nine", "ten",
+    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+    "eighteen", "nineteen", "twenty",
+    "next rep", "good rep", "one more rep", "last rep",
+)
 
 
-def vosk_grammar(with_unknown: bool = True) -> str:
-    """Vosk's grammar: a JSON list of phrases; ``"[unk]"`` lets it say "none of these"."""
+def _clean(phrase: str) -> str:
+    from hingecoach.audio.intents import normalise
+
+    return normalise(phrase)
+
+
+def jsgf(name: str = "commands", decoys: tuple[str, ...] | list[str] = ()) -> str:
+    """A JSGF grammar whose public rule matches exactly one command phrase or one decoy.
+
+    Decoy phrases that equal a command are left out (a command stays a command).
+    """
+    cmds = command_phrases()
+    alts = "\n    | ".join(f"( {p} )" for p in cmds)
+    rules = f"<cmd> =\n      {alts}\n    ;\n"
+    top = "<cmd>"
+    extra = [d for d in dict.fromkeys(_clean(d) for d in decoys) if d and d not in COMMAND_PHRASES]
+    if extra:
+        dalts = "\n    | ".join(f"( {d} )" for d in extra)
+        rules += f"<decoy> =\n      {dalts}\n    ;\n"
+        top = "<cmd> | <decoy>"
+    return f"#JSGF V1.0;\ngrammar {name};\npublic <top> = {top};\n{rules}"
+
+
+def vosk_grammar(with_unknown: bool = True, decoys: tuple[str, ...] | list[str] = ()) -> str:
+    """Vosk's grammar: a JSON list of phrases; ``"[unk]"`` lets it say "none of these";
+    decoys (not commands) compete with the commands and parse to no intent."""
     phrases = command_phrases()
+    phrases += [d for d in dict.fromkeys(_clean(d) for d in decoys) if d and d not in COMMAND_PHRASES]
     if with_unknown:
         phrases = [*phrases, "[unk]"]
     return json.dumps(phrases)

@@ -5,12 +5,13 @@
   model folder in ``models/`` (``models/vosk-model-small-en-us-0.15``, fetched on the Pi).
 * :class:`SphinxRecogniser` - PocketSphinx 5 with a JSGF grammar. Its wheel ships an
   en-us model, so it is the embedded default whenever no Vosk model is installed. A
-  grammar decoder alone accepts anything (it always picks the closest command), so a
-  second, free phone-loop decode ("allphone") of the same audio is the yardstick: the
-  phones heard are compared with the phones of the command the grammar chose, and the
-  utterance is rejected when they disagree too much or the lengths do not fit
-  (:func:`sphinx_accept`, thresholds in :data:`SPHINX_REJECTION`, fitted on the
-  ``tune`` split of :mod:`hingecoach.audio.corpus` only).
+  grammar decoder alone accepts anything (it always picks the closest command), so:
+  (1) decoys (rep counts, near-miss phrases, the coach's own cues) compete with the
+  commands inside the grammar; (2) a second, free phone-loop decode ("allphone") and
+  the frame energies are the yardstick: if the command's words leave speech
+  unexplained, fit the audio poorly, or the utterance is much longer than the command,
+  the logistic score of :func:`sphinx_features` is low and the utterance is rejected
+  (weights in :data:`SPHINX_REJECTION`, fitted on the ``tune`` split only).
 * :class:`ScriptedRecogniser` - the fake: returns queued texts (for listener tests).
 
 All take one utterance at a time: 16 kHz mono int16 samples (the endpointer in
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 from collections import deque
 from dataclasses import dataclass, field
@@ -29,8 +31,14 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from hingecoach.audio.grammar import EXTRA_PRONUNCIATIONS, grammar_words, jsgf, vosk_grammar
-from hingecoach.audio.intents import Intent, parse_command
+from hingecoach.audio.grammar import (
+    DEFAULT_DECOYS,
+    EXTRA_PRONUNCIATIONS,
+    grammar_words,
+    jsgf,
+    vosk_grammar,
+)
+from hingecoach.audio.intents import Intent, normalise, parse_command
 from hingecoach.audio.pcm import ASR_RATE
 from hingecoach.errors import DeviceError, ModelError
 
@@ -80,60 +88,103 @@ class Recogniser(Protocol):
 
 # --------------------------------------------------------------------------- PocketSphinx
 
-#: Rejection thresholds for :class:`SphinxRecogniser` (see :func:`sphinx_accept`).
-#: Fitted on the corpus ``tune`` split only (bench/voice_tune.py); units noted per key.
+#: Rejection model for :class:`SphinxRecogniser`: a logistic score over the evidence
+#: from :func:`sphinx_features`, accepted when ``score >= threshold``. Weights fitted
+#: by ``bench/voice_tune.py`` on the corpus ``tune`` split ONLY (never on the test or
+#: holdout voices, speeds, noises or sentences).
 SPHINX_REJECTION: dict[str, float] = {
-    # phone edit distance between the free phone loop and the chosen command's
-    # pronunciation, divided by the command's phone count (0 = identical).
-    "max_phone_error": 0.75,
-    # phones heard by the free loop per phone of the command (utterance much longer
-    # than the command = the person said something else around it).
-    "max_length_ratio": 1.6,
-    "min_length_ratio": 0.45,
-    # confidence = 1 - phone_error / max_phone_error, floored at 0.
+    "bias": 7.8652,
+    "word_score": 1.029,
+    "min_word_score": 0.2999,
+    "speech_outside_words": -5.0127,
+    "energy_outside_words": -4.9308,
+    "phone_length_ratio": -0.9765,
+    "energy_length_ratio": 0.8032,
+    "threshold": 0.15,
 }
 
 #: Amplitude (int16 units, standard deviation) of the deterministic dither added before
 #: decoding: PocketSphinx mis-decodes stretches of exact digital silence (WAV files).
 DITHER_STD = 3.0
 
-_NON_SPEECH_PHONES = {"SIL", "<s>", "</s>", "<sil>"}
+#: PocketSphinx settings for the grammar search. ``bestpath`` off and wide beams: on the
+#: tune split this fixed 10 of 15 grammar errors (partial paths that never reached the
+#: grammar's final state) and broke none.
+SPHINX_GRAMMAR_CONFIG: dict[str, Any] = {"bestpath": False, "beam": 1e-80, "pbeam": 1e-80, "wbeam": 1e-60}
+
+_SILENCES = {"<s>", "</s>", "<sil>", "SIL"}
+_FLOOR_LOG = -700.0  # log-score floor for a segment whose score underflowed (float64 limit)
+
+Segment = tuple[str, int, int, float]  # (unit, first frame, last frame incl., log acoustic score)
 
 
-def _edit_distance(a: list[str], b: list[str]) -> int:
-    """Levenshtein distance between two phone lists."""
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1]))
-        prev = cur
-    return prev[-1]
+def _is_word(unit: str) -> bool:
+    return not (unit in _SILENCES or unit.startswith("+") or unit.startswith("["))
 
 
-def sphinx_accept(
-    heard_phones: list[str], command_phones: list[str], thresholds: dict[str, float] | None = None
-) -> tuple[bool, float, dict[str, float]]:
-    """Decide whether the grammar's choice is really what was said.
+def frame_energy_db(samples: np.ndarray, n_frames: int) -> np.ndarray:
+    """Energy per 10 ms frame (25 ms window), dB of int16 mean square: PocketSphinx's framing."""
+    x = samples.astype(np.float64)
+    out = np.zeros(n_frames)
+    for i in range(n_frames):
+        w = x[i * 160 : i * 160 + 400]
+        out[i] = 10.0 * np.log10(np.mean(w * w) + 1.0) if len(w) else 0.0
+    return out
 
-    Args:
-        heard_phones: phones from the free phone-loop decode (silences removed).
-        command_phones: the pronunciation of the command the grammar chose.
-        thresholds: override :data:`SPHINX_REJECTION`.
-    Returns:
-        (accepted, confidence 0..1, evidence dict).
+
+def sphinx_features(
+    grammar_segs: list[Segment], phone_segs: list[Segment], energy_db: np.ndarray, n_frames: int
+) -> dict[str, float]:
+    """Evidence that the grammar's choice covers what was said (pure; units per key).
+
+    * ``word_score``: mean per-frame acoustic log score over the command's words, x1000
+      (PocketSphinx scores are relative to the best path; closer to 0 = better fit).
+    * ``min_word_score``: the worst word's per-frame score minus the free phone loop's
+      over the same frames, x1000.
+    * ``speech_outside_words``: fraction of the phone loop's speech frames that the
+      grammar put in silence (talk around or instead of a command).
+    * ``energy_outside_words``: the same with loud frames (energy 12 dB over the floor).
+    * ``phone_length_ratio`` / ``energy_length_ratio``: speech frames per command frame.
     """
-    th = {**SPHINX_REJECTION, **(thresholds or {})}
-    n_cmd = max(1, len(command_phones))
-    err = _edit_distance(heard_phones, command_phones) / n_cmd
-    ratio = len(heard_phones) / n_cmd
-    ok = (
-        err <= th["max_phone_error"]
-        and th["min_length_ratio"] <= ratio <= th["max_length_ratio"]
-    )
-    conf = max(0.0, 1.0 - err / max(1e-6, th["max_phone_error"])) if ok else 0.0
-    conf = 0.5 + 0.5 * conf if ok else min(0.49, 0.5 * max(0.0, 1.0 - err))
-    return ok, conf, {"phone_error": round(err, 3), "length_ratio": round(ratio, 3)}
+    nf = max(1, n_frames)
+    g = np.zeros(nf)
+    gw = np.zeros(nf, dtype=bool)
+    a = np.zeros(nf)
+    aw = np.zeros(nf, dtype=bool)
+    for segs, score, mask in ((grammar_segs, g, gw), (phone_segs, a, aw)):
+        for unit, sf, ef, logp in segs:
+            if unit in ("<s>", "</s>") or ef < sf:
+                continue
+            n = ef - sf + 1
+            sf, ef = max(0, sf), min(nf - 1, ef)
+            if ef < sf:
+                continue
+            score[sf : ef + 1] = max(_FLOOR_LOG, logp) / n
+            mask[sf : ef + 1] = _is_word(unit)
+    e = np.asarray(energy_db[:nf], dtype=np.float64)
+    if len(e) < nf:
+        e = np.concatenate([e, np.zeros(nf - len(e))])
+    loud = e > max(float(np.percentile(e, 10)) + 12.0, 40.0)
+    word_frames = max(1, int(gw.sum()))
+    per_word = [
+        (max(_FLOOR_LOG, logp) - a[max(0, sf) : ef + 1].sum()) / (ef - sf + 1)
+        for unit, sf, ef, logp in grammar_segs
+        if _is_word(unit) and ef >= sf
+    ]
+    return {
+        "word_score": float(g[gw].mean() * 1000) if gw.any() else -99.0,
+        "min_word_score": float(min(per_word) * 1000) if per_word else -99.0,
+        "speech_outside_words": float((aw & ~gw).sum() / max(1, aw.sum())),
+        "energy_outside_words": float((loud & ~gw).sum() / max(1, loud.sum())),
+        "phone_length_ratio": float(aw.sum() / word_frames),
+        "energy_length_ratio": float(loud.sum() / word_frames),
+    }
+
+
+def sphinx_score(features: dict[str, float], model: dict[str, float] | None = None) -> float:
+    """The logistic score (log-odds that this is the command) of :func:`sphinx_features`."""
+    m = model or SPHINX_REJECTION
+    return m["bias"] + sum(m[k] * v for k, v in features.items() if k in m)
 
 
 class SphinxRecogniser:
@@ -141,13 +192,20 @@ class SphinxRecogniser:
 
     Args:
         model_dir: an acoustic model folder; default: the one in the pocketsphinx wheel.
-        thresholds: override :data:`SPHINX_REJECTION` (tuning only).
+        decoys: phrases that must map to no intent (the coach's cue catalogue, counts);
+            :data:`~hingecoach.audio.grammar.DEFAULT_DECOYS` are always included.
+        rejection: override :data:`SPHINX_REJECTION` (tuning only); ``None`` uses it.
+        reject: False to accept every grammar match (tuning: collect evidence only).
     """
 
     name = "pocketsphinx"
 
     def __init__(
-        self, model_dir: str | Path | None = None, thresholds: dict[str, float] | None = None
+        self,
+        model_dir: str | Path | None = None,
+        decoys: list[str] | tuple[str, ...] = (),
+        rejection: dict[str, float] | None = None,
+        reject: bool = True,
     ) -> None:
         try:
             import pocketsphinx as ps
@@ -162,19 +220,27 @@ class SphinxRecogniser:
         for p in (hmm, dict_path, phone_lm):
             if not p.exists():
                 raise ModelError(f"PocketSphinx model file {p} is missing: reinstall pocketsphinx")
-        self.thresholds = {**SPHINX_REJECTION, **(thresholds or {})}
+        self.rejection = {**SPHINX_REJECTION, **(rejection or {})}
+        self.reject = reject
         common = {"hmm": str(hmm), "dict": str(dict_path), "loglevel": "FATAL"}
-        self._grammar = ps.Decoder(lm=None, **common)
+        self._grammar = ps.Decoder(lm=None, **common, **SPHINX_GRAMMAR_CONFIG)
         for word, pron in EXTRA_PRONUNCIATIONS.items():
             if self._grammar.lookup_word(word) is None:
                 self._grammar.add_word(word, pron, True)
-        self._grammar.add_jsgf_string("commands", jsgf())
-        self._grammar.activate_search("commands")
-        self._phones = ps.Decoder(lm=None, allphone=str(phone_lm), **common)
-        self._lexicon = {w: (self._grammar.lookup_word(w) or "").split() for w in grammar_words()}
-        missing = [w for w, p in self._lexicon.items() if not p]
+        missing = [w for w in grammar_words() if self._grammar.lookup_word(w) is None]
         if missing:
             raise ModelError(f"no pronunciation for grammar words {missing}: add them to EXTRA_PRONUNCIATIONS")
+        usable = []
+        for d in (*DEFAULT_DECOYS, *decoys):
+            words = normalise(d).split()
+            if words and all(self._grammar.lookup_word(w) is not None for w in words):
+                usable.append(" ".join(words))
+            else:
+                log.debug("decoy %r skipped: a word is not in the dictionary", d)
+        self.decoys = list(dict.fromkeys(usable))
+        self._grammar.add_jsgf_string("commands", jsgf(decoys=self.decoys))
+        self._grammar.activate_search("commands")
+        self._phones = ps.Decoder(lm=None, allphone=str(phone_lm), **common)
         self.model = str(hmm)
 
     @staticmethod
@@ -184,30 +250,36 @@ class SphinxRecogniser:
         noise = rng.normal(0.0, DITHER_STD, len(x))
         return np.clip(x + np.round(noise), -32768, 32767).astype(np.int16)
 
-    def _decode(self, decoder: Any, pcm: bytes) -> tuple[str, list[str]]:  # noqa: ANN401
+    @staticmethod
+    def _decode(decoder: Any, pcm: bytes) -> tuple[str, list[Segment], int]:  # noqa: ANN401
         decoder.start_utt()
         decoder.process_raw(pcm, full_utt=True)
         decoder.end_utt()
         hyp = decoder.hyp()
         text = hyp.hypstr.strip() if hyp is not None else ""
+        segs: list[Segment] = []
         try:
-            units = [s.word for s in decoder.seg()]
+            for s in decoder.seg() or []:
+                logp = float(np.log(s.ascore)) if s.ascore > 0 else _FLOOR_LOG
+                segs.append((s.word, int(s.start_frame), int(s.end_frame), logp))
         except (RuntimeError, TypeError):
-            units = []
-        return text, units
+            segs = []
+        return text, segs, int(decoder.n_frames())
 
     def recognise(self, samples: np.ndarray) -> Recognition:
-        pcm = self._dither(samples).tobytes()
-        text, _ = self._decode(self._grammar, pcm)
+        x = self._dither(samples)
+        pcm = x.tobytes()
+        text, gsegs, nf = self._decode(self._grammar, pcm)
         candidate = parse_command(text) if text else None
         if candidate is None:
-            return Recognition(text, None, 0.0, self.name, {"reason": "no grammar path"})
-        _, units = self._decode(self._phones, pcm)
-        heard = [u for u in units if u not in _NON_SPEECH_PHONES and not u.startswith("+")]
-        expected = [p for w in text.split() for p in self._lexicon.get(w, [])]
-        ok, conf, evidence = sphinx_accept(heard, expected, self.thresholds)
-        details = {"heard_phones": " ".join(heard), "command_phones": " ".join(expected), **evidence}
-        if not ok:
+            reason = "decoy" if text in self.decoys else "no grammar path"
+            return Recognition(text, None, 0.0, self.name, {"reason": reason})
+        _, psegs, _ = self._decode(self._phones, pcm)
+        feats = sphinx_features(gsegs, psegs, frame_energy_db(x, nf), nf)
+        score = sphinx_score(feats, self.rejection)
+        conf = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
+        details = {**{k: round(v, 4) for k, v in feats.items()}, "score": round(score, 3)}
+        if self.reject and score < self.rejection["threshold"]:
             return Recognition(text, None, conf, self.name, {**details, "reason": "rejected"})
         intent = Intent(candidate.name, candidate.slots, text, conf)
         return Recognition(text, intent, conf, self.name, details)
@@ -243,8 +315,14 @@ class VoskRecogniser:
 
     name = "vosk"
 
-    def __init__(self, model_path: str | Path, min_word_conf: float = VOSK_MIN_WORD_CONF) -> None:
+    def __init__(
+        self,
+        model_path: str | Path,
+        min_word_conf: float = VOSK_MIN_WORD_CONF,
+        decoys: list[str] | tuple[str, ...] = (),
+    ) -> None:
         p = Path(model_path)
+        self.decoys = [normalise(d) for d in (*DEFAULT_DECOYS, *decoys) if normalise(d)]
         if not p.is_dir():
             raise ModelError(f"Vosk model folder {p} not found: unpack a model into models/")
         try:
@@ -262,7 +340,7 @@ class VoskRecogniser:
         self._rec = self._new_recogniser()
 
     def _new_recogniser(self) -> Any:  # noqa: ANN401
-        rec = self._vosk.KaldiRecognizer(self._model, float(ASR_RATE), vosk_grammar())
+        rec = self._vosk.KaldiRecognizer(self._model, float(ASR_RATE), vosk_grammar(decoys=self.decoys))
         rec.SetWords(True)
         return rec
 
@@ -349,15 +427,17 @@ def describe_recogniser(models_dir: str | Path | None = None) -> RecogniserChoic
     )
 
 
-def make_recogniser(spec: str = "auto", models_dir: str | Path | None = None) -> Recogniser:
+def make_recogniser(
+    spec: str = "auto", models_dir: str | Path | None = None, decoys: list[str] | tuple[str, ...] = ()
+) -> Recogniser:
     """Build a recogniser: ``auto`` | ``vosk`` | ``pocketsphinx`` | ``vosk:PATH``.
 
     ``auto`` uses Vosk when a model is installed, else PocketSphinx, and logs which
-    and why (a WARNING the first time it falls back).
+    and why. ``decoys``: phrases (the coach's cues) that must map to no intent.
     """
     spec = spec.strip()
     if spec.startswith("vosk:"):
-        return VoskRecogniser(spec[len("vosk:"):])
+        return VoskRecogniser(spec[len("vosk:"):], decoys=decoys)
     if spec == "vosk":
         model = find_vosk_model(models_dir)
         if model is None:
@@ -365,19 +445,19 @@ def make_recogniser(spec: str = "auto", models_dir: str | Path | None = None) ->
                 f"no Vosk model in {models_dir or DEFAULT_MODELS_DIR}/: fetch one "
                 "(vosk-model-small-en-us-0.15) or use --recogniser pocketsphinx"
             )
-        return VoskRecogniser(model)
+        return VoskRecogniser(model, decoys=decoys)
     if spec in ("pocketsphinx", "sphinx"):
-        return SphinxRecogniser()
+        return SphinxRecogniser(decoys=decoys)
     if spec != "auto":
         raise DeviceError(f"unknown recogniser {spec!r}: use auto, vosk, vosk:PATH or pocketsphinx")
     choice = describe_recogniser(models_dir)
     if choice.engine == "vosk" and choice.model:
         try:
-            rec = VoskRecogniser(choice.model)
+            rec = VoskRecogniser(choice.model, decoys=decoys)
             log.info("recogniser: Vosk (%s)", choice.model)
             return rec
         except ModelError as exc:
             log.warning("recogniser: %s; falling back to PocketSphinx", exc)
-            return SphinxRecogniser()
+            return SphinxRecogniser(decoys=decoys)
     log.warning("recogniser: %s", choice.reason)
-    return SphinxRecogniser()
+    return SphinxRecogniser(decoys=decoys)

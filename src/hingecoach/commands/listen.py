@@ -44,14 +44,9 @@ def _emit(result, as_json: bool, verbose: bool) -> None:  # noqa: ANN001
 
 
 def run(args: argparse.Namespace) -> int:
-    import logging
-
     from hingecoach.audio.pcm import read_wav, to_asr
-    from hingecoach.audio.recognisers import describe_recogniser, make_recogniser
+    from hingecoach.audio.recognisers import make_recogniser
 
-    choice = describe_recogniser(args.models)
-    if choice.engine != "vosk":
-        logging.getLogger("hingecoach.audio.recognisers").info("%s", choice.reason)
     recogniser = make_recogniser(args.recogniser, args.models)
     if args.wav:
         samples = to_asr(read_wav(args.wav))
