@@ -1,6 +1,8 @@
 """The records the motion core produces: per-frame features, phases and completed reps.
 
-These are the contract between the motion core (``hingecoach.motion``) and everything
+Per-frame records (Angles, Framing, Features, MotionUpdate) are NamedTuples: immutable and
+several times cheaper to build than frozen dataclasses, which matters at 30-60 frames a
+second. These are the contract between the motion core (``hingecoach.motion``) and everything
 downstream (coach, store, reports, overlay). Angles are in degrees, times in seconds
 (frame timestamps, never the wall clock), distances in metres. Angle definitions are
 those of DESIGN 3.3.
@@ -8,9 +10,9 @@ those of DESIGN 3.3.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Phase(StrEnum):
@@ -25,8 +27,7 @@ class Phase(StrEnum):
     PAUSED = "paused"  # stopped short of standing after a rep (incomplete lockout)
 
 
-@dataclass(frozen=True, slots=True)
-class Angles:
+class Angles(NamedTuple):
     """Side-view joint angles of one frame (DESIGN 3.3), degrees.
 
     Attributes:
@@ -49,8 +50,7 @@ class Angles:
     hip_travel_m: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Framing:
+class Framing(NamedTuple):
     """Where the person sits in the picture, for the setup checks (normalised units).
 
     Attributes:
@@ -61,6 +61,8 @@ class Framing:
         quality: mean visibility of the side chain used for angles, 0..1.
         view: ``side-left`` / ``side-right`` (which side of the body faces the camera),
             ``front``, or ``unknown``; a per-frame estimate.
+        side_ratio: how far apart the left and right shoulders/hips appear as a share of the
+            torso length (0 side-on, ~0.4-0.9 filmed from the front or at an angle).
     """
 
     bbox: tuple[float, float, float, float]
@@ -69,10 +71,10 @@ class Framing:
     height_frac: float
     quality: float
     view: str
+    side_ratio: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
-class Features:
+class Features(NamedTuple):
     """Everything the kinematics layer knows about one frame.
 
     Attributes:
@@ -123,8 +125,7 @@ class Rep:
         faults: fault ids in :data:`FAULTS` order.
         flags: non-fault observations (``too_deep``).
         hip_travel_m: peak hip travel behind the ankle, metres (None when unknown).
-        head_angle_deg: the head angle (relative to the standing baseline) that was
-            furthest from neutral during the rep.
+        head_angle_deg: the median head angle over the bottom of the rep (DESIGN 3.3).
         lockout_lean_deg: the torso lean at the end of the rep (min in the lockout window).
         knee_lead: knee flexion already reached before the hips had travelled halfway to
             their peak (degrees) - the wall drill's "knees before hips" check.
@@ -166,8 +167,7 @@ class Rep:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class MotionUpdate:
+class MotionUpdate(NamedTuple):
     """What :class:`hingecoach.motion.tracker.MotionTracker` returns for every frame.
 
     Attributes:
@@ -180,4 +180,4 @@ class MotionUpdate:
     features: Features
     phase: Phase
     rep: Rep | None = None
-    transitions: tuple[tuple[Phase, Phase], ...] = field(default_factory=tuple)
+    transitions: tuple[tuple[Phase, Phase], ...] = ()

@@ -7,8 +7,9 @@ height (y down), ``z`` a relative depth (smaller = nearer the camera), ``visibil
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 NAMES: Final[tuple[str, ...]] = (
     "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye",
@@ -37,14 +38,13 @@ SIDE_CHAIN: Final[dict[str, tuple[int, ...]]] = {
     "right": (RIGHT_EAR, RIGHT_SHOULDER, RIGHT_HIP, RIGHT_KNEE, RIGHT_ANKLE, RIGHT_HEEL, RIGHT_FOOT),
 }
 
-Landmark = tuple[float, float, float, float]
+Landmark = Sequence[float]
 """One image landmark: x, y (normalised, y down), z (relative depth), visibility."""
-WorldLandmark = tuple[float, float, float]
+WorldLandmark = Sequence[float]
 """One world landmark in metres: x, y (down), z."""
 
 
-@dataclass(frozen=True, slots=True)
-class Pose:
+class Pose(NamedTuple):
     """One frame of the pose stream.
 
     Attributes:
@@ -54,8 +54,8 @@ class Pose:
     """
 
     t: float
-    landmarks: tuple[Landmark, ...] | None
-    world: tuple[WorldLandmark, ...] | None = None
+    landmarks: Sequence[Landmark] | None
+    world: Sequence[WorldLandmark] | None = None
 
 
 @dataclass(frozen=True, slots=True)

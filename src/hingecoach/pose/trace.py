@@ -76,7 +76,23 @@ def parse_header(raw: bytes, path: str = "<trace>", line: int = 1) -> FrameInfo:
     return FrameInfo(width=obj["width"], height=obj["height"], fps=float(fps), landmark_model=model)
 
 
-def _points(value: Any, width: int, path: str, line: int, key: str) -> tuple[tuple[float, ...], ...]:
+def _points(value: Any, width: int, path: str, line: int, key: str, strict: bool = False) -> Any:
+    # Fast path: 33 lists of `width` numbers whose sum is finite (a NaN or an infinity makes
+    # the sum non-finite; a non-number makes sum() raise). Anything else gets the slow,
+    # precise check below so the error names the landmark.
+    # (A JSON true/false in the line - which sum() would take for 1/0 - forces the slow path.)
+    if not strict and type(value) is list and len(value) == COUNT:
+        try:
+            # set(map(len)) checks the shape; the sum fails (TypeError) on anything that is
+            # not a list of plain numbers, and is non-finite when a NaN/inf hides in it.
+            if set(map(len, value)) == {width} and _isfinite(sum(map(sum, value))):
+                return value
+        except TypeError:
+            pass
+    return _points_checked(value, width, path, line, key)
+
+
+def _points_checked(value: Any, width: int, path: str, line: int, key: str) -> Any:
     if not isinstance(value, list) or len(value) != COUNT:
         n = len(value) if isinstance(value, list) else type(value).__name__
         raise _fail(path, line, f"{key!r} must hold {COUNT} landmarks, got {n}")
@@ -88,8 +104,8 @@ def _points(value: Any, width: int, path: str, line: int, key: str) -> tuple[tup
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not _isfinite(v):
                 raise _fail(path, line, f"{key!r} landmark {i} has a non-finite or "
                             f"non-numeric value {v!r}")
-        out.append(tuple(p))
-    return tuple(out)
+        out.append(p)
+    raise _fail(path, line, f"{key!r} has values whose sum is not finite (too large)")
 
 
 def parse_frame(raw: bytes, path: str = "<trace>", line: int = 0, last_t: float | None = None) -> Pose:
@@ -97,6 +113,9 @@ def parse_frame(raw: bytes, path: str = "<trace>", line: int = 0, last_t: float 
     try:
         obj = orjson.loads(raw)
     except orjson.JSONDecodeError:
+        if b"NaN" in raw or b"Infinity" in raw:
+            raise _fail(path, line, "a coordinate is NaN or Infinity: every value must be a "
+                        "finite number") from None
         raise _fail(path, line, "not valid JSON (truncated or corrupt line)") from None
     if not isinstance(obj, dict):
         raise _fail(path, line, "a frame line must be a JSON object")
@@ -108,9 +127,12 @@ def parse_frame(raw: bytes, path: str = "<trace>", line: int = 0, last_t: float 
     if "landmarks" not in obj:
         raise _fail(path, line, "frame has no 'landmarks' (use null when no person is seen)")
     lms = obj["landmarks"]
-    landmarks = None if lms is None else _points(lms, 4, path, line, "landmarks")
+    # Bytes that only a JSON true/false/null can bring ("u" of true/null, "f" of false; no key
+    # or number has them) send the landmark lists down the slow, precise path.
+    strict = b"u" in raw or b"f" in raw
+    landmarks = None if lms is None else _points(lms, 4, path, line, "landmarks", strict)
     world_raw = obj.get("world")
-    world = None if world_raw is None else _points(world_raw, 3, path, line, "world")
+    world = None if world_raw is None else _points(world_raw, 3, path, line, "world", strict)
     return Pose(t=float(t), landmarks=landmarks, world=world)
 
 

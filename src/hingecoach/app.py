@@ -1,0 +1,344 @@
+"""The live loop: source -> pose -> tracker -> coach -> speaker / transcript / store.
+
+A thin shell around the functional core. The only clock is the frame timestamp: intents
+scripted with ``--commands`` fire at their source time, intents heard live are stamped
+with the timestamp of the next frame. The optional ``pace`` sleeps between frames so a
+replay runs at (a multiple of) real time; it never changes *what* happens, only when.
+
+Collaborators come through small factories so each can be swapped for a fake:
+``open_poses`` (pose helper's ``hingecoach.pose.sources.open_source`` when present),
+``make_speaker`` (voice helper's ``hingecoach.audio.speaker.make_speaker`` when present)
+and ``parse_phrase`` (voice helper's ``hingecoach.audio.intents.parse_command``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from hingecoach.coach.coach import Coach
+from hingecoach.coach.cues import Cue
+from hingecoach.errors import DeviceError, InputError
+from hingecoach.motion.tracker import MotionTracker
+from hingecoach.pose.landmarks import FrameInfo, Pose
+
+
+# --- intents ---------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class TimedIntent:
+    """An intent at a source time: ``name`` and ``slots`` as the coach takes them."""
+
+    t: float
+    name: str
+    slots: dict[str, str] = field(default_factory=dict)
+    text: str = ""
+
+
+_FALLBACK_PHRASES: dict[str, tuple[str, dict[str, str]]] = {
+    "start hinge drill": ("start_drill", {"drill": "hinge"}),
+    "start wall drill": ("start_drill", {"drill": "wall"}),
+    "stop": ("stop", {}), "pause": ("pause", {}), "resume": ("resume", {}),
+    "next level": ("next_level", {}), "previous level": ("previous_level", {}),
+    "how many": ("count", {}), "repeat": ("repeat", {}), "help": ("help", {}),
+    "louder": ("louder", {}), "quieter": ("quieter", {}),
+}
+
+
+def parse_phrase(text: str) -> tuple[str, dict[str, str]] | None:
+    """A command phrase -> (intent name, slots), or None. Uses the voice helper's parser."""
+    try:
+        from hingecoach.audio.intents import parse_command
+    except ImportError:  # the voice issue has not landed: the issue's own phrase list
+        key = " ".join(re.sub(r"[^a-z ]+", " ", text.lower()).split())
+        return _FALLBACK_PHRASES.get(key)
+    intent = parse_command(text)
+    return None if intent is None else (intent.name, dict(intent.slots))
+
+
+def parse_commands(spec: str) -> list[TimedIntent]:
+    """``"0.5:start hinge drill,12:pause"`` -> timed intents (InputError naming a bad item)."""
+    out: list[TimedIntent] = []
+    for item in re.split(r"[,;\n]", spec or ""):
+        item = item.strip()
+        if not item:
+            continue
+        t_text, sep, phrase = item.partition(":")
+        try:
+            t = float(t_text)
+        except ValueError:
+            t = float("nan")
+        if not sep or not phrase.strip() or t != t:
+            raise InputError(f"--commands item {item!r} is not SECONDS:PHRASE "
+                             "(e.g. \"0.5:start hinge drill,20:pause\")")
+        hit = parse_phrase(phrase.strip())
+        if hit is None:
+            known = ", ".join(_FALLBACK_PHRASES)
+            raise InputError(f"--commands item {item!r}: {phrase.strip()!r} is not a command "
+                             f"(try one of: {known})")
+        out.append(TimedIntent(t, hit[0], hit[1], phrase.strip()))
+    return sorted(out, key=lambda c: c.t)
+
+
+# --- speaker ---------------------------------------------------------------------------
+SAFETY_FAULTS = frozenset({"back_rounding", "knees_forward", "neck_extension", "too_deep"})
+
+
+def speaker_priority(cue: Cue) -> int:
+    """The voice helper's ``Priority`` for a cue: 3 safety correction (may interrupt),
+    2 other corrections, praise and progressions, 1 counts, 0 setup / info / summaries /
+    answers."""
+    if cue.kind == "correction":
+        return 3 if cue.fault in SAFETY_FAULTS else 2
+    if cue.kind in ("praise", "progression"):
+        return 2
+    return 1 if cue.kind == "count" else 0
+
+
+class Speaker(Protocol):
+    """What the app needs from a speaker (the voice helper's Speaker satisfies it).
+    ``priority`` is :func:`speaker_priority` (0..3)."""
+
+    def say(self, text: str, priority: int = 0, kind: str = "info") -> None: ...
+
+
+class NullSpeaker:
+    """Says nothing; remembers what it was asked to say (a fake for tests)."""
+
+    def __init__(self) -> None:
+        self.said: list[tuple[str, int, str]] = []
+
+    def say(self, text: str, priority: int = 0, kind: str = "info") -> None:
+        self.said.append((text, priority, kind))
+
+    def close(self) -> None:
+        pass
+
+
+class EspeakWavSpeaker:
+    """Writes each cue as ``cue_NNN.wav`` in a directory with espeak-ng (used only until
+    the voice helper's ``hingecoach.audio.speaker`` is available)."""
+
+    def __init__(self, directory: str | Path) -> None:
+        self.dir = Path(directory)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.exe = shutil.which("espeak-ng") or shutil.which("espeak")
+        if self.exe is None:
+            raise DeviceError("espeak-ng is not installed: run ./script/setup, or pass "
+                              "--speaker none")
+        self.n = 0
+        self.files: list[Path] = []
+
+    def say(self, text: str, priority: int = 0, kind: str = "info") -> None:
+        self.n += 1
+        path = self.dir / f"cue_{self.n:03d}.wav"
+        subprocess.run([self.exe, "-w", str(path), text], check=True, capture_output=True)
+        self.files.append(path)
+
+    def close(self) -> None:
+        pass
+
+
+def make_speaker(spec: str) -> Any:
+    """``none`` | ``wav:DIR`` | ``device`` -> a speaker (the voice helper's when present)."""
+    try:
+        from hingecoach.audio.speaker import make_speaker as voice_make_speaker
+    except ImportError:
+        voice_make_speaker = None
+    if voice_make_speaker is not None:
+        return voice_make_speaker(spec)
+    if spec == "none":
+        return NullSpeaker()
+    if spec.startswith("wav:") and spec[4:]:
+        return EspeakWavSpeaker(spec[4:])
+    if spec == "device":
+        raise DeviceError("no sound-device speaker in this build: pass --speaker wav:DIR or "
+                          "--speaker none")
+    raise InputError(f"--speaker {spec!r}: use none, wav:DIR or device")
+
+
+# --- poses -----------------------------------------------------------------------------
+def is_live(spec: str) -> bool:
+    return spec == "picamera2" or spec.startswith("camera:") or spec.isdigit()
+
+
+@dataclass
+class _PoseStream:
+    info: FrameInfo
+    poses: Iterator[Pose]
+
+    def __iter__(self) -> Iterator[Pose]:
+        return self.poses
+
+    def close(self) -> None:
+        close = getattr(self.poses, "close", None)
+        if callable(close):
+            close()
+
+
+def open_poses(spec: str) -> Any:
+    """A pose source for ``--source`` (``.info`` + iterable of Pose + ``close()``).
+
+    The pose helper's ``open_source`` when present (cameras, videos, traces, synthetic);
+    otherwise traces and videos through ``commands._common.open_pose_input``.
+    """
+    try:
+        from hingecoach.pose.sources import open_source
+    except ImportError:
+        open_source = None
+    if open_source is not None:
+        return open_source(spec)
+    if is_live(spec):
+        raise InputError(f"--source {spec}: live cameras need the pose extra in this build: "
+                         "run ./script/setup, or pass a video or a .jsonl trace")
+    from hingecoach.commands._common import open_pose_input
+
+    info, poses = open_pose_input(spec)
+    return _PoseStream(info, poses)
+
+
+# --- transcript ------------------------------------------------------------------------
+def cue_line(cue: Cue) -> str:
+    """One transcript line (issue 4 contract), deterministic byte for byte."""
+    return json.dumps(cue.to_json(), ensure_ascii=False)
+
+
+class Transcript:
+    """Writes cues as JSON Lines (flushed per line) and/or echoes them for people."""
+
+    def __init__(self, path: str | None = None, echo: IO[str] | None = None,
+                 echo_json: bool = False) -> None:
+        self._fh: IO[str] | None = None
+        if path == "-":
+            self._fh = sys.stdout
+        elif path:
+            try:
+                self._fh = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
+            except OSError as exc:
+                raise InputError(f"--transcript {path}: cannot write ({exc.strerror}): "
+                                 "check the directory exists and is writable") from exc
+        self.echo = echo
+        self.echo_json = echo_json
+        self.lines: list[str] = []
+
+    def write(self, cue: Cue) -> None:
+        line = cue_line(cue)
+        self.lines.append(line)
+        if self._fh is not None:
+            self._fh.write(line + "\n")
+            self._fh.flush()
+        if self.echo is not None:
+            text = line if self.echo_json else _human(cue)
+            self.echo.write(text + "\n")
+            self.echo.flush()
+
+    def close(self) -> None:
+        if self._fh is not None and self._fh is not sys.stdout:
+            self._fh.close()
+
+
+def _human(cue: Cue) -> str:
+    tag = cue.kind + (f":{cue.fault}" if cue.kind == "correction" and cue.fault else "")
+    return f"{cue.t:7.2f}s  {tag:<28} {cue.text}"
+
+
+# --- the loop --------------------------------------------------------------------------
+@dataclass
+class RunResult:
+    frames: int = 0
+    reps: int = 0
+    cues: int = 0
+    last_t: float = 0.0
+
+
+def run_session(info: FrameInfo, poses: Iterable[Pose], coach: Coach, *,
+                speaker: Any = None, transcript: Transcript | None = None,
+                commands: Iterable[TimedIntent] = (), live_intents: Callable[[], list[TimedIntent]] | None = None,
+                rebase: bool = False, pace: float | None = None,
+                tracker: MotionTracker | None = None,
+                notices: Callable[[], list[str]] | None = None) -> RunResult:
+    """Run one coaching session over a pose stream; returns counts.
+
+    Args:
+        info: the stream's header.
+        poses: the pose stream (time-ordered).
+        coach: the coach (with its recorder attached).
+        speaker: anything with ``say(text, priority, kind)``; None = silent.
+        transcript: where cues are written.
+        commands: scripted intents at source times (``--commands``).
+        live_intents: returns intents heard since the last call (stamped here).
+        rebase: make times relative to the first frame (live cameras use a monotonic clock).
+        pace: replay speed factor (1.0 = real time); None = as fast as possible.
+        tracker: the motion tracker (a fresh one for ``info`` by default).
+        notices: returns device notices to say since the last call (storage full...).
+    """
+    tracker = tracker or MotionTracker(info)
+    pending = sorted(commands, key=lambda c: c.t)
+    res = RunResult()
+    t0: float | None = None
+    wall0 = 0.0
+    volume_cues = ("louder", "quieter")
+
+    def emit(cues: list[Cue]) -> None:
+        for cue in cues:
+            res.cues += 1
+            if transcript is not None:
+                transcript.write(cue)
+            if speaker is not None:
+                speaker.say(cue.text, speaker_priority(cue), cue.kind)
+
+    def intent(it: TimedIntent, t: float) -> None:
+        emit(coach.on_intent(t, it.name, it.slots))
+        if it.name in volume_cues and speaker is not None:
+            adjust = getattr(speaker, "louder" if it.name == "louder" else "quieter", None)
+            if callable(adjust):
+                adjust()
+
+    for pose in poses:
+        if t0 is None:
+            t0 = pose.t
+            wall0 = time.monotonic()
+        if rebase:
+            pose = Pose(pose.t - t0, pose.landmarks, pose.world)
+        t = pose.t
+        if pace:
+            ahead = (t - (0.0 if rebase else t0)) / pace - (time.monotonic() - wall0)
+            if ahead > 0:
+                time.sleep(ahead)
+        while pending and pending[0].t <= t:
+            it = pending.pop(0)
+            intent(it, it.t)
+        if live_intents is not None:
+            for it in live_intents():
+                intent(it, t)
+        u = tracker.update(pose)
+        if u.rep is not None:
+            res.reps += 1
+        emit(coach.on_update(u, pose))
+        if notices is not None:
+            for text in notices():
+                emit(coach.notice(t, text))
+        res.frames += 1
+        res.last_t = t
+    for it in pending:  # commands timed after the last frame
+        intent(it, max(it.t, res.last_t))
+        res.last_t = max(res.last_t, it.t)
+    emit(coach.finish(res.last_t))
+    return res
+
+
+def iterate(source: Any) -> Iterator[Pose]:
+    """Iterate a pose source and always close it."""
+    try:
+        yield from source
+    finally:
+        with contextlib.suppress(Exception):
+            source.close()

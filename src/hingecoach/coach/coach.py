@@ -1,0 +1,514 @@
+"""The Coach: motion updates and intents in, cues (and progress records) out.
+
+Pure and deterministic: no I/O, no clock, no threads. Time is the frame timestamp of
+each :class:`~hingecoach.motion.types.MotionUpdate` (intents carry the time they were
+heard). The session's shape is the table in :mod:`hingecoach.coach.session`; this class
+listens to its transitions and decides what to say, asks :class:`RepFeedback` what each
+rep deserves and lets :class:`CueScheduler` drop what cannot be said in time.
+Progress goes to a :class:`Recorder` (the store in the app, a list in tests).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from hingecoach.coach.cues import FOCUS, HELP_LINES, Cue, Phrasebook
+from hingecoach.coach.drills import (
+    DEFAULT_LEVEL,
+    DRILL_NAMES,
+    FAMILIES,
+    Level,
+    WallProgress,
+    judge_rep,
+)
+from hingecoach.coach.feedback import Candidate, RepFeedback
+from hingecoach.coach.scheduler import CueScheduler
+from hingecoach.coach.session import SessionMachine, State
+from hingecoach.coach.settings import DEFAULT, CoachSettings
+from hingecoach.coach.setup import Calibration, Calibrator, SetupLoop
+from hingecoach.coach.squat import SquatWatch
+from hingecoach.motion.types import FLAGS, MotionUpdate, Phase, Rep
+from hingecoach.pose.landmarks import Pose
+
+INTENTS: tuple[str, ...] = (
+    "start_drill", "stop", "pause", "resume", "next_level", "previous_level", "count",
+    "repeat", "help", "louder", "quieter",
+)  # fmt: skip
+"""The intents the coach understands (issue 4 "Intents in"). ``start_drill`` takes the slot
+``drill`` = ``hinge`` | ``wall``."""
+
+SERIES_STEP_S = 0.1
+"""The per-set angle series keeps one sample every 0.1 s (10 Hz): plenty for plots of
+0.3-1 Hz reps, ~20 numbers a second to store."""
+
+
+class Recorder(Protocol):
+    """Where the coach reports progress (the SQLite store implements it)."""
+
+    def calibrated(self, cal: Calibration) -> None: ...
+    def set_started(self, t: float, set_no: int, level: Level) -> None: ...
+    def rep_done(self, t: float, rep_no: int, rep: Rep, faults: tuple[str, ...],
+                 flags: tuple[str, ...], series: list[tuple[float, ...]]) -> None: ...
+    def set_ended(self, t: float, reps: int, clean: int,
+                  series: list[tuple[float, ...]]) -> None: ...
+    def level_changed(self, level: Level) -> None: ...
+
+
+class NullRecorder:
+    """Records nothing (a coach without a store)."""
+
+    def calibrated(self, cal: Calibration) -> None:
+        pass
+
+    def set_started(self, t: float, set_no: int, level: Level) -> None:
+        pass
+
+    def rep_done(self, t: float, rep_no: int, rep: Rep, faults: tuple[str, ...],
+                 flags: tuple[str, ...], series: list[tuple[float, ...]]) -> None:
+        pass
+
+    def set_ended(self, t: float, reps: int, clean: int, series: list[tuple[float, ...]]) -> None:
+        pass
+
+    def level_changed(self, level: Level) -> None:
+        pass
+
+
+@dataclass
+class SetState:
+    """The set in progress."""
+
+    number: int
+    level: Level
+    started: float
+    reps: int = 0
+    clean: int = 0
+    last_rep_t: float = 0.0
+    problems: dict[str, int] = field(default_factory=dict)
+    series: list[tuple[float, ...]] = field(default_factory=list)
+
+
+class Coach:
+    """One athlete's coaching session.
+
+    Args:
+        settings: timing and progression numbers (:mod:`hingecoach.coach.settings`).
+        units: ``in`` or ``cm`` for the wall distances.
+        levels: saved level index per family (``{"hinge": 1, "wall": 2}``); defaults apply
+            to missing families.
+        aspect: image width / height (calibration measures segments in height units).
+        recorder: progress sink.
+    """
+
+    def __init__(self, settings: CoachSettings = DEFAULT, *, units: str = "in",
+                 levels: dict[str, int] | None = None, aspect: float = 1.0,
+                 recorder: Recorder | None = None) -> None:
+        self.s = settings
+        self.units = units
+        lv = dict(DEFAULT_LEVEL)
+        lv.update(levels or {})
+        self.levels = {f: Level(f, lv[f], units, settings).moved(0) for f in FAMILIES}
+        self.family = "hinge"
+        self.machine = SessionMachine()
+        self.phrases = Phrasebook()
+        self.scheduler = CueScheduler(settings)
+        self.setup = SetupLoop(settings)
+        self.calibrator = Calibrator(settings, aspect=aspect)
+        self.calibration: Calibration | None = None
+        self.recorder: Recorder = recorder or NullRecorder()
+        self.feedback = RepFeedback(settings)
+        self.wall = WallProgress(settings)
+        self.squats = SquatWatch()
+        self.current: SetState | None = None
+        self.sets_done = 0
+        self.squat_dips = 0
+        self.last_set_reps = 0
+        self.total_reps = 0
+        self.total_clean = 0
+        self.state_since = 0.0
+        self.last_seen = 0.0
+        self.away_said: float | None = None
+        self.moving_said: float | None = None
+        self.t = 0.0
+        self._pending: list[Cue] = []
+        self._deferred: list[tuple[str, frozenset[State], float, dict[str, object]]] = []
+
+    # -- public API ---------------------------------------------------------------------
+    @property
+    def state(self) -> State:
+        return self.machine.state
+
+    @property
+    def level(self) -> Level:
+        return self.levels[self.family]
+
+    def on_update(self, u: MotionUpdate, pose: Pose | None = None) -> list[Cue]:
+        """Feed one frame's motion update; returns the cues to say now."""
+        f = u.features
+        self.t = t = f.t
+        if f.present:
+            self.last_seen = t
+        self._say_deferred(t)
+        if u.rep is not None:
+            self.squats.rep_seen()
+        st = self.state
+        if st is State.SETUP:
+            self._setup_frame(u)
+        elif st is State.CALIBRATE:
+            self._calibrate_frame(u, pose)
+        elif st is State.SET:
+            self._set_frame(u)
+        elif st is State.REST:
+            self._rest_frame(u)
+        return self._flush()
+
+    def on_intent(self, t: float, name: str, slots: dict[str, str] | None = None) -> list[Cue]:
+        """Feed an intent heard at time ``t`` (the voice issue's ``Intent.name``/``slots``)."""
+        self.t = t = max(t, self.t)
+        slots = slots or {}
+        if name == "start_drill":
+            family = slots.get("drill", "hinge")
+            family = family if family in FAMILIES else "hinge"
+            if self.machine.can("start_drill"):
+                self._close_set(t, quiet=True)
+                self.family = family
+                self._fire(t, "start_drill")
+        elif name == "pause":
+            if self._fire(t, "pause"):
+                self._say("ack.hold", urgent=True)
+        elif name == "resume":
+            if self._fire(t, "resume"):
+                self._say("ack.back", urgent=True)
+                if self.current is not None:
+                    self.current.last_rep_t = t
+                self.state_since = t
+        elif name == "stop":
+            if self.machine.can("stop"):
+                self._say("ack.end", urgent=True)
+                self._fire(t, "stop")
+        elif name in ("next_level", "previous_level"):
+            self._change_level(t, +1 if name == "next_level" else -1, by_user=True)
+        elif name == "count":
+            cur = self.current
+            n = cur.reps if cur is not None else self.last_set_reps
+            self._say("count.reply" if n else "count.none", urgent=True, n=n)
+        elif name == "repeat":
+            last = self.scheduler.last
+            if last is not None:
+                self._emit(Cue(t, last.text, "info", "repeat", urgent=True))
+        elif name == "help":
+            for line in HELP_LINES:
+                self._emit(Cue(t, line, "info", "help", urgent=True))
+        elif name == "louder":
+            self._say("ack.up", urgent=True)
+        elif name == "quieter":
+            self._say("ack.down", urgent=True)
+        return self._flush()
+
+    def notice(self, t: float, text: str) -> list[Cue]:
+        """Say a device notice from the shell (camera lost, storage full...), in turn."""
+        self.t = t = max(t, self.t)
+        self._emit(Cue(t, text, "info", "notice", urgent=True))
+        return self._flush()
+
+    def hear(self, t: float, intent: object) -> list[Cue]:
+        """Feed an :class:`hingecoach.audio.intents.Intent` (anything with name and slots)."""
+        return self.on_intent(t, str(getattr(intent, "name", "")),
+                              dict(getattr(intent, "slots", None) or {}))
+
+    def finish(self, t: float) -> list[Cue]:
+        """The input ended: close the set, say the session summary."""
+        self.t = t = max(t, self.t)
+        self._fire(t, "end_of_input")
+        return self._flush()
+
+    @property
+    def transitions(self) -> list[tuple[float, str, str, str]]:
+        return self.machine.log
+
+    # -- state machine listeners --------------------------------------------------------
+    def _fire(self, t: float, event: str) -> bool:
+        src = self.state
+        dst = self.machine.fire(t, event)
+        if dst is None:
+            return False
+        self.state_since = t
+        if dst is State.SETUP:
+            self.setup.reset(t)
+            if event == "start_drill":
+                self._announce_drill()
+        elif dst is State.CALIBRATE:
+            self.calibrator.reset()
+            self._setup_say("calibrate.hold")
+        elif dst is State.SET and src is not State.PAUSED:
+            self._open_set(t)
+        elif dst is State.REST:
+            self._close_set(t, quiet=False)
+        elif dst is State.SUMMARY:
+            self._close_set(t, quiet=True)
+            self._session_summary()
+            self.machine.fire(t, "done")
+        return True
+
+    def _announce_drill(self) -> None:
+        lv = self.level
+        d = lv.drill
+        self._say(f"drill.{d}", urgent=True, target=lv.target_reps, distance=lv.spoken_distance())
+
+    # -- per-state frame handling -------------------------------------------------------
+    def _setup_frame(self, u: MotionUpdate) -> None:
+        if u.rep is not None:
+            self._fire(u.features.t, "early_rep")
+            self._rep(u.rep, u.features.t)
+            return
+        if self.squats.update(u.features):
+            self._fire(u.features.t, "early_rep")
+            self._squat(u.features.t)
+            return
+        problem, ready = self.setup.update(u.features)
+        if problem is not None and self._speaker_free() and (
+                cue := self._setup_say(f"setup.{problem}")):
+            self.setup.said(problem, cue.t)
+        if ready:
+            mentioned = self.setup.mentioned_any
+            event = "framing_ok_known" if self.calibration else "framing_ok"
+            if mentioned:  # said first; still worth saying once the set is under way
+                self._deferred.insert(0, ("setup.good", frozenset({State.CALIBRATE, State.SET}),
+                                          self.t, {}))
+            self._fire(u.features.t, event)
+
+    def _calibrate_frame(self, u: MotionUpdate, pose: Pose | None) -> None:
+        t = u.features.t
+        if u.rep is not None:
+            self._fire(t, "early_rep")
+            self._rep(u.rep, t)
+            return
+        if self.squats.update(u.features):
+            self._fire(t, "early_rep")
+            self._squat(t)
+            return
+        if t - self.state_since >= self.s.calibrate_give_up_s:
+            self._fire(t, "calibration_skipped")  # busy athlete: coach now, no baseline
+            return
+        problem, _ = self.setup.update(u.features)
+        if problem is not None and problem != "too_dark":
+            self._fire(t, "framing_lost")
+            if cue := self._setup_say(f"setup.{problem}"):
+                self.setup.said(problem, cue.t)
+            return
+        if not self._speaker_free() or self._deferred:
+            self.calibrator.reset()  # measure once the instructions have been heard
+            self.state_since = t
+            return
+        status, cal = self.calibrator.update(u.features, pose)
+        if status == "moving":
+            if t - self.state_since > self.s.setup_debounce_s and (
+                self.moving_said is None or t - self.moving_said >= self.s.setup_repeat_s
+            ):
+                self.moving_said = t
+                self._setup_say("calibrate.moving")
+        elif status == "done" and cal is not None:
+            self.calibration = cal
+            self.recorder.calibrated(cal)
+            self._setup_say("calibrate.done")
+            self._fire(t, "calibrated")
+
+    def _set_frame(self, u: MotionUpdate) -> None:
+        f = u.features
+        t = f.t
+        cur = self.current
+        assert cur is not None
+        a = f.smooth
+        if a is not None and (not cur.series or t - cur.series[-1][0] >= SERIES_STEP_S - 1e-9):
+            cur.series.append((round(t, 3), round(a.torso_lean, 1), round(a.hip_flexion, 1),
+                               round(a.knee_flexion, 1), round(a.shin_angle, 1)))
+        if u.rep is not None:
+            self._rep(u.rep, t)
+            return
+        if self.squats.update(f):
+            self._squat(t)
+            return
+        away = not f.present and t - self.last_seen >= self.s.away_s
+        if away and (self.away_said is None or t - self.away_said >= self.s.setup_repeat_s):
+            self.away_said = t
+            self._setup_say("setup.come_back")
+        if f.present:
+            self.away_said = None
+        if cur.reps and t - cur.last_rep_t >= self.s.set_idle_end_s and u.phase in (
+            Phase.STANDING, Phase.UNKNOWN
+        ):
+            self._fire(t, "set_idle")
+
+    def _rest_frame(self, u: MotionUpdate) -> None:
+        t = u.features.t
+        if u.rep is not None:
+            self._fire(t, "rep")
+            self._rep(u.rep, t)
+            return
+        if t - self.state_since >= self.s.rest_s:
+            self._fire(t, "rest_over")
+
+    # -- sets and reps ------------------------------------------------------------------
+    def _open_set(self, t: float) -> None:
+        self.sets_done += 1
+        lv = self.level
+        self.current = SetState(self.sets_done, lv, t, last_rep_t=t)
+        self.feedback = RepFeedback(self.s)
+        self.recorder.set_started(t, self.sets_done, lv)
+        # After a rep's feedback, if a rep opened the set (deferred, said when the voice is free).
+        self._deferred.append(("set.number", frozenset({State.SET}), t, {"n": self.sets_done}))
+
+    def _close_set(self, t: float, *, quiet: bool) -> None:
+        cur = self.current
+        if cur is None:
+            return
+        self.current = None
+        if cur.reps == 0:
+            self.sets_done -= 1
+            self.recorder.set_ended(t, 0, 0, cur.series)
+            return
+        self.recorder.set_ended(t, cur.reps, cur.clean, cur.series)
+        self.last_set_reps = cur.reps
+        if quiet:
+            return
+        focus = ""
+        if cur.problems:
+            top = max(cur.problems.items(), key=lambda kv: kv[1])
+            if top[1] >= 2:
+                focus = f" Work on {FOCUS.get(top[0], top[0].replace('_', ' '))}."
+        else:
+            focus = " All clean, great work."
+        self._say("summary.set", urgent=True, reps=cur.reps, clean=cur.clean, focus=focus)
+
+    def _rep(self, rep: Rep, t: float) -> None:
+        cur = self.current
+        if cur is None:
+            return
+        lv = cur.level
+        problems = judge_rep(rep, lv, self.s)
+        faults = tuple(p for p in problems if p not in FLAGS)
+        flags = tuple(p for p in problems if p in FLAGS)
+        cur.reps += 1
+        cur.last_rep_t = t
+        self.total_reps += 1
+        clean = not problems
+        if clean:
+            cur.clean += 1
+            self.total_clean += 1
+        for p in problems:
+            cur.problems[p] = cur.problems.get(p, 0) + 1
+        self.recorder.rep_done(t, cur.reps, rep, faults, flags, cur.series)
+        cands = self.feedback.candidates(t, problems, lv.target_reps)
+        if lv.family == "wall" and lv.drill == "wall":
+            step = self.wall.update(clean)
+            if step:
+                self._change_level(t, step, by_user=False)
+                return
+        if cur.reps >= lv.target_reps:
+            self._fire(t, "target_reached")
+            return
+        self._offer(t, cands)
+        self.feedback.expire()
+
+    def _squat(self, t: float) -> None:
+        """A knee-dominant dip that never became a rep: the hinge turned into a squat."""
+        self.squat_dips += 1
+        if self.current is not None:
+            self._offer(t, self.feedback.squat_candidates(t))
+
+    def _offer(self, t: float, cands: list[Candidate]) -> None:
+        if not cands:
+            return
+        best = cands[0]
+        values = dict(best.values)
+        text = self.phrases.text(self._variant(best.cue_id), **values)
+        cue = Cue(t, text, self.phrases.kind(best.cue_id), best.cue_id, best.fault,
+                  best.priority)
+        said = self.scheduler.offer([cue])
+        if said:
+            self.feedback.said(t, best)
+            self._pending.extend(said)
+
+    def _variant(self, cue_id: str) -> str:
+        """A drill-specific phrasing of a correction when the catalogue has one."""
+        drill = self.level.drill
+        special = f"{cue_id}:{drill}"
+        return special if self.phrases.has(special) else cue_id
+
+    def _change_level(self, t: float, step: int, *, by_user: bool) -> None:
+        old = self.level
+        new = old.moved(step)
+        if new.index == old.index:
+            if by_user:
+                self._say("level.top" if step > 0 else "level.bottom", urgent=True)
+            return
+        in_set = self.state is State.SET and self.current is not None
+        if in_set:
+            self._close_set(t, quiet=True)
+        self.levels[self.family] = new
+        self.wall.reset()
+        self.recorder.level_changed(new)
+        if new.family == "wall":
+            if new.drill == "no_wall":
+                cue = "wall.none"
+            elif old.drill == "no_wall":
+                cue = "wall.return"
+            else:
+                cue = "wall.further" if step > 0 else "wall.closer"
+            self._say(cue, urgent=True, distance=new.spoken_distance())
+        else:
+            self._say("level.up" if step > 0 else "level.down", urgent=True,
+                      drill=DRILL_NAMES[new.drill])
+            self._announce_drill()
+        if in_set:
+            self._open_set(t)
+
+    def _session_summary(self) -> None:
+        if self.total_reps == 0:
+            self._say("summary.squats" if self.squat_dips else "summary.empty", urgent=True)
+            return
+        lv = self.level
+        if lv.family == "wall":
+            saved = (f" Your wall distance, {lv.spoken_distance()}, is saved."
+                     if lv.drill == "wall" else " You're hinging without the wall now.")
+        else:
+            saved = f" You're on the {DRILL_NAMES[lv.drill]}."
+        sets = f"{self.sets_done} set" + ("" if self.sets_done == 1 else "s")
+        self._say("summary.session", urgent=True, sets=sets, reps=self.total_reps,
+                  clean=self.total_clean, saved=saved)
+
+    # -- saying things ------------------------------------------------------------------
+    def _say(self, cue_id: str, *, urgent: bool = False, priority: int = 50,
+             max_delay_s: float | None = None, **values: object) -> Cue | None:
+        text = self.phrases.text(cue_id, **values)
+        return self._emit(Cue(self.t, text, self.phrases.kind(cue_id), cue_id, None, priority,
+                              urgent, max_delay_s))
+
+    def _setup_say(self, cue_id: str, **values: object) -> Cue | None:
+        """Setup-flow instructions. When the speaker is busy the instruction waits, in order,
+        and is said once the speaker is free, if the session is still in the same state and
+        the instruction is not older than ``setup_cue_delay_s``; otherwise it is dropped."""
+        if self._speaker_free() and not self._deferred:
+            return self._say(cue_id, priority=80, **values)
+        self._deferred = [d for d in self._deferred if d[0] != cue_id]
+        self._deferred.append((cue_id, frozenset({self.state}), self.t, values))
+        return None
+
+    def _speaker_free(self) -> bool:
+        return self.scheduler.busy_until <= self.t
+
+    def _say_deferred(self, t: float) -> None:
+        while self._deferred and self._speaker_free():
+            cue_id, states, since, values = self._deferred.pop(0)
+            if self.state in states and t - since <= self.s.setup_cue_delay_s:
+                self._say(cue_id, priority=80, **values)
+
+    def _emit(self, cue: Cue) -> Cue | None:
+        said = self.scheduler.offer([cue])
+        self._pending.extend(said)
+        return said[0] if said else None
+
+    def _flush(self) -> list[Cue]:
+        out, self._pending = self._pending, []
+        return out

@@ -1,0 +1,128 @@
+"""``hingecoach demo``: a full coached session on the synthetic athlete, no camera needed.
+
+The athlete walks in facing the camera (the coach asks for a side-on view), stands for
+calibration, does a wall-drill set that earns a step further from the wall, rests, then
+asks for the hinge drill and does a free set in which the knees start to drift forward,
+get corrected, and are fixed; "stop" ends it with a summary. Cues print as they are said;
+with no sound device they are written as WAV files and the command says where.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from typing import Any
+
+from hingecoach.errors import DeviceError, InputError
+
+DEMO_COMMANDS = "0.5:start wall drill,80:start hinge drill,126:stop"
+"""What the demo athlete says, and when (seconds of the synthetic session)."""
+
+
+def coached_demo_session() -> Any:
+    """The demo's synthetic session (see the module docstring for the story)."""
+    from hingecoach.sim import Camera, RepSpec, Segment, Session, Spoil
+
+    def wall_rep(depth: float, knee: float) -> Segment:
+        # Soft knees and upright shins send the hips ~14 cm back: enough for 6 and 8 in.
+        return Segment("rep", rep=RepSpec(depth=depth, descent_s=1.5, hold_s=0.3, ascent_s=1.3,
+                                          knee=knee, shin=2.0, head=2.0))
+
+    def free_rep(depth: float, *, knees: bool = False) -> Segment:
+        if knees:
+            # a squat-pattern rep: the knees go far forward, the torso stays fairly upright
+            return Segment("rep", rep=RepSpec(depth=depth, descent_s=1.4, hold_s=0.2, ascent_s=1.2,
+                                              knee=112.0, shin=35.0, faults=("knees_forward",)))
+        return Segment("rep", rep=RepSpec(depth=depth, descent_s=1.5, hold_s=0.2, ascent_s=1.3,
+                                          knee=16.0, shin=3.0, head=1.0))
+
+    segs = [Segment("absent", 0.6), Segment("walk_in", 2.0, yaw=80.0),
+            Segment("idle", 5.0, yaw=80.0),           # facing the camera: "turn sideways"
+            Segment("idle", 9.0)]                     # side-on: framing fine, calibration
+    for depth, knee in ((62, 24), (66, 25), (64, 23), (68, 24), (65, 25)):
+        segs += [wall_rep(depth, knee), Segment("idle", 1.2)]
+    segs += [Segment("idle", 4.0)]                    # steps out to the new distance
+    for depth, knee in ((66, 25), (63, 24), (67, 25)):
+        segs += [wall_rep(depth, knee), Segment("idle", 1.2)]
+    segs += [Segment("idle", 25.0)]                   # set ends, rest, asks for hinges
+    for depth, knees in ((70, False), (72, False), (45, True), (48, True), (44, True),
+                         (71, False), (73, False), (69, False), (72, False)):
+        segs += [free_rep(depth, knees=knees), Segment("idle", 1.4)]
+    segs += [Segment("idle", 6.0)]
+    return Session(segments=segs, camera=Camera(width=640, height=480, fps=30.0, facing=1),
+                   spoil=Spoil(jitter=0.002), seed=4)
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "demo", help="a coached session on the synthetic athlete (no camera needed)",
+        description="Run a full coached session on the synthetic athlete: setup, a wall-drill "
+                    "set with a progression, a free set with a fault corrected and fixed, "
+                    "and a summary, printing the transcript as it goes.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--transcript", metavar="FILE", default=None,
+                   help="also write the transcript as JSON Lines to FILE")
+    p.add_argument("--speaker", default="auto",
+                   help="none | wav:DIR | device; auto = the sound device, else WAV files in a "
+                        "new temporary directory")
+    p.add_argument("--data-dir", default=None,
+                   help="progress database directory (default: a fresh temporary one, so the "
+                        "demo always begins at the first wall distance)")
+    p.add_argument("--pace", type=float, default=None, metavar="X",
+                   help="play at X times real time (default: as fast as possible)")
+    p.add_argument("--json", action="store_true", help="print JSON Lines instead of text")
+    p.set_defaults(func=handle)
+
+
+def _speaker(spec: str) -> tuple[Any, str]:
+    from hingecoach.app import make_speaker
+
+    if spec != "auto":
+        return make_speaker(spec), spec
+    try:
+        return make_speaker("device"), "device"
+    except DeviceError as exc:
+        where = tempfile.mkdtemp(prefix="hingecoach-demo-cues-")
+        print(f"hingecoach demo: no sound device ({exc}); writing the cues as WAV files "
+              f"to {where}", file=sys.stderr)
+        return make_speaker(f"wav:{where}"), f"wav:{where}"
+
+
+def handle(args: argparse.Namespace) -> int:
+    from hingecoach.app import Transcript, parse_commands, run_session
+    from hingecoach.coach.coach import Coach
+    from hingecoach.sim import render
+    from hingecoach.store.db import Store
+    from hingecoach.store.paths import db_path
+    from hingecoach.store.recorder import StoreRecorder
+
+    if args.pace is not None and args.pace <= 0:
+        raise InputError(f"--pace {args.pace}: must be a positive speed factor (1 = real time)")
+    info, poses, _truth = render(coached_demo_session())
+    speaker, spec = _speaker(args.speaker)
+    with tempfile.TemporaryDirectory(prefix="hingecoach-demo-data-") as scratch:
+        store = Store(db_path(args.data_dir or scratch))
+        try:
+            user = store.user("demo", "in")
+            recorder = StoreRecorder(store, user, "synthetic:coached-demo")
+            coach = Coach(units=user.units, levels=store.levels(user.id),
+                          aspect=info.width / info.height, recorder=recorder)
+            transcript = Transcript(args.transcript, sys.stdout, echo_json=args.json)
+            try:
+                result = run_session(info, poses, coach, speaker=speaker, transcript=transcript,
+                                     commands=parse_commands(DEMO_COMMANDS), pace=args.pace)
+            finally:
+                transcript.close()
+                recorder.close()
+                close = getattr(speaker, "close", None)
+                if callable(close):
+                    close()
+            saved = f"; progress in {store.path}" if args.data_dir else ""
+            print(f"hingecoach demo: {coach.total_reps} reps coached in {coach.sets_done} sets, "
+                  f"{result.cues} cues{saved}", file=sys.stderr)
+            if spec.startswith("wav:"):
+                print(f"hingecoach demo: cue audio written to {spec[4:]}", file=sys.stderr)
+        finally:
+            store.close()
+    return 0

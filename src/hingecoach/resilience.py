@@ -1,0 +1,485 @@
+"""Surviving the real world: devices that come and go, and a disk that fills up.
+
+Three wrappers, each usable on its own, none of which ever ends the process:
+
+* :class:`ResilientCamera` wraps a frame source. When a read or the opening fails (the
+  ribbon is loose, the USB webcam is unplugged), it reports ``camera_lost`` once, returns
+  ``None`` instead of frames, and reopens the source with exponential back-off
+  (0.5, 1, 2, 4, 8, 10, 10 ... seconds); the first frame after a reopen reports
+  ``camera_back``. The coach pauses on ``camera_lost`` and resumes on ``camera_back``.
+* :class:`ResilientMicrophone` does the same for audio input (``microphone_lost`` /
+  ``microphone_back``, slower back-off): coaching goes on without voice commands.
+* :class:`RecordingGuard` wraps the store. The first write that fails because the disk is
+  full (``OSError`` ``ENOSPC``/``EDQUOT``, a read-only file system, SQLite's
+  ``SQLITE_FULL``/``SQLITE_IOERR``) reports ``recording_stopped`` once; from then on writes
+  are skipped and return ``None`` while coaching carries on.
+
+Every event is a :class:`DeviceEvent` with a monotonic timestamp and, for the ones the user
+should hear, a short spoken :attr:`DeviceEvent.notice` (our own words; no command word such
+as "stop" or "pause" in them, so the recogniser never hears a command in our own voice).
+Events go to an ``on_event`` callback and are also kept in ``.events`` (a timeline, like
+gpiozero's mock pins).
+
+Time is injected (``clock``, default :func:`time.monotonic`) and only ever compared with
+itself, so a wall-clock jump (NTP sync on a Pi without an RTC battery) changes nothing.
+None of these wrappers sleeps: ``read()`` returns at once, so the caller's loop keeps
+feeding the systemd watchdog and hearing SIGTERM during an outage.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import sqlite3
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+Clock = Callable[[], float]
+"""Returns monotonic seconds."""
+
+NOTICES: Final[dict[str, str]] = {
+    "camera_lost": "I've lost the camera. Give me a moment while I reconnect it.",
+    "camera_lost_at_start": "I can't find the camera yet. I'll keep looking for it.",
+    "camera_back_at_start": "Found the camera.",
+    "camera_back": "The camera is back. Carry on when you're ready.",
+    "microphone_lost": "I can't hear you any more. Coaching goes on, but voice commands are off.",
+    "microphone_back": "I can hear you again.",
+    "microphone_lost_at_start": "I can't find a microphone, so voice commands are off. "
+    "Coaching works without them.",
+    "microphone_back_at_start": "Found a microphone. Voice commands are on.",
+    "recording_stopped": "Storage is full, so this session won't be saved. Coaching goes on.",
+}
+"""What the speaker says for each event kind. Silent kinds (``*_retry_failed``) are absent.
+``*_at_start`` variants are said instead when the device never worked in this process."""
+
+
+@dataclass(frozen=True)
+class DeviceEvent:
+    """Something happened to a device.
+
+    Attributes:
+        t: monotonic time of the event in seconds (the wrapper's clock).
+        kind: ``camera_lost``, ``camera_back``, ``camera_retry_failed``, ``microphone_lost``,
+            ``microphone_back``, ``microphone_retry_failed``, ``recording_stopped``.
+        device: ``camera``, ``microphone`` or ``store``.
+        detail: the error behind it (``"OSError: [Errno 19] No such device"``), for logs.
+        attempt: reopen attempts so far in this outage (0 when not applicable).
+        next_retry_s: seconds until the next reopen attempt, when one is scheduled.
+        at_start: the device has not delivered anything yet in this process (it was
+            absent at boot rather than lost mid-session).
+    """
+
+    t: float
+    kind: str
+    device: str
+    detail: str = ""
+    attempt: int = 0
+    next_retry_s: float | None = None
+    at_start: bool = False
+
+    @property
+    def notice(self) -> str | None:
+        """The sentence to say, or ``None`` for a silent event."""
+        if self.at_start and f"{self.kind}_at_start" in NOTICES:
+            return NOTICES[f"{self.kind}_at_start"]
+        return NOTICES.get(self.kind)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential back-off without jitter (one device, nothing to de-synchronise).
+
+    Attributes:
+        first: seconds before the first retry.
+        factor: growth per failed attempt.
+        cap: the longest wait in seconds.
+    """
+
+    first: float = 0.5
+    factor: float = 2.0
+    cap: float = 10.0
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        return min(self.cap, self.first * self.factor ** max(0, attempt - 1))
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def default_read(source: Any) -> Any:
+    """``source.read()`` when it has one, else the next item of an iterator.
+
+    (Iterable sources such as ``hingecoach.pose.sources`` frame and pose sources are
+    turned into an iterator once per opening by :class:`Reconnecting`.)
+    """
+    read = getattr(source, "read", None)
+    if callable(read):
+        return read()
+    return next(source)
+
+
+def default_close(source: Any) -> None:
+    """``source.close()`` when it has one."""
+    close = getattr(source, "close", None)
+    if callable(close):
+        close()
+
+
+class Reconnecting:
+    """A device that is reopened with back-off whenever it fails. Base of camera and mic.
+
+    Args:
+        opener: returns a freshly opened source; raises when the device is absent.
+        device: ``"camera"`` or ``"microphone"``: names the events.
+        clock: monotonic seconds.
+        on_event: called with each :class:`DeviceEvent` (say its notice, pause the coach).
+        backoff: the retry schedule.
+        read: reads one item from an open source (default: ``source.read()``, or the next
+            item when the source is an iterable such as ``hingecoach.pose.sources.open_source``
+            returns). Contract: returns the item (``None`` is
+            passed through and means "nothing yet", not a failure); raises ``EOFError`` or
+            ``StopIteration`` at a clean end of stream (a video file); raises anything else
+            on failure (adapters that signal failure by a flag, like OpenCV's
+            ``(ok, frame)``, must raise instead).
+        close: closes a source (errors while closing a broken device are ignored).
+
+    Attributes:
+        events: every event so far.
+        ended: the source reached a clean end of stream; ``read`` returns ``None`` for good.
+    """
+
+    def __init__(
+        self,
+        opener: Callable[[], Any],
+        *,
+        device: str,
+        clock: Clock = time.monotonic,
+        on_event: Callable[[DeviceEvent], None] | None = None,
+        backoff: Backoff = Backoff(),
+        read: Callable[[Any], Any] = default_read,
+        close: Callable[[Any], None] = default_close,
+    ) -> None:
+        self._opener = opener
+        self.device = device
+        self._clock = clock
+        self._on_event = on_event
+        self.backoff = backoff
+        self._read = read
+        self._close = close
+        self._source: Any = None
+        self._handle: Any = None
+        self._lost_since: float | None = None
+        self._attempt = 0
+        self._next_try = 0.0
+        self.events: list[DeviceEvent] = []
+        self.ended = False
+        self.delivered = 0
+
+    # -- state ---------------------------------------------------------------------------
+
+    @property
+    def lost(self) -> bool:
+        """Whether the device is currently unavailable (an outage is in progress)."""
+        return self._lost_since is not None
+
+    @property
+    def source(self) -> Any:
+        """The open source, or ``None``."""
+        return self._source
+
+    def retry_in(self, now: float | None = None) -> float:
+        """Seconds until the next reopen attempt (0 when not waiting)."""
+        if not self.lost:
+            return 0.0
+        now = self._clock() if now is None else now
+        return max(0.0, self._next_try - now)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def read(self) -> Any:
+        """One item, or ``None`` while the device is lost, waiting, or at end of stream.
+
+        Never raises for device failures and never sleeps; see the class docstring.
+        """
+        if self.ended:
+            return None
+        now = self._clock()
+        if self._source is None:
+            if self.lost and now < self._next_try:
+                return None
+            try:
+                self._source = self._opener()
+                self._handle = self._source
+                if (self._read is default_read and not callable(getattr(self._source, "read", None))
+                        and not hasattr(self._source, "__next__")):
+                    self._handle = iter(self._source)  # an iterable: iterate it once per opening
+            except Exception as exc:  # noqa: BLE001 - any failure to open is an outage
+                self._source = self._handle = None
+                self._fail(now, exc)
+                return None
+        try:
+            item = self._read(self._handle)
+        except (EOFError, StopIteration):
+            self.ended = True
+            self._drop_source()
+            return None
+        except Exception as exc:  # noqa: BLE001 - any failure to read is an outage
+            self._drop_source()
+            self._fail(now, exc)
+            return None
+        if self.lost:
+            self._emit(DeviceEvent(now, f"{self.device}_back", self.device,
+                                   attempt=self._attempt, at_start=self.delivered == 0))
+            self._lost_since = None
+            self._attempt = 0
+        self.delivered += 1
+        return item
+
+    def __iter__(self) -> Any:
+        """Yield items, or ``None`` during an outage (the caller decides how long to wait)."""
+        while True:
+            item = self.read()
+            if self.ended:
+                return
+            yield item
+
+    def close(self) -> None:
+        """Close the source; a later ``read`` would reopen it."""
+        self._drop_source()
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _drop_source(self) -> None:
+        source, self._source, self._handle = self._source, None, None
+        if source is not None:
+            with contextlib.suppress(Exception):  # a broken device may fail to close too
+                self._close(source)
+
+    def _fail(self, now: float, exc: BaseException) -> None:
+        self._attempt += 1
+        wait = self.backoff.delay(self._attempt)
+        self._next_try = now + wait
+        if self._lost_since is None:
+            self._lost_since = now
+            kind = f"{self.device}_lost"
+        else:
+            kind = f"{self.device}_retry_failed"
+        self._emit(DeviceEvent(now, kind, self.device, _describe(exc), self._attempt, wait,
+                               at_start=self.delivered == 0))
+
+    def _emit(self, event: DeviceEvent) -> None:
+        self.events.append(event)
+        if self._on_event is not None:
+            self._on_event(event)
+
+
+class ResilientCamera(Reconnecting):
+    """A frame source that survives being unplugged. See :class:`Reconnecting` for arguments.
+
+    Wiring (the lead's ``hingecoach run``)::
+
+        camera = ResilientCamera(lambda: open_source(cfg.get("camera.source")),
+                                 on_event=events.append)
+        while not svc.stop_requested:
+            frame = camera.read()
+            for ev in drain(events): speaker.say(ev.notice); coach pause/resume
+            if frame is None:
+                sleep_until_stop(svc, min(0.1, camera.retry_in()) or 0.02); continue
+            ...pose, motion, coach...
+    """
+
+    def __init__(self, opener: Callable[[], Any], **kwargs: Any) -> None:
+        kwargs.setdefault("backoff", Backoff(first=0.5, factor=2.0, cap=10.0))
+        super().__init__(opener, device="camera", **kwargs)
+
+
+class ResilientMicrophone(Reconnecting):
+    """Audio input that survives being unplugged (back-off 1 s doubling to 30 s).
+
+    While lost, ``read()`` returns ``None``: feed nothing to the recogniser and keep coaching.
+    """
+
+    def __init__(self, opener: Callable[[], Any], **kwargs: Any) -> None:
+        kwargs.setdefault("backoff", Backoff(first=1.0, factor=2.0, cap=30.0))
+        super().__init__(opener, device="microphone", **kwargs)
+
+
+def live_items(
+    device: Reconnecting,
+    service: Any = None,
+    *,
+    clock: Clock = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    idle_step: float = 0.05,
+) -> Any:
+    """Yield items from ``device`` until its stream ends or a stop is requested.
+
+    During an outage this waits in steps of at most ``idle_step`` seconds (until the next
+    retry), pinging the watchdog (``service.tick``) and checking ``service.stop_requested``
+    between steps, so SIGTERM and the systemd watchdog work while the camera is away. It
+    feeds the loop that consumes it (e.g. ``hingecoach.app.run_session(poses=...)``) as if
+    the camera had simply been slow; the ``*_lost`` / ``*_back`` events go to the device's
+    ``on_event``.
+
+    Args:
+        device: a :class:`ResilientCamera` (or any :class:`Reconnecting`).
+        service: a :class:`hingecoach.service.Service`, or ``None``.
+        clock: monotonic seconds, for the watchdog.
+        sleep: how to wait (tests inject a fake).
+        idle_step: the longest single wait, in seconds.
+    """
+    while service is None or not service.stop_requested:
+        item = device.read()
+        if device.ended:
+            return
+        if service is not None:
+            service.tick(clock())
+        if item is None:
+            sleep(min(idle_step, device.retry_in()) or idle_step)
+            continue
+        yield item
+
+
+# --- the store --------------------------------------------------------------------------
+
+_FULL_ERRNOS: Final = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+_SQLITE_FULL: Final = 13
+_SQLITE_IOERR: Final = 10
+
+
+def is_storage_full(exc: BaseException) -> bool:
+    """Whether ``exc`` means "the disk cannot take more writes".
+
+    True for ``OSError`` with ``ENOSPC`` (no space), ``EDQUOT`` (quota) or ``EROFS`` (the SD
+    card was remounted read-only), and for SQLite errors whose primary code is
+    ``SQLITE_FULL`` (13) or ``SQLITE_IOERR`` (10) - SQLite reports a full disk as either.
+    Older SQLite builds without error codes are matched on the message.
+    """
+    if isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS:
+        return True
+    if isinstance(exc, sqlite3.Error):
+        code = getattr(exc, "sqlite_errorcode", None)
+        if code is not None and (code & 0xFF) in (_SQLITE_FULL, _SQLITE_IOERR):
+            return True
+        text = str(exc).lower()
+        return "disk is full" in text or "disk i/o error" in text
+    cause = exc.__cause__ or exc.__context__
+    return cause is not None and cause is not exc and is_storage_full(cause)
+
+
+class RecordingGuard:
+    """Wraps a store so a full disk stops recording instead of stopping the coach.
+
+    Every method of the wrapped store is callable through the guard. A call that fails
+    with :func:`is_storage_full` turns recording off, reports ``recording_stopped`` once,
+    and returns ``None``; afterwards every call is skipped (returns ``None``) except the
+    methods named in ``passthrough`` (reads such as ``load_level``, and ``close``), which
+    still run but are guarded the same way. Other errors propagate: they are bugs.
+
+    Args:
+        store: the store object (e.g. the coach's SQLite store), or ``None`` when it could
+            not even be opened (see :meth:`open`).
+        clock: monotonic seconds.
+        on_event: called with the one ``recording_stopped`` :class:`DeviceEvent`.
+        passthrough: method names still called after recording stopped.
+
+    Wiring::
+
+        store = RecordingGuard.open(lambda: Store(cfg.data_dir() / "hingecoach.db"),
+                                    on_event=events.append, passthrough={"load_level", "close"})
+        store.add_rep(...)          # None and an event if the disk is full, never raises for it
+    """
+
+    def __init__(
+        self,
+        store: Any,
+        *,
+        clock: Clock = time.monotonic,
+        on_event: Callable[[DeviceEvent], None] | None = None,
+        passthrough: Iterable[str] = ("close",),
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._on_event = on_event
+        self._passthrough = frozenset(passthrough)
+        self.recording = store is not None
+        self.events: list[DeviceEvent] = []
+        self.skipped = 0
+
+    @classmethod
+    def open(cls, factory: Callable[[], Any], **kwargs: Any) -> RecordingGuard:
+        """Open the store with ``factory``; a full disk at opening gives a non-recording guard."""
+        guard_clock = kwargs.get("clock", time.monotonic)
+        try:
+            store = factory()
+        except Exception as exc:
+            if not is_storage_full(exc):
+                raise
+            guard = cls(None, **kwargs)
+            guard._stop(guard_clock(), exc)
+            return guard
+        return cls(store, **kwargs)
+
+    @property
+    def store(self) -> Any:
+        """The wrapped store (``None`` if it could not be opened)."""
+        return self._store
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if self._store is None:
+            return self._skip
+        attr = getattr(self._store, name)
+        if not callable(attr):
+            return attr
+
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            if not self.recording and name not in self._passthrough:
+                self.skipped += 1
+                return None
+            try:
+                return attr(*args, **kwargs)
+            except Exception as exc:
+                if not is_storage_full(exc):
+                    raise
+                self._stop(self._clock(), exc)
+                return None
+
+        return guarded
+
+    def _skip(self, *args: Any, **kwargs: Any) -> None:
+        self.skipped += 1
+        return None
+
+    def _stop(self, now: float, exc: BaseException) -> None:
+        if not self.recording and self.events:
+            return
+        self.recording = False
+        event = DeviceEvent(now, "recording_stopped", "store", _describe(exc))
+        self.events.append(event)
+        if self._on_event is not None:
+            self._on_event(event)
+
+
+@dataclass
+class EventQueue:
+    """A plain list the wrappers append to and the loop drains once per frame.
+
+    ``on_event=queue.put`` on each wrapper, then ``for ev in queue.drain(): ...``.
+    """
+
+    items: list[DeviceEvent] = field(default_factory=list)
+
+    def put(self, event: DeviceEvent) -> None:
+        """Add an event."""
+        self.items.append(event)
+
+    def drain(self) -> list[DeviceEvent]:
+        """Take every pending event, oldest first."""
+        out, self.items = self.items, []
+        return out

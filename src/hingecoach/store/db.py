@@ -1,0 +1,308 @@
+"""Progress in SQLite: users, sessions, sets, reps with metrics and faults, drill levels.
+
+- WAL journal with ``synchronous=FULL``: every rep is its own committed transaction, so a
+  crash or a power cut loses nothing that was completed (WAL + NORMAL could lose the last
+  commits on power loss; FULL syncs the WAL at every commit).
+- The schema is versioned with ``PRAGMA user_version``; :data:`MIGRATIONS` holds one entry
+  per version, applied in order inside a transaction. A later issue (reports) adds a
+  migration at the end of the list; never edit an old one.
+- Times: ``*_s`` columns are frame-clock seconds from the session's source (what the
+  transcript uses); ``*_at`` columns are UTC wall-clock ISO strings given by the caller.
+- The per-set angle series (``sets.series``) is a compact JSON object
+  ``{"step_s": 0.1, "columns": ["t", "torso_lean", "hip_flexion", "knee_flexion",
+  "shin_angle"], "rows": [[...], ...]}`` (degrees, seconds); never images.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from hingecoach.errors import ConfigError, DeviceError
+from hingecoach.motion.types import Rep
+
+SERIES_COLUMNS = ("t", "torso_lean", "hip_flexion", "knee_flexion", "shin_angle")
+
+MIGRATIONS: tuple[str, ...] = (
+    # version 1
+    """
+    CREATE TABLE users (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT NOT NULL UNIQUE,
+        units       TEXT NOT NULL DEFAULT 'in' CHECK (units IN ('in', 'cm')),
+        created_at  TEXT NOT NULL
+    );
+    CREATE TABLE progress (              -- the current level of each drill family
+        user_id     INTEGER NOT NULL REFERENCES users(id),
+        family      TEXT NOT NULL,       -- 'hinge' | 'wall'
+        level       INTEGER NOT NULL,    -- index on the family's ladder, 0 = easiest
+        drill       TEXT NOT NULL,       -- hip_crease | hinge | dowel | wall | no_wall
+        wall_cm     REAL,                -- heel-to-wall distance (wall family), else NULL
+        updated_at  TEXT NOT NULL,
+        PRIMARY KEY (user_id, family)
+    );
+    CREATE TABLE sessions (
+        id          INTEGER PRIMARY KEY,
+        user_id     INTEGER NOT NULL REFERENCES users(id),
+        source      TEXT,
+        started_at  TEXT NOT NULL,
+        ended_at    TEXT,
+        calibration TEXT                 -- JSON of coach.setup.Calibration
+    );
+    CREATE TABLE sets (
+        id          INTEGER PRIMARY KEY,
+        session_id  INTEGER NOT NULL REFERENCES sessions(id),
+        number      INTEGER NOT NULL,
+        family      TEXT NOT NULL,
+        drill       TEXT NOT NULL,
+        level       INTEGER NOT NULL,
+        wall_cm     REAL,
+        units       TEXT NOT NULL,
+        start_s     REAL NOT NULL,
+        end_s       REAL,
+        reps        INTEGER NOT NULL DEFAULT 0,
+        clean       INTEGER NOT NULL DEFAULT 0,
+        series      TEXT                 -- compact JSON angle series (module doc)
+    );
+    CREATE TABLE reps (
+        id               INTEGER PRIMARY KEY,
+        set_id           INTEGER NOT NULL REFERENCES sets(id),
+        number           INTEGER NOT NULL,   -- 1-based within the set
+        start_s          REAL NOT NULL,
+        bottom_s         REAL NOT NULL,
+        end_s            REAL NOT NULL,
+        torso_lean_deg   REAL NOT NULL,
+        hip_flexion_deg  REAL NOT NULL,
+        knee_flexion_deg REAL NOT NULL,
+        shin_angle_deg   REAL NOT NULL,
+        descent_s        REAL NOT NULL,
+        ascent_s         REAL NOT NULL,
+        hip_travel_m     REAL,
+        head_angle_deg   REAL,
+        lockout_lean_deg REAL,
+        knee_lead_deg    REAL,
+        faults           TEXT NOT NULL,      -- JSON list of fault ids, priority order
+        flags            TEXT NOT NULL,      -- JSON list (too_deep)
+        UNIQUE (set_id, number)
+    );
+    CREATE TABLE rep_faults (
+        rep_id  INTEGER NOT NULL REFERENCES reps(id),
+        fault   TEXT NOT NULL,
+        PRIMARY KEY (rep_id, fault)
+    );
+    CREATE INDEX sets_by_session ON sets(session_id);
+    CREATE INDEX reps_by_set ON reps(set_id);
+    CREATE INDEX sessions_by_user ON sessions(user_id);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def utc_now() -> str:
+    """UTC wall-clock time as an ISO string (only the shell calls this)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    name: str
+    units: str
+
+
+def encode_series(rows: Sequence[Sequence[float]], step_s: float = 0.1) -> str:
+    """The compact JSON of a set's angle series."""
+    return json.dumps({"step_s": step_s, "columns": list(SERIES_COLUMNS),
+                       "rows": [list(r) for r in rows]}, separators=(",", ":"))
+
+
+def decode_series(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {"step_s": 0.1, "columns": list(SERIES_COLUMNS), "rows": []}
+    return json.loads(text)
+
+
+class Store:
+    """One SQLite database file. Every write method commits before it returns."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
+        except (OSError, sqlite3.Error) as exc:
+            raise DeviceError(f"cannot open the progress database {self.path} ({exc}): "
+                              "check the directory is writable or pass --data-dir") from exc
+        self.db.row_factory = sqlite3.Row
+        try:
+            mode = self.db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute("PRAGMA busy_timeout=10000")
+            self.journal_mode = str(mode)
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise DeviceError(f"{self.path} is not a usable Hinge Coach database ({exc}): "
+                              "move it aside or pass another --data-dir") from exc
+
+    # -- schema -------------------------------------------------------------------------
+    @property
+    def version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        v = self.version
+        if v > SCHEMA_VERSION:
+            raise ConfigError(f"{self.path} has schema version {v}, newer than this "
+                              f"hingecoach understands ({SCHEMA_VERSION}): upgrade hingecoach")
+        for n in range(v, SCHEMA_VERSION):
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                for stmt in _statements(MIGRATIONS[n]):
+                    self.db.execute(stmt)
+                self.db.execute(f"PRAGMA user_version = {n + 1}")
+                self.db.execute("COMMIT")
+            except BaseException:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- users and levels ---------------------------------------------------------------
+    def user(self, name: str, units: str | None = None, now: str | None = None) -> User:
+        """The user called ``name``, created on first use; ``units`` updates the preference."""
+        row = self.db.execute("SELECT id, name, units FROM users WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            cur = self.db.execute("INSERT INTO users (name, units, created_at) VALUES (?, ?, ?)",
+                                  (name, units or "in", now or utc_now()))
+            return User(int(cur.lastrowid or 0), name, units or "in")
+        if units and units != row["units"]:
+            self.db.execute("UPDATE users SET units = ? WHERE id = ?", (units, row["id"]))
+            return User(row["id"], name, units)
+        return User(row["id"], row["name"], row["units"])
+
+    def levels(self, user_id: int) -> dict[str, int]:
+        """Saved level index per drill family (families never saved are absent)."""
+        rows = self.db.execute("SELECT family, level FROM progress WHERE user_id = ?", (user_id,))
+        return {r["family"]: int(r["level"]) for r in rows}
+
+    def save_level(self, user_id: int, family: str, level: int, drill: str,
+                   wall_cm: float | None, now: str | None = None) -> None:
+        self.db.execute(
+            "INSERT INTO progress (user_id, family, level, drill, wall_cm, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, family) DO UPDATE SET "
+            "level = excluded.level, drill = excluded.drill, wall_cm = excluded.wall_cm, "
+            "updated_at = excluded.updated_at",
+            (user_id, family, level, drill, wall_cm, now or utc_now()))
+
+    # -- sessions, sets, reps -----------------------------------------------------------
+    def start_session(self, user_id: int, source: str | None, now: str | None = None) -> int:
+        cur = self.db.execute("INSERT INTO sessions (user_id, source, started_at) VALUES (?, ?, ?)",
+                              (user_id, source, now or utc_now()))
+        return int(cur.lastrowid or 0)
+
+    def end_session(self, session_id: int, now: str | None = None) -> None:
+        self.db.execute("UPDATE sessions SET ended_at = ? WHERE id = ?",
+                        (now or utc_now(), session_id))
+
+    def set_calibration(self, session_id: int, calibration: dict[str, Any]) -> None:
+        self.db.execute("UPDATE sessions SET calibration = ? WHERE id = ?",
+                        (json.dumps(calibration, sort_keys=True), session_id))
+
+    def start_set(self, session_id: int, number: int, family: str, drill: str, level: int,
+                  wall_cm: float | None, units: str, start_s: float) -> int:
+        cur = self.db.execute(
+            "INSERT INTO sets (session_id, number, family, drill, level, wall_cm, units, start_s, "
+            "series) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (session_id, number, family, drill, level, wall_cm, units, start_s, encode_series([])))
+        return int(cur.lastrowid or 0)
+
+    def add_rep(self, set_id: int, number: int, rep: Rep, faults: Sequence[str],
+                flags: Sequence[str], series: Sequence[Sequence[float]] | None = None) -> int:
+        """Commit one completed rep (and the set's series so far) in one transaction."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            cur = db.execute(
+                "INSERT INTO reps (set_id, number, start_s, bottom_s, end_s, torso_lean_deg, "
+                "hip_flexion_deg, knee_flexion_deg, shin_angle_deg, descent_s, ascent_s, "
+                "hip_travel_m, head_angle_deg, lockout_lean_deg, knee_lead_deg, faults, flags) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (set_id, number, rep.start_s, rep.bottom_s, rep.end_s, rep.torso_lean_deg,
+                 rep.hip_flexion_deg, rep.knee_flexion_deg, rep.shin_angle_deg, rep.descent_s,
+                 rep.ascent_s, rep.hip_travel_m, rep.head_angle_deg, rep.lockout_lean_deg,
+                 rep.knee_lead, json.dumps(list(faults)), json.dumps(list(flags))))
+            rep_id = int(cur.lastrowid or 0)
+            db.executemany("INSERT OR IGNORE INTO rep_faults (rep_id, fault) VALUES (?, ?)",
+                           [(rep_id, f) for f in faults])
+            clean = 0 if (faults or flags) else 1
+            if series is not None:
+                db.execute("UPDATE sets SET reps = reps + 1, clean = clean + ?, series = ? "
+                           "WHERE id = ?", (clean, encode_series(series), set_id))
+            else:
+                db.execute("UPDATE sets SET reps = reps + 1, clean = clean + ? WHERE id = ?",
+                           (clean, set_id))
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:  # SQLite may already have rolled back (SQLITE_FULL)
+                db.execute("ROLLBACK")
+            raise
+        return rep_id
+
+    def end_set(self, set_id: int, end_s: float, series: Sequence[Sequence[float]]) -> None:
+        self.db.execute("UPDATE sets SET end_s = ?, series = ? WHERE id = ?",
+                        (end_s, encode_series(series), set_id))
+
+    def delete_set(self, set_id: int) -> None:
+        """Drop a set that never got a rep (a drill switched before anything happened)."""
+        self.db.execute("DELETE FROM sets WHERE id = ? AND reps = 0", (set_id,))
+
+    # -- queries ------------------------------------------------------------------------
+    def sessions(self, user_id: int | None = None) -> list[dict[str, Any]]:
+        q = "SELECT * FROM sessions" + (" WHERE user_id = ?" if user_id else "") + " ORDER BY id"
+        return [dict(r) for r in self.db.execute(q, (user_id,) if user_id else ())]
+
+    def sets(self, session_id: int | None = None) -> list[dict[str, Any]]:
+        q = "SELECT * FROM sets" + (" WHERE session_id = ?" if session_id else "") + " ORDER BY id"
+        return [dict(r) for r in self.db.execute(q, (session_id,) if session_id else ())]
+
+    def reps(self, session_id: int | None = None) -> list[dict[str, Any]]:
+        q = ("SELECT reps.*, sets.session_id, sets.drill, sets.number AS set_number FROM reps "
+             "JOIN sets ON sets.id = reps.set_id")
+        args: tuple[Any, ...] = ()
+        if session_id:
+            q += " WHERE sets.session_id = ?"
+            args = (session_id,)
+        out = []
+        for r in self.db.execute(q + " ORDER BY reps.id", args):
+            d = dict(r)
+            d["faults"] = json.loads(d["faults"])
+            d["flags"] = json.loads(d["flags"])
+            out.append(d)
+        return out
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (no semicolons inside our statements)."""
+    out = []
+    for part in script.split(";"):
+        lines = [ln.split("--", 1)[0] for ln in part.splitlines()]
+        stmt = "\n".join(lines).strip()
+        if stmt:
+            out.append(stmt)
+    return out

@@ -1,0 +1,422 @@
+"""Read-side of the progress store: open an existing database safely, and the queries that
+``history``, ``report`` and ``export`` share.
+
+Opening for reading never creates, repairs or rewrites a database it does not understand:
+
+- no file: :class:`~hingecoach.errors.InputError` (record a session first);
+- not an SQLite file, or SQLite's ``quick_check`` finds damage: :class:`DatabaseCorrupt`,
+  checked through a read-only connection, so the file's bytes are left exactly as they were;
+- an older schema version: migrated in place by :class:`~hingecoach.store.db.Store` (each
+  migration is one transaction: all or nothing), with a note on stderr; a read-only file
+  that needs migrating is reported with what to do;
+- a newer schema version: refused (upgrade hingecoach);
+- no sessions yet: :class:`EmptyDatabase`.
+
+All times are as stored: ``*_at`` UTC ISO strings, ``*_s`` frame-clock seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import sys
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from hingecoach.coach.cues import CORRECTION_ORDER
+from hingecoach.errors import ConfigError, HingeError, InputError
+from hingecoach.store.db import SCHEMA_VERSION, Store, decode_series
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+"""The first 16 bytes of every SQLite 3 database file (sqlite.org/fileformat.html 1.3)."""
+
+CM_PER_IN = 2.54
+
+
+class DatabaseCorrupt(InputError):
+    """The database file is damaged or is not an SQLite database (left untouched)."""
+
+
+class EmptyDatabase(InputError):
+    """The database has no sessions (for the asked user) yet."""
+
+
+def problem_order(name: str) -> tuple[int, str]:
+    """Sort key for fault/flag ids: the coach's correction order (safety first), then A-Z."""
+    order = {f: i for i, f in enumerate(CORRECTION_ORDER)}
+    return (order.get(name, len(order)), name)
+
+
+# --- opening ---------------------------------------------------------------------------
+def _ro_connect(path: Path) -> sqlite3.Connection:
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    db = sqlite3.connect(uri, uri=True, timeout=10.0)
+    db.row_factory = sqlite3.Row
+    return db
+
+
+def _side_files(path: Path) -> list[Path]:
+    return [path.with_name(path.name + sfx) for sfx in ("-wal", "-shm")]
+
+
+def _tidy(path: Path, existed: set[Path]) -> None:
+    """Remove the empty ``-wal`` and its ``-shm`` that our read-only connection created.
+
+    A read-only connection to a WAL database creates them and cannot delete them on close.
+    They are only removed when they did not exist before we opened (so no writer had the
+    database open) and the WAL holds nothing."""
+    wal, shm = _side_files(path)
+    if wal in existed or shm in existed:
+        return
+    try:
+        if wal.exists() and wal.stat().st_size == 0:
+            wal.unlink()
+            shm.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def _corrupt(path: Path, why: str) -> DatabaseCorrupt:
+    return DatabaseCorrupt(
+        f"{path} is damaged or not a Hinge Coach database ({why}); it was left untouched: "
+        "restore a backup, or move it aside and hingecoach will start a new one")
+
+
+def _inspect(path: Path) -> tuple[int, set[str]]:
+    """(schema version, table names) read through a read-only connection after SQLite's
+    ``quick_check``; DatabaseCorrupt when it cannot. Leaves no side files behind."""
+    existed = {p for p in _side_files(path) if p.exists()}
+    db = None
+    try:
+        db = _ro_connect(path)
+        check = [r[0] for r in db.execute("PRAGMA quick_check(3)")]
+        if check != ["ok"]:
+            raise _corrupt(path, "; ".join(check))
+        version = int(db.execute("PRAGMA user_version").fetchone()[0])
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        return version, tables
+    except sqlite3.DatabaseError as exc:
+        raise _corrupt(path, str(exc)) from exc
+    finally:
+        if db is not None:
+            db.close()
+        _tidy(path, existed)
+
+
+def open_for_reading(path: str | os.PathLike[str], *, notes: Any = None,
+                     prog: str = "hingecoach") -> sqlite3.Connection:
+    """A read-only connection to the progress database at ``path``, migrated if it was old.
+
+    Raises InputError (no file / no sessions), DatabaseCorrupt, or ConfigError (newer
+    schema, or an old one that cannot be migrated because the file is read-only). A
+    migration is noted on ``notes`` (default: stderr).
+    """
+    path = Path(path)
+    where = path.parent
+    if not path.exists():
+        raise InputError(f"no progress database at {path}: record a session first "
+                         "(`hingecoach demo --data-dir DIR` or `hingecoach run`), or point "
+                         "--data-dir / $HINGECOACH_DATA_DIR at the directory that has one")
+    if path.is_dir():
+        raise InputError(f"{path} is a directory, not a database: pass the directory that "
+                         f"holds it with --data-dir {path.parent}")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(100)
+    except OSError as exc:
+        raise InputError(f"cannot read {path} ({exc.strerror}): check its permissions") from exc
+    if not head:
+        raise EmptyDatabase(f"no sessions recorded yet in {path} (the file is empty): run "
+                            "`hingecoach demo --data-dir " + str(where) + "` or `hingecoach run` first")
+    if not head.startswith(SQLITE_MAGIC):
+        raise _corrupt(path, "no SQLite header")
+    version, tables = _inspect(path)
+    if version > SCHEMA_VERSION:
+        raise ConfigError(f"{path} has schema version {version}, newer than this hingecoach "
+                          f"understands ({SCHEMA_VERSION}): upgrade hingecoach")
+    if version == 0 and tables:
+        raise _corrupt(path, f"an SQLite database with other tables: {', '.join(sorted(tables))}")
+    if version == 0:
+        raise EmptyDatabase(f"no sessions recorded yet in {path}: run `hingecoach demo "
+                            f"--data-dir {where}` or `hingecoach run` first")
+    if version < SCHEMA_VERSION:
+        if not os.access(path, os.W_OK) or not os.access(where, os.W_OK):
+            raise ConfigError(f"{path} is at schema version {version} and this hingecoach "
+                              f"needs {SCHEMA_VERSION}, but it is read-only here: make the file "
+                              "and its directory writable (or copy them) and run again to "
+                              "upgrade it")
+        Store(path).close()  # migrates, one transaction per version
+        print(f"{prog}: upgraded {path} from schema version {version} to "
+              f"{SCHEMA_VERSION}", file=notes or sys.stderr)
+    db = _ro_connect(path)
+    return db
+
+
+@contextmanager
+def reading(path: str | os.PathLike[str], *, prog: str = "hingecoach",
+            notes: Any = None) -> Iterator[sqlite3.Connection]:
+    """:func:`open_for_reading`, closed afterwards; rows that cannot be read or decoded
+    (damage that ``quick_check`` cannot see, such as a scribbled JSON column) become
+    :class:`DatabaseCorrupt` instead of a traceback."""
+    path = Path(path)
+    existed = {p for p in _side_files(path) if p.exists()}
+    db = open_for_reading(path, notes=notes, prog=prog)
+    try:
+        yield db
+    except HingeError:
+        raise
+    except (sqlite3.DatabaseError, ValueError, KeyError, TypeError) as exc:
+        raise _corrupt(path, f"unreadable rows: {exc}") from exc
+    finally:
+        db.close()
+        _tidy(path, existed)
+
+
+# --- rows ------------------------------------------------------------------------------
+def _loads(text: str | None) -> list[str]:
+    return list(json.loads(text)) if text else []
+
+
+def rep_rows(db: sqlite3.Connection, *, session_id: int | None = None,
+             user: str | None = None, since: str | None = None) -> list[dict[str, Any]]:
+    """Every rep (oldest first) with its set, session and user, faults and flags as lists.
+
+    ``since``: only sessions that started at or after this UTC ISO time.
+    """
+    q = ("SELECT reps.*, sets.session_id, sets.number AS set_number, sets.family, sets.drill, "
+         "sets.level, sets.wall_cm, sets.units, sessions.started_at, users.name AS user "
+         "FROM reps JOIN sets ON sets.id = reps.set_id "
+         "JOIN sessions ON sessions.id = sets.session_id JOIN users ON users.id = sessions.user_id")
+    where: list[str] = []
+    args: list[Any] = []
+    if session_id is not None:
+        where.append("sets.session_id = ?")
+        args.append(session_id)
+    if user is not None:
+        where.append("users.name = ?")
+        args.append(user)
+    out = []
+    for r in db.execute(q + (" WHERE " + " AND ".join(where) if where else "")
+                        + " ORDER BY sessions.id, sets.number, sets.id, reps.number", args):
+        d = dict(r)
+        if since is not None and parse_when(d["started_at"]) < parse_when(since):
+            continue
+        d["faults"] = _loads(d["faults"])
+        d["flags"] = _loads(d["flags"])
+        d["clean"] = not d["faults"] and not d["flags"]
+        out.append(d)
+    return out
+
+
+def parse_when(text: str) -> datetime:
+    """An ISO date or date-time; naive values are UTC."""
+    dt = datetime.fromisoformat(text)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def parse_since(text: str) -> str:
+    """``--since`` (``YYYY-MM-DD`` or an ISO date-time) as a UTC ISO string, or InputError."""
+    try:
+        return parse_when(text.strip()).astimezone(UTC).isoformat(timespec="seconds")
+    except ValueError as exc:
+        raise InputError(f"--since {text!r}: not a date; use YYYY-MM-DD or an ISO time such "
+                         "as 2026-11-21T18:00") from exc
+
+
+# --- sessions --------------------------------------------------------------------------
+@dataclass
+class SessionSummary:
+    """One row of ``hingecoach history`` (and a point of the report's progress plots).
+
+    Attributes:
+        rate: clean reps / reps (a clean rep has no fault and no flag), None with no reps.
+        top_fault: the most frequent fault (ties: the coach's correction order), or None.
+        wall_cm: the farthest heel-to-wall distance of a wall-drill set with reps, cm.
+        no_wall: a "hinge without the wall" set was done.
+        reached: per drill family, the highest level with reps: {"level", "drill", "wall_cm"}.
+        depth_deg: mean peak torso lean of the reps; descent_s/ascent_s: mean tempo.
+    """
+
+    id: int
+    user: str
+    started_at: str
+    ended_at: str | None
+    source: str | None
+    units: str
+    drills: list[str] = field(default_factory=list)
+    sets: int = 0
+    reps: int = 0
+    clean: int = 0
+    rate: float | None = None
+    top_fault: str | None = None
+    top_fault_count: int = 0
+    faults: dict[str, int] = field(default_factory=dict)
+    wall_cm: float | None = None
+    no_wall: bool = False
+    reached: dict[str, dict[str, Any]] = field(default_factory=dict)
+    depth_deg: float | None = None
+    descent_s: float | None = None
+    ascent_s: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def wall_text(self) -> str:
+        """The wall distance reached in the user's units ("8 in", "no wall", "-")."""
+        if self.no_wall:
+            return "no wall"
+        return format_distance(self.wall_cm, self.units)
+
+
+def format_distance(cm: float | None, units: str) -> str:
+    if cm is None:
+        return "-"
+    if units == "in":
+        return f"{cm / CM_PER_IN:.0f} in"
+    return f"{cm:.0f} cm"
+
+
+def _mean(xs: Sequence[float]) -> float | None:
+    return sum(xs) / len(xs) if xs else None
+
+
+def summarize(session: dict[str, Any], sets: Iterable[dict[str, Any]],
+              reps: Iterable[dict[str, Any]]) -> SessionSummary:
+    """A :class:`SessionSummary` from a session row, its set rows and its rep rows."""
+    s = SessionSummary(id=session["id"], user=session["user"], started_at=session["started_at"],
+                       ended_at=session["ended_at"], source=session["source"],
+                       units=session["units"])
+    sets = [x for x in sets if x["reps"]]
+    reps = list(reps)
+    for st in sets:
+        if st["drill"] not in s.drills:
+            s.drills.append(st["drill"])
+        best = s.reached.get(st["family"])
+        if best is None or st["level"] > best["level"]:
+            s.reached[st["family"]] = {"level": st["level"], "drill": st["drill"],
+                                       "wall_cm": st["wall_cm"]}
+        if st["drill"] == "wall" and st["wall_cm"] is not None:
+            s.wall_cm = max(s.wall_cm or 0.0, float(st["wall_cm"]))
+        if st["drill"] == "no_wall":
+            s.no_wall = True
+    s.sets = len(sets)
+    s.reps = len(reps)
+    s.clean = sum(1 for r in reps if r["clean"])
+    s.rate = s.clean / s.reps if s.reps else None
+    counts = Counter(f for r in reps for f in r["faults"])
+    s.faults = {f: counts[f] for f in sorted(counts, key=problem_order)}
+    if counts:
+        s.top_fault = min(counts, key=lambda f: (-counts[f], problem_order(f)))
+        s.top_fault_count = counts[s.top_fault]
+    s.depth_deg = _mean([r["torso_lean_deg"] for r in reps])
+    s.descent_s = _mean([r["descent_s"] for r in reps])
+    s.ascent_s = _mean([r["ascent_s"] for r in reps])
+    return s
+
+
+def _session_rows(db: sqlite3.Connection, user: str | None) -> list[dict[str, Any]]:
+    q = ("SELECT sessions.*, users.name AS user, users.units AS units FROM sessions "
+         "JOIN users ON users.id = sessions.user_id")
+    args: tuple[Any, ...] = ()
+    if user is not None:
+        q += " WHERE users.name = ?"
+        args = (user,)
+    return [dict(r) for r in db.execute(q + " ORDER BY sessions.id", args)]
+
+
+def _sets_of(db: sqlite3.Connection, session_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    out: dict[int, list[dict[str, Any]]] = {i: [] for i in session_ids}
+    for r in db.execute("SELECT * FROM sets ORDER BY session_id, number, id"):
+        if r["session_id"] in out:
+            out[r["session_id"]].append(dict(r))
+    return out
+
+
+def users(db: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in db.execute("SELECT name FROM users ORDER BY id")]
+
+
+def history(db: sqlite3.Connection, user: str | None = None) -> list[SessionSummary]:
+    """One summary per session (oldest first), of every user or of ``user``."""
+    sessions = _session_rows(db, user)
+    if not sessions:
+        raise _no_sessions(db, user)
+    sets = _sets_of(db, [s["id"] for s in sessions])
+    reps_by: dict[int, list[dict[str, Any]]] = {s["id"]: [] for s in sessions}
+    for r in rep_rows(db, user=user):
+        reps_by[r["session_id"]].append(r)
+    return [summarize(s, sets[s["id"]], reps_by[s["id"]]) for s in sessions]
+
+
+def _no_sessions(db: sqlite3.Connection, user: str | None) -> EmptyDatabase:
+    names = users(db)
+    if user is not None and names and user not in names:
+        return EmptyDatabase(f"no user called {user!r} in the progress database: users are "
+                             f"{', '.join(names)}")
+    if user is not None:
+        return EmptyDatabase(f"no sessions recorded yet for {user!r}: run a session first "
+                             f"(`hingecoach run --user {user} ...`)")
+    return EmptyDatabase("no sessions recorded yet: run `hingecoach demo --data-dir DIR` "
+                         "or `hingecoach run` first")
+
+
+# --- one session in full -----------------------------------------------------------------
+def resolve_session(db: sqlite3.Connection, spec: str, user: str | None = None) -> int:
+    """The session id for ``latest`` (of ``user`` if given) or a session number."""
+    sessions = _session_rows(db, user)
+    if not sessions:
+        raise _no_sessions(db, user)
+    if spec in ("latest", "last"):
+        return int(sessions[-1]["id"])
+    try:
+        sid = int(spec)
+    except ValueError:
+        raise InputError(f"session {spec!r}: give a session number from `hingecoach history` "
+                         "or 'latest'") from None
+    ids = [int(s["id"]) for s in sessions]
+    if sid not in ids:
+        known = f"{ids[0]}-{ids[-1]}" if len(ids) > 1 else str(ids[0])
+        who = f" for {user!r}" if user else ""
+        raise InputError(f"no session {sid}{who}: sessions are {known} "
+                         "(see `hingecoach history`), or use 'latest'")
+    return sid
+
+
+def session_detail(db: sqlite3.Connection, session_id: int) -> dict[str, Any]:
+    """Everything the report shows for one session.
+
+    Returns ``{"summary": SessionSummary, "sets": [set row + "series": decoded series +
+    "rep_rows": [...]], "reps": [...], "problems": {id: count} (faults and flags),
+    "progress": [SessionSummary of the same user up to this session]}``.
+    """
+    row = db.execute("SELECT sessions.*, users.name AS user, users.units AS units "
+                     "FROM sessions JOIN users ON users.id = sessions.user_id "
+                     "WHERE sessions.id = ?", (session_id,)).fetchone()
+    if row is None:
+        raise InputError(f"no session {session_id}: see `hingecoach history`")
+    session = dict(row)
+    sets = [dict(r) for r in db.execute("SELECT * FROM sets WHERE session_id = ? "
+                                        "ORDER BY number, id", (session_id,))]
+    reps = rep_rows(db, session_id=session_id)
+    for st in sets:
+        try:
+            st["series"] = decode_series(st["series"])
+        except ValueError:
+            st["series"] = decode_series(None)
+            st["series_error"] = True
+        st["rep_rows"] = [r for r in reps if r["set_id"] == st["id"]]
+    problems = Counter(p for r in reps for p in (*r["faults"], *r["flags"]))
+    progress = [s for s in history(db, session["user"]) if s.id <= session_id]
+    return {"summary": summarize(session, sets, reps),
+            "sets": [st for st in sets if st["rep_rows"] or st["series"]["rows"]],
+            "reps": reps,
+            "problems": {p: problems[p] for p in sorted(problems, key=problem_order)},
+            "progress": progress}

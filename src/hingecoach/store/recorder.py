@@ -1,0 +1,54 @@
+"""StoreRecorder: the coach's :class:`~hingecoach.coach.coach.Recorder` backed by SQLite.
+
+Maps the coach's session events onto rows: one session per run, a set row when a set
+opens, one committed transaction per completed rep, the level saved whenever it changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from hingecoach.coach.drills import Level
+from hingecoach.coach.setup import Calibration
+from hingecoach.motion.types import Rep
+from hingecoach.store.db import Store, User, utc_now
+
+
+class StoreRecorder:
+    """Writes one coaching session of ``user`` to ``store`` as it happens."""
+
+    def __init__(self, store: Store, user: User, source: str | None,
+                 now: Callable[[], str] = utc_now) -> None:
+        self.store = store
+        self.user = user
+        self.now = now
+        self.session_id = store.start_session(user.id, source, now())
+        self.set_id: int | None = None
+
+    def calibrated(self, cal: Calibration) -> None:
+        self.store.set_calibration(self.session_id, cal.to_json())
+
+    def set_started(self, t: float, set_no: int, level: Level) -> None:
+        self.set_id = self.store.start_set(self.session_id, set_no, level.family, level.drill,
+                                           level.index, level.wall_cm, level.units, t)
+
+    def rep_done(self, t: float, rep_no: int, rep: Rep, faults: tuple[str, ...],
+                 flags: tuple[str, ...], series: list[tuple[float, ...]]) -> None:
+        if self.set_id is not None:
+            self.store.add_rep(self.set_id, rep_no, rep, faults, flags, series)
+
+    def set_ended(self, t: float, reps: int, clean: int, series: list[tuple[float, ...]]) -> None:
+        if self.set_id is None:
+            return
+        if reps == 0:
+            self.store.delete_set(self.set_id)
+        else:
+            self.store.end_set(self.set_id, t, series)
+        self.set_id = None
+
+    def level_changed(self, level: Level) -> None:
+        self.store.save_level(self.user.id, level.family, level.index, level.drill,
+                              level.wall_cm, self.now())
+
+    def close(self) -> None:
+        self.store.end_session(self.session_id, self.now())

@@ -1,0 +1,33 @@
+"""`hingecoach demo` headless: a transcript and a WAV file per cue, and the whole story."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+
+def test_the_demo_coaches_the_whole_story_and_writes_wav_cues(tmp_path: Path) -> None:
+    out, wavs = tmp_path / "demo.jsonl", tmp_path / "wav"
+    done = subprocess.run([sys.executable, "-m", "hingecoach", "demo", "--transcript", str(out),
+                           "--speaker", f"wav:{wavs}"], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    cues = [json.loads(line) for line in out.read_text().splitlines()]
+    kinds = [c["kind"] for c in cues]
+    texts = " ".join(c["text"] for c in cues)
+    assert "Turn sideways" in texts                                   # setup
+    assert "Wall drill" in texts and "8 inches" in texts              # wall set + progression
+    assert "progression" in kinds
+    fix = next(c for c in cues if c["kind"] == "correction")
+    assert fix["fault"] == "knees_forward"                            # corrected...
+    assert any(c["kind"] == "praise" and c["t"] > fix["t"] and "hips" in c["text"]
+               for c in cues)                                         # ...and fixed
+    assert kinds[-1] == "summary"
+    assert len(done.stdout.splitlines()) == len(cues)                 # printed as it goes
+    files = sorted(wavs.rglob("*.wav"))
+    assert len(files) >= len(cues) // 2  # (a real speaker may drop or merge stale lines)
+    with wave.open(str(files[0])) as w:
+        assert w.getnframes() > 0

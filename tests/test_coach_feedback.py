@@ -1,0 +1,131 @@
+"""Per-rep feedback: the right correction, at the right time, at most one cue per rep."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coachkit import Script, corrections, kinds, play, start
+from hingecoach.coach.coach import Coach
+from hingecoach.coach.cues import CORRECTION_ORDER
+
+REP_KINDS = ("correction", "praise", "count", "progression")
+
+
+def session(*blocks: tuple[int, tuple[str, ...]], lead_in: float = 4.0) -> list:
+    s = Script().stand(lead_in)
+    for n, faults in blocks:
+        s.reps_of(n, faults)
+    return s.updates
+
+
+@pytest.mark.parametrize("fault", ["back_rounding", "knees_forward", "neck_extension",
+                                   "hyperextension", "incomplete_lockout", "too_fast"])
+def test_a_fault_on_every_rep_is_corrected_by_the_third_rep(fault: str) -> None:
+    cues = play(Coach(), session((8, (fault,))), start())
+    fixes = corrections(cues)
+    assert fixes, "no correction at all"
+    assert fixes[0].fault == fault
+    third_rep_end = 4.0 + 3 * 3.4
+    assert fixes[0].t <= third_rep_end
+
+
+def test_too_deep_gets_a_warning_on_the_first_deep_rep() -> None:
+    s = Script().stand(12.0).rep(flags=("too_deep",), depth=105).reps_of(3)
+    fixes = corrections(play(Coach(), s.updates, start()))
+    assert [c.fault for c in fixes] == ["too_deep"]
+
+
+def test_a_clean_session_gets_no_correction_at_all() -> None:
+    cues = play(Coach(), session((12, ())), start())
+    assert corrections(cues) == []
+    assert kinds(cues, "praise")
+
+
+def test_a_single_odd_rep_is_not_corrected() -> None:
+    cues = play(Coach(), session((3, ()), (1, ("knees_forward",)), (5, ())), start())
+    assert corrections(cues) == []
+
+
+def test_the_most_important_fault_is_corrected_first() -> None:
+    cues = play(Coach(), session((4, ("too_fast", "knees_forward"))), start())
+    assert corrections(cues)[0].fault == "knees_forward"
+
+
+def test_a_persistent_fault_is_repeated_only_after_a_gap_and_in_other_words() -> None:
+    cues = play(Coach(), session((10, ("knees_forward",))), start())
+    fixes = corrections(cues)
+    assert 2 <= len(fixes) <= 4
+    assert all(b.t - a.t >= 12.0 for a, b in zip(fixes, fixes[1:], strict=False))
+    assert fixes[0].text != fixes[1].text
+
+
+def test_praise_follows_when_a_corrected_fault_is_fixed() -> None:
+    cues = play(Coach(), session((3, ("knees_forward",)), (3, ())), start())
+    fix = corrections(cues)[0]
+    praise = [c for c in kinds(cues, "praise") if c.t > fix.t]
+    assert praise and praise[0].cue_id == "fixed.knees_forward"
+
+
+def test_rep_counts_come_at_sensible_moments_not_every_rep() -> None:
+    cues = play(Coach(), session((9, ())), start())
+    counts = kinds(cues, "count")
+    assert [c.text for c in counts] == ["5."]
+
+
+def test_a_finished_set_gets_a_spoken_summary_naming_the_thing_to_work_on() -> None:
+    cues = play(Coach(), session((4, ()), (6, ("neck_extension",))), start())
+    summary = [c for c in cues if c.cue_id == "summary.set"]
+    assert len(summary) == 1
+    assert "10 reps, 4 clean" in summary[0].text and "chin" in summary[0].text
+
+
+fault_lists = st.lists(st.sampled_from(CORRECTION_ORDER), max_size=3, unique=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(fault_lists, min_size=1, max_size=25))
+def test_any_session_gets_at_most_one_cue_per_rep(reps: list[list[str]]) -> None:
+    s = Script().stand(4.0)
+    for faults in reps:
+        s.rep(tuple(f for f in faults if f != "too_deep"),
+              flags=("too_deep",) if "too_deep" in faults else ())
+    cues = play(Coach(), s.updates, start())
+    during = [c for c in kinds(cues, *REP_KINDS)]
+    assert len(during) <= len(reps)
+    for c in corrections(cues):
+        # a correction is only ever about a problem that rep really had
+        assert c.fault in CORRECTION_ORDER
+
+
+def test_squatting_instead_of_hinging_earns_the_knees_correction_though_no_rep_counts() -> None:
+    s = Script().stand(12.0)
+    for _ in range(4):
+        s.squat()
+    coach = Coach()
+    cues = play(coach, s.updates, start())
+    fixes = corrections(cues)
+    assert fixes and fixes[0].fault == "knees_forward"
+    assert fixes[0].t <= 12.0 + 2 * 3.4 + 1.0  # by the second squat
+    assert coach.total_reps == 0
+    assert cues[-1].cue_id == "summary.squats"
+
+
+def test_a_squat_like_dip_in_setup_starts_the_coaching() -> None:
+    s = Script().stand(1.0)
+    for _ in range(3):
+        s.squat()
+    coach = Coach()
+    play(coach, s.updates, start(t=0.2))
+    assert ("calibrate", "early_rep", "set") in [x[1:] for x in coach.transitions]
+
+
+def test_a_squat_the_rep_tracker_counts_is_not_counted_twice() -> None:
+    s = Script().stand(12.0)
+    for _ in range(3):
+        s.squat(counted=True)
+    coach = Coach()
+    cues = play(coach, s.updates, start())
+    assert coach.total_reps == 3 and coach.squat_dips == 0
+    assert [c.fault for c in corrections(cues)] == ["knees_forward"]

@@ -1,0 +1,158 @@
+"""`hingecoach run` on independent synthetic sessions: the coaching promises, end to end.
+
+Each session is rendered by the synthetic athlete to a pose trace, then replayed through
+the real command: ``run --source TRACE --commands "0.5:start hinge drill" --no-voice
+--speaker none --transcript F``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hingecoach.cli import main
+from hingecoach.pose.trace import TraceWriter
+from hingecoach.sim import random_session, render
+from hingecoach.sim.sessions import FAULT_KINDS
+from hingecoach.store.db import Store
+
+START = "0.5:start hinge drill"
+REP_KINDS = ("count", "correction", "praise", "progression")
+
+
+def write_trace(session: object, path: Path) -> list:
+    info, poses, truth = render(session)  # type: ignore[arg-type]
+    with TraceWriter(path, info) as w:
+        for p in poses:
+            w.write(p)
+    return truth
+
+
+def run(trace: Path, tmp: Path, commands: str = START, name: str = "t.jsonl",
+        data: str = "data") -> list[dict]:
+    out = tmp / name
+    code = main(["run", "--source", str(trace), "--commands", commands, "--no-voice",
+                 "--speaker", "none", "--transcript", str(out), "--data-dir", str(tmp / data),
+                 "--quiet"])
+    assert code == 0
+    return [json.loads(line) for line in out.read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def traces(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, list]]:
+    d = tmp_path_factory.mktemp("traces")
+    out = {}
+    for i, kind in enumerate(FAULT_KINDS):
+        for seed in (0, 1):
+            s = random_session(500 + 10 * i + seed, fault_rate=1.0, faults=(kind,), reps=6)
+            out[f"{kind}-{seed}"] = (p := d / f"{kind}-{seed}.jsonl", write_trace(s, p))
+    for seed in range(4):
+        s = random_session(700 + seed, fault_rate=0.0)
+        out[f"clean-{seed}"] = (p := d / f"clean-{seed}.jsonl", write_trace(s, p))
+    for seed in range(4):
+        s = random_session(900 + seed)
+        out[f"mixed-{seed}"] = (p := d / f"mixed-{seed}.jsonl", write_trace(s, p))
+    return out
+
+
+@pytest.mark.parametrize("kind", FAULT_KINDS)
+def test_a_fault_on_every_rep_gets_its_correction_by_the_third_rep(
+        kind: str, traces: dict, tmp_path: Path) -> None:
+    for seed in (0, 1):
+        trace, truth = traces[f"{kind}-{seed}"]
+        cues = run(trace, tmp_path)
+        fixes = [c for c in cues if c["kind"] == "correction"]
+        assert fixes, f"{kind}-{seed}: no correction"
+        assert fixes[0]["fault"] == kind
+        # said by the end of the third rep (plus the moment it takes to start speaking)
+        assert fixes[0]["t"] <= truth[2].end_s + 1.0, (fixes[0], truth[2].end_s)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_clean_session_gets_no_correction_at_all(seed: int, traces: dict, tmp_path: Path) -> None:
+    trace, truth = traces[f"clean-{seed}"]
+    cues = run(trace, tmp_path)
+    assert [c for c in cues if c["kind"] == "correction"] == []
+    assert cues[-1]["kind"] == "summary"
+    assert f"{len(truth)} reps" in cues[-1]["text"]
+
+
+def test_across_sessions_there_is_about_one_cue_per_rep_counts_included(
+        traces: dict, tmp_path: Path) -> None:
+    all_cues = all_reps = 0
+    for key, (trace, truth) in sorted(traces.items()):
+        cues = run(trace, tmp_path, name=f"{key}.jsonl")
+        during = [c for c in cues if c["kind"] in REP_KINDS]
+        assert len(during) <= len(truth), key
+        all_cues += len(cues)
+        all_reps += len(truth)
+    assert all_cues <= 1.2 * all_reps, (all_cues, all_reps)
+
+
+def test_replay_is_deterministic_byte_for_byte(traces: dict, tmp_path: Path) -> None:
+    trace, _ = traces["mixed-0"]
+    cmds = START + ",9:how many,14:pause,17:resume,30:next level"
+    # (each from a fresh database: the saved level is part of the starting state)
+    run(trace, tmp_path, cmds, "a.jsonl", data="a")
+    run(trace, tmp_path, cmds, "b.jsonl", data="b")
+    a, b = (tmp_path / "a.jsonl").read_bytes(), (tmp_path / "b.jsonl").read_bytes()
+    assert a == b and len(a.splitlines()) >= 5
+
+
+def test_every_transcript_line_follows_the_contract(traces: dict, tmp_path: Path) -> None:
+    trace, _ = traces["knees_forward-0"]
+    lines = (tmp_path / "t.jsonl")
+    run(trace, tmp_path)
+    kinds = {"setup", "count", "correction", "praise", "progression", "summary", "info", "ack"}
+    last_t = 0.0
+    for raw in lines.read_text().splitlines():
+        obj = json.loads(raw)
+        assert set(obj) <= {"t", "text", "kind", "fault"} and obj["kind"] in kinds
+        assert ("fault" in obj) == (obj["kind"] == "correction")
+        assert obj["t"] >= last_t
+        last_t = obj["t"]
+
+
+def test_every_coached_rep_is_saved_with_its_faults(traces: dict, tmp_path: Path) -> None:
+    trace, truth = traces["knees_forward-1"]
+    run(trace, tmp_path)
+    with Store(tmp_path / "data" / "hingecoach.db") as st:
+        reps = st.reps()
+        assert len(reps) == len(truth)
+        assert all("knees_forward" in r["faults"] for r in reps)
+        (s,) = st.sets()
+        assert json.loads(s["series"])["rows"], "the set's angle series is stored"
+
+
+def test_the_real_command_line_runs_and_reports_bad_input_in_one_line(
+        traces: dict, tmp_path: Path) -> None:
+    trace, _ = traces["clean-0"]
+    exe = [sys.executable, "-m", "hingecoach"]
+    ok = subprocess.run([*exe, "run", "--source", str(trace), "--commands", START, "--no-voice",
+                         "--speaker", "none", "--transcript", "-", "--quiet",
+                         "--data-dir", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout.splitlines()[0])["kind"] == "setup"
+    bad = subprocess.run([*exe, "run", "--source", str(trace), "--commands", "0.5:dance",
+                          "--data-dir", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("hingecoach run: error: --commands item") and "Traceback" not in bad.stderr
+    missing = subprocess.run([*exe, "run", "--source", str(tmp_path / "nope.jsonl"),
+                              "--data-dir", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and len(missing.stderr.strip().splitlines()) == 1
+
+
+def test_the_config_can_switch_units_and_keep_history_off(traces: dict, tmp_path: Path) -> None:
+    trace, _ = traces["clean-1"]
+    out = tmp_path / "cm.jsonl"
+    assert main(["run", "--source", str(trace), "--commands", "0.5:start wall drill",
+                 "--speaker", "none", "--quiet", "--transcript", str(out),
+                 "--data-dir", str(tmp_path / "d"), "--set", "user.units=cm",
+                 "--set", "privacy.record_history=false"]) == 0
+    assert "15 centimetres" in out.read_text()
+    with Store(tmp_path / "d" / "hingecoach.db") as st:
+        assert st.reps() == [] and st.sessions() == []

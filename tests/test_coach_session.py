@@ -1,0 +1,134 @@
+"""The session state machine: a table you can read, and the exact transitions it takes."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coachkit import ListRecorder, Script, kinds, play, start
+from hingecoach.coach.coach import Coach
+from hingecoach.coach.cues import KINDS, command_words_in
+from hingecoach.coach.session import TRANSITIONS, SessionMachine, State
+
+
+def states_of(coach: Coach) -> list[tuple[str, str, str]]:
+    return [(src, ev, dst) for _, src, ev, dst in coach.transitions]
+
+
+def test_the_table_names_only_known_states() -> None:
+    names = {s.value for s in State} | {"*", "<back>"}
+    for src, _, dst in TRANSITIONS:
+        assert src in names and dst in names
+
+
+def test_a_whole_session_takes_exactly_these_transitions() -> None:
+    s = Script().stand(12.0).reps_of(10).stand(30).stand(31).reps_of(3)
+    coach = Coach()
+    play(coach, s.updates, start())
+    assert states_of(coach) == [
+        ("idle", "start_drill", "setup"),
+        ("setup", "framing_ok", "calibrate"),
+        ("calibrate", "calibrated", "set"),
+        ("set", "target_reached", "rest"),
+        ("rest", "rest_over", "setup"),
+        ("setup", "framing_ok_known", "set"),
+        ("set", "end_of_input", "summary"),
+        ("summary", "done", "idle"),
+    ]
+
+
+def test_pause_and_resume_return_to_the_set_and_reps_on_hold_are_not_counted() -> None:
+    s = Script().stand(4.0).reps_of(2).reps_of(2).reps_of(2)
+    coach = Coach(recorder=(rec := ListRecorder()))
+    pause_t = 4.0 + 2 * 3.4 + 0.1
+    resume_t = 4.0 + 4 * 3.4 + 0.1
+    cues = play(coach, s.updates, [*start(), (pause_t, "pause", {}), (resume_t, "resume", {})])
+    assert ("set", "pause", "paused") in states_of(coach)
+    assert ("paused", "resume", "set") in states_of(coach)
+    assert [e[1] for e in rec.events if e[0] == "rep"] == [1, 2, 3, 4]
+    assert [c.cue_id for c in kinds(cues, "ack")] == ["ack.hold", "ack.back"]
+
+
+def test_stop_from_anywhere_ends_in_a_summary_and_idle() -> None:
+    for stop_t in (0.8, 2.0, 6.0, 9.0):
+        coach = Coach()
+        cues = play(coach, Script().stand(4.0).reps_of(2).updates,
+                    [*start(), (stop_t, "stop", {})], finish=False)
+        assert coach.state is State.IDLE
+        assert coach.transitions[-2][2:] == ("stop", "summary")
+        assert kinds(cues, "summary")
+
+
+def test_a_paused_session_can_still_be_stopped() -> None:
+    m = SessionMachine()
+    for ev in ("start_drill", "pause", "stop", "done"):
+        m.fire(0.0, ev)
+    assert m.state is State.IDLE
+    assert [x[2] for x in m.log] == ["start_drill", "pause", "stop", "done"]
+
+
+def test_idle_ignores_reps_until_a_drill_is_asked_for() -> None:
+    coach = Coach(recorder=(rec := ListRecorder()))
+    cues = play(coach, Script().stand(2.0).reps_of(3).updates, [], finish=False)
+    assert cues == [] and rec.events == [] and coach.state is State.IDLE
+
+
+def test_an_athlete_already_hinging_during_setup_is_coached_from_that_rep() -> None:
+    coach = Coach(recorder=(rec := ListRecorder()))
+    play(coach, Script().stand(1.0).reps_of(4).updates, start(t=0.2))
+    assert ("calibrate", "early_rep", "set") in states_of(coach)
+    assert [e[1] for e in rec.events if e[0] == "rep"] == [1, 2, 3, 4]
+
+
+def test_intents_answer_how_many_repeat_help_and_volume() -> None:
+    s = Script().stand(4.0).reps_of(3).stand(2.0)
+    t = s.t - 1.0
+    cues = play(Coach(), s.updates, [*start(), (t, "count", {}), (t + 0.2, "repeat", {}),
+                                     (t + 0.4, "help", {}), (t + 0.6, "louder", {}),
+                                     (t + 0.8, "quieter", {})])
+    answers = [c for c in cues if c.t >= t]
+    assert answers[0].text in ("3 so far this set.", "You're on 3.", "3 reps in this set.")
+    assert answers[1].text == answers[0].text and answers[1].cue_id == "repeat"
+    assert answers[2].cue_id == "help"
+    assert [c.cue_id for c in answers[3:5]] == ["ack.up", "ack.down"]
+
+
+INTENT_NAMES = ("start_drill", "stop", "pause", "resume", "next_level", "previous_level",
+                "count", "repeat", "help", "louder", "quieter", "nonsense")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(("stand", "rep", "knees", "absent", "facing", "squat")),
+                          st.floats(0.5, 6.0)), min_size=1, max_size=14),
+       st.lists(st.tuples(st.floats(0, 60), st.sampled_from(INTENT_NAMES),
+                          st.sampled_from(("hinge", "wall"))), max_size=10))
+def test_any_mix_of_motion_and_intents_keeps_the_session_sane(
+        blocks: list[tuple[str, float]], intents: list[tuple[float, str, str]]) -> None:
+    s = Script()
+    for kind, secs in blocks:
+        if kind == "stand":
+            s.stand(secs)
+        elif kind == "rep":
+            s.rep()
+        elif kind == "knees":
+            s.rep(("knees_forward",))
+        elif kind == "squat":
+            s.squat()
+        elif kind == "absent":
+            s.absent(secs)
+        else:
+            s.problem("facing", secs)
+    coach = Coach()
+    its = [(t, n, {"drill": d} if n == "start_drill" else {}) for t, n, d in intents]
+    cues = play(coach, s.updates, its)
+    assert coach.state is State.IDLE  # the input ended: always back to idle
+    assert all(c.kind in KINDS for c in cues)
+    assert all(b.t >= a.t for a, b in zip(cues, cues[1:], strict=False))
+    for c in cues:
+        if c.cue_id != "help" and c.cue_id != "repeat":
+            assert command_words_in(c.text) == [], c
+    # the log only ever takes transitions the table allows
+    m = SessionMachine()
+    for _, src, ev, dst in coach.transitions:
+        assert m.state.value == src
+        assert m.fire(0.0, ev) is not None and m.state.value == dst

@@ -1,0 +1,85 @@
+"""`hingecoach history`: one row per session, agreeing with the database."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from pathlib import Path
+
+from reportkit import cli, copy_data, demo_data
+
+__all__ = ["demo_data"]
+
+
+def from_sql(db_file: Path) -> list[dict]:
+    """What each session's history row must say, computed with plain SQL."""
+    db = sqlite3.connect(db_file)
+    out = []
+    for (sid,) in db.execute("SELECT id FROM sessions ORDER BY id").fetchall():
+        reps = db.execute("SELECT reps.faults, reps.flags FROM reps JOIN sets ON sets.id = "
+                          "reps.set_id WHERE sets.session_id = ?", (sid,)).fetchall()
+        faults = Counter(f for (f,) in db.execute(
+            "SELECT fault FROM rep_faults JOIN reps ON reps.id = rep_faults.rep_id JOIN sets "
+            "ON sets.id = reps.set_id WHERE sets.session_id = ?", (sid,)))
+        sets, set_clean, wall = db.execute(
+            "SELECT count(*), sum(clean), max(CASE WHEN drill = 'wall' THEN wall_cm END) "
+            "FROM sets WHERE session_id = ? AND reps > 0", (sid,)).fetchone()
+        out.append({"id": sid, "sets": sets, "reps": len(reps), "faults": dict(faults),
+                    "clean": sum(1 for f, g in reps if f == "[]" and g == "[]"),
+                    "set_clean": set_clean, "wall_cm": wall})
+    db.close()
+    return out
+
+
+def test_history_json_agrees_with_the_database(demo_data: Path) -> None:
+    r = cli("history", "--json", "--data-dir", str(demo_data))
+    assert r.code == 0, r.err
+    rows = json.loads(r.out)
+    truth = from_sql(demo_data / "hingecoach.db")
+    assert [s["id"] for s in rows] == [t["id"] for t in truth] == [1, 2]
+    for s, t in zip(rows, truth, strict=True):
+        assert (s["sets"], s["reps"], s["clean"], s["wall_cm"]) == \
+            (t["sets"], t["reps"], t["clean"], t["wall_cm"])
+        assert s["clean"] == t["set_clean"]  # the sets' running tallies agree with the reps
+        assert s["faults"] == t["faults"]
+        assert s["rate"] == t["clean"] / t["reps"]
+        if t["faults"]:
+            top = max(t["faults"].values())
+            assert s["top_fault"] in {f for f, n in t["faults"].items() if n == top}
+            assert s["top_fault_count"] == top
+        assert s["drills"] and s["user"] == "demo"
+
+
+def test_the_second_demo_session_starts_at_the_wall_distance_the_first_earned(
+        demo_data: Path) -> None:
+    rows = json.loads(cli("history", "--json", "--data-dir", str(demo_data)).out)
+    assert rows[0]["reached"]["wall"]["level"] <= rows[1]["reached"]["wall"]["level"]
+    assert rows[1]["wall_cm"] >= rows[0]["wall_cm"]
+
+
+def test_the_table_has_a_header_and_one_aligned_row_per_session(demo_data: Path) -> None:
+    r = cli("history", "--data-dir", str(demo_data))
+    assert r.code == 0, r.err
+    lines = r.out.strip().splitlines()
+    assert lines[0].split()[:4] == ["session", "date", "(UTC)", "user"]
+    assert [ln.split()[0] for ln in lines[1:]] == ["1", "2"]
+    rows = json.loads(cli("history", "--json", "--data-dir", str(demo_data)).out)
+    for ln, s in zip(lines[1:], rows, strict=True):
+        assert f" {s['reps']} " in ln and f"{round(s['rate'] * 100)}%" in ln
+        assert (s["top_fault"] or "-") in ln and f"{s['wall_cm'] / 2.54:.0f} in" in ln
+
+
+def test_user_picks_one_persons_sessions(demo_data: Path, tmp_path: Path) -> None:
+    data = copy_data(demo_data, tmp_path / "data")
+    db = sqlite3.connect(data / "hingecoach.db")
+    db.execute("INSERT INTO users (name, units, created_at) VALUES ('kim', 'cm', '2026-01-01')")
+    db.execute("UPDATE sessions SET user_id = (SELECT id FROM users WHERE name = 'kim') "
+               "WHERE id = 1")
+    db.commit()
+    db.close()
+    kim = json.loads(cli("history", "--json", "--user", "kim", "--data-dir", str(data)).out)
+    everyone = json.loads(cli("history", "--json", "--data-dir", str(data)).out)
+    assert [s["id"] for s in kim] == [1] and kim[0]["user"] == "kim" and kim[0]["units"] == "cm"
+    assert [s["user"] for s in everyone] == ["kim", "demo"]
+    assert "cm" in cli("history", "--user", "kim", "--data-dir", str(data)).out

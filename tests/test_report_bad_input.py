@@ -1,0 +1,158 @@
+"""history / report / export on bad input: one-line errors that say what to do, never a
+traceback, and a damaged database is reported, never rewritten."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hingecoach.store.db import SCHEMA_VERSION, Store
+from reportkit import cli, copy_data, demo_data, digest, one_line_error
+
+__all__ = ["demo_data"]
+
+COMMANDS = (
+    ("history",),
+    ("report", "latest", "--out", "{tmp}/r.html"),
+    ("export", "--format", "json"),
+)  # fmt: skip
+
+
+def run(argv: tuple[str, ...], data: Path, tmp: Path):
+    return cli(*(a.format(tmp=tmp) for a in argv), "--data-dir", str(data))
+
+
+def assert_untouched(data: Path, before: str) -> None:
+    assert digest(data / "hingecoach.db") == before
+    assert sorted(p.name for p in data.iterdir()) == ["hingecoach.db"], "no side files left"
+
+
+@pytest.mark.parametrize("argv", COMMANDS, ids=lambda a: a[0])
+def test_a_missing_database_is_explained_and_not_created(argv, tmp_path: Path) -> None:
+    msg = one_line_error(run(argv, tmp_path / "none", tmp_path), argv[0])
+    assert "no progress database" in msg and "hingecoach demo" in msg
+    assert not (tmp_path / "none").exists()
+
+
+@pytest.mark.parametrize("argv", COMMANDS, ids=lambda a: a[0])
+def test_a_database_without_sessions_says_to_record_one(argv, tmp_path: Path) -> None:
+    Store(tmp_path / "hingecoach.db").close()
+    before = digest(tmp_path / "hingecoach.db")
+    msg = one_line_error(run(argv, tmp_path, tmp_path), argv[0])
+    assert "no sessions recorded yet" in msg
+    assert digest(tmp_path / "hingecoach.db") == before
+
+
+def test_an_empty_file_is_an_empty_database_and_stays_empty(tmp_path: Path) -> None:
+    (tmp_path / "hingecoach.db").write_bytes(b"")
+    msg = one_line_error(cli("history", "--data-dir", str(tmp_path)), "history")
+    assert "no sessions recorded yet" in msg
+    assert (tmp_path / "hingecoach.db").read_bytes() == b""
+
+
+def _garbage(db: Path) -> None:
+    db.write_bytes(b"not a database at all\n" * 300)
+
+
+def _truncated(db: Path) -> None:
+    data = db.read_bytes()
+    db.write_bytes(data[: len(data) // 2])
+
+
+def _scribbled_page(db: Path) -> None:
+    with open(db, "r+b") as fh:  # page 2's b-tree header (4096-byte pages)
+        fh.seek(4096)
+        fh.write(b"\xff" * 64)
+
+
+def _other_app(db: Path) -> None:
+    db.unlink()
+    c = sqlite3.connect(db)
+    c.execute("CREATE TABLE photos (id INTEGER PRIMARY KEY, path TEXT)")
+    c.commit()
+    c.close()
+
+
+@pytest.mark.parametrize("damage", [_garbage, _truncated, _scribbled_page, _other_app],
+                         ids=lambda f: f.__name__.strip("_"))
+@pytest.mark.parametrize("argv", COMMANDS, ids=lambda a: a[0])
+def test_a_damaged_database_is_reported_and_left_byte_for_byte(
+        damage, argv, demo_data: Path, tmp_path: Path) -> None:
+    data = copy_data(demo_data, tmp_path / "data")
+    with Store(data / "hingecoach.db") as s:  # a good database, closed cleanly (no WAL left)
+        assert s.version == SCHEMA_VERSION
+    damage(data / "hingecoach.db")
+    before = digest(data / "hingecoach.db")
+    msg = one_line_error(run(argv, data, tmp_path), argv[0])
+    assert "damaged or not a Hinge Coach database" in msg and "left untouched" in msg
+    assert_untouched(data, before)
+
+
+@pytest.mark.parametrize("argv", COMMANDS, ids=lambda a: a[0])
+def test_rows_that_cannot_be_decoded_are_reported_not_a_traceback(
+        argv, demo_data: Path, tmp_path: Path) -> None:
+    data = copy_data(demo_data, tmp_path / "data")
+    c = sqlite3.connect(data / "hingecoach.db")
+    c.execute("UPDATE reps SET faults = '[\"knees_forw' WHERE id = 3")
+    c.commit()
+    c.close()
+    msg = one_line_error(run(argv, data, tmp_path), argv[0])
+    assert "unreadable rows" in msg
+
+
+def test_a_database_from_a_newer_hingecoach_asks_for_an_upgrade(
+        demo_data: Path, tmp_path: Path) -> None:
+    data = copy_data(demo_data, tmp_path / "data")
+    c = sqlite3.connect(data / "hingecoach.db")
+    c.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    c.commit()
+    c.close()
+    before = digest(data / "hingecoach.db")
+    msg = one_line_error(cli("report", "--out", str(tmp_path / "r.html"), "--data-dir",
+                             str(data)), "report")
+    assert "upgrade hingecoach" in msg
+    assert_untouched(data, before)
+
+
+@pytest.mark.parametrize("spec, says", [("99", "no session 99: sessions are 1-2"),
+                                        ("last week", "give a session number"),
+                                        ("0", "no session 0")])
+def test_an_unknown_session_names_the_ones_that_exist(
+        spec: str, says: str, demo_data: Path, tmp_path: Path) -> None:
+    msg = one_line_error(cli("report", spec, "--out", str(tmp_path / "r.html"),
+                             "--data-dir", str(demo_data)), "report")
+    assert says in msg
+    assert not (tmp_path / "r.html").exists()
+
+
+@pytest.mark.parametrize("argv", COMMANDS, ids=lambda a: a[0])
+def test_an_unknown_user_names_the_users_there_are(argv, demo_data: Path, tmp_path: Path) -> None:
+    msg = one_line_error(run((*argv, "--user", "zoe"), demo_data, tmp_path), argv[0])
+    assert "no user called 'zoe'" in msg and "demo" in msg
+
+
+def test_a_report_into_a_missing_directory_is_a_clear_error(demo_data: Path, tmp_path: Path) -> None:
+    msg = one_line_error(cli("report", "--out", str(tmp_path / "no" / "r.html"), "--data-dir",
+                             str(demo_data)), "report")
+    assert "cannot write" in msg
+
+
+def test_a_bad_since_date_is_a_clear_error(demo_data: Path) -> None:
+    msg = one_line_error(cli("export", "--since", "yesterday", "--data-dir", str(demo_data)),
+                         "export")
+    assert "YYYY-MM-DD" in msg
+
+
+def test_the_installed_command_prints_one_line_for_a_corrupt_database(tmp_path: Path) -> None:
+    _garbage(tmp_path / "hingecoach.db")
+    before = digest(tmp_path / "hingecoach.db")
+    p = subprocess.run([sys.executable, "-m", "hingecoach", "report", "--out",
+                        str(tmp_path / "r.html"), "--data-dir", str(tmp_path)],
+                       capture_output=True, text=True, timeout=120, check=False)
+    assert p.returncode == 2
+    assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
+    assert_untouched(tmp_path, before)

@@ -1,0 +1,136 @@
+"""The progress store: versioned schema, WAL, every rep committed, levels that carry over."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from coachkit import Script, make_rep, play, start
+from hingecoach.coach.coach import Coach
+from hingecoach.errors import ConfigError, DeviceError
+from hingecoach.store.db import MIGRATIONS, SCHEMA_VERSION, Store, decode_series
+from hingecoach.store.recorder import StoreRecorder
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    with Store(tmp_path / "hc.db") as s:
+        yield s
+
+
+def test_a_new_database_is_in_wal_mode_at_the_current_schema_version(store: Store) -> None:
+    assert store.journal_mode == "wal"
+    assert store.version == SCHEMA_VERSION == len(MIGRATIONS)
+    tables = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"users", "progress", "sessions", "sets", "reps", "rep_faults"} <= tables
+
+
+def test_reopening_does_not_migrate_twice(tmp_path: Path) -> None:
+    Store(tmp_path / "hc.db").close()
+    with Store(tmp_path / "hc.db") as s:
+        assert s.version == SCHEMA_VERSION
+
+
+def test_a_database_from_a_newer_hingecoach_is_refused_with_advice(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / "hc.db")
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    with pytest.raises(ConfigError, match="upgrade hingecoach"):
+        Store(tmp_path / "hc.db")
+
+
+def test_a_file_that_is_not_a_database_is_refused_with_advice(tmp_path: Path) -> None:
+    (tmp_path / "hc.db").write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(DeviceError, match="--data-dir"):
+        Store(tmp_path / "hc.db")
+
+
+def test_users_are_created_once_and_keep_their_units(store: Store) -> None:
+    a = store.user("sam", "cm")
+    assert store.user("sam") == a
+    assert store.user("sam").units == "cm"
+
+
+def test_a_rep_is_stored_with_its_metrics_faults_and_the_set_series(store: Store) -> None:
+    u = store.user("sam")
+    sess = store.start_session(u.id, "trace.jsonl")
+    set_id = store.start_set(sess, 1, "wall", "wall", 0, 15.2, "in", 3.0)
+    rep = make_rep(1, 3.0, 2.4, ("knees_forward",), hip_travel_m=0.2, knee_lead=18.0)
+    store.add_rep(set_id, 1, rep, ("knees_forward",), (), [(3.0, 2.0, 7.0, 8.0, 3.2)])
+    (row,) = store.reps(sess)
+    assert row["faults"] == ["knees_forward"] and row["knee_flexion_deg"] == 60.0
+    assert row["hip_travel_m"] == 0.2 and row["knee_lead_deg"] == 18.0
+    (s,) = store.sets(sess)
+    assert s["reps"] == 1 and s["clean"] == 0 and s["wall_cm"] == 15.2
+    series = decode_series(s["series"])
+    assert series["columns"] == ["t", "torso_lean", "hip_flexion", "knee_flexion", "shin_angle"]
+    assert series["rows"] == [[3.0, 2.0, 7.0, 8.0, 3.2]]
+    faults = store.db.execute("SELECT fault FROM rep_faults").fetchall()
+    assert [f[0] for f in faults] == ["knees_forward"]
+
+
+def test_each_rep_is_visible_to_another_connection_as_soon_as_it_is_added(store: Store) -> None:
+    u = store.user("sam")
+    set_id = store.start_set(store.start_session(u.id, None), 1, "hinge", "hinge", 1, None, "in", 0)
+    other = sqlite3.connect(store.path)
+    for n in range(1, 4):
+        store.add_rep(set_id, n, make_rep(n, n * 3.0, 2.4), (), ())
+        assert other.execute("SELECT count(*) FROM reps").fetchone()[0] == n
+    other.close()
+
+
+def test_a_coached_session_is_recorded_and_the_next_one_resumes_at_the_saved_level(
+        tmp_path: Path) -> None:
+    path = tmp_path / "hc.db"
+    with Store(path) as st:
+        user = st.user("sam")
+        rec = StoreRecorder(st, user, "sim", now=lambda: "2026-11-21T18:00:00+00:00")
+        coach = Coach(levels=st.levels(user.id), recorder=rec)
+        play(coach, Script().stand(12.0).reps_of(7).updates, start("wall"))
+        rec.close()
+        reps = st.reps(rec.session_id)
+        assert [r["number"] for r in reps] == [1, 2, 3, 4, 5, 1, 2]
+        assert [s["wall_cm"] for s in st.sets(rec.session_id)] == [15.2, 20.3]
+        assert st.sessions()[0]["calibration"] is not None
+        assert st.sessions()[0]["ended_at"] == "2026-11-21T18:00:00+00:00"
+    with Store(path) as st:
+        user = st.user("sam")
+        assert st.levels(user.id) == {"wall": 1}
+        cues = play(Coach(levels=st.levels(user.id)), Script().stand(1.0).updates, start("wall"))
+        assert "8 inches" in cues[0].text
+
+
+def test_a_full_disk_stops_recording_but_not_the_coaching(tmp_path: Path) -> None:
+    from hingecoach.app import Transcript, parse_commands, run_session
+    from hingecoach.resilience import RecordingGuard
+    from hingecoach.sim import random_session, render
+
+    events: list = []
+    store = Store(tmp_path / "hc.db")
+    guard = RecordingGuard(store, on_event=events.append, passthrough=("levels", "close"))
+    user = guard.user("sam")
+    rec = StoreRecorder(guard, user, "sim")  # type: ignore[arg-type]
+    pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+    store.db.execute(f"PRAGMA max_page_count = {pages + 2}")  # room for a rep or two
+    info, poses, truth = render(random_session(77, fault_rate=1.0, faults=("knees_forward",), reps=8))
+    tr = Transcript()
+    coach = Coach(recorder=rec)
+
+    def notices() -> list[str]:
+        out = [e.notice for e in events if e.notice]
+        events.clear()
+        return out
+
+    run_session(info, poses, coach, transcript=tr, commands=parse_commands("0.5:start hinge drill"),
+                notices=notices)
+    texts = [json.loads(x)["text"] for x in tr.lines]
+    assert any("Storage is full" in t for t in texts)
+    assert coach.total_reps == len(truth)  # the coaching went on to the end
+    assert not guard.recording
+    saved = store.reps()
+    assert 0 < len(saved) < len(truth)
+    assert [r["number"] for r in saved] == list(range(1, len(saved) + 1))
+    store.close()
