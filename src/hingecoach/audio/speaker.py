@@ -463,7 +463,11 @@ class PlaybackSpeaker(Speaker):
                 self._cv.wait(left)
         return True
 
-    def close(self) -> None:
+    def close(self, flush_s: float = 10.0) -> None:
+        """Finish what is queued (up to ``flush_s`` seconds: the last cues of a session
+        still reach the WAV folder), then stop and release the sink."""
+        if flush_s > 0 and not self._closed:
+            self.wait_idle(flush_s)
         with self._cv:
             if self._closed:
                 return

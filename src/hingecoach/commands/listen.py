@@ -41,6 +41,8 @@ def _emit(result, as_json: bool, verbose: bool) -> None:  # noqa: ANN001
         intent = obj["intent"] or "(no command)"
         slots = f" {obj['slots']}" if obj["slots"] else ""
         print(f"{intent}{slots}  heard={obj['text']!r} confidence={obj['confidence']}", flush=True)
+        if verbose:
+            print(f"  evidence: {json.dumps(result.details)}", flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
