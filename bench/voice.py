@@ -31,7 +31,7 @@ from hingecoach.audio.grammar import command_phrases
 from hingecoach.audio.intents import parse_command
 from hingecoach.audio.listener import Listener
 from hingecoach.audio.mic import FakeMic
-from hingecoach.audio.pcm import ASR_RATE
+from hingecoach.audio.pcm import ASR_RATE, add_noise, coloured_noise, pad
 from hingecoach.audio.recognisers import SphinxRecogniser
 from hingecoach.audio.sinks import MemorySink
 from hingecoach.audio.speaker import PlaybackSpeaker
@@ -51,11 +51,11 @@ def intent_latency(rec: SphinxRecogniser) -> dict:
         for k, phrase in enumerate(command_phrases()):
             clean = espeak_16k(phrase, cond)
             lead = 0.5
-            x = render(phrase, cond, seed=ci * 100 + k)  # 0.3 s padding each side
-            x = np.concatenate([np.zeros(int(0.2 * ASR_RATE), np.int16), x, np.zeros(int(0.6 * ASR_RATE), np.int16)])
-            if cond.noise != "clean":
-                rng = np.random.default_rng(k)
-                x = np.clip(x + rng.normal(0, 30, len(x)).round(), -32768, 32767).astype(np.int16)
+            x = pad(clean, ASR_RATE, lead, 0.9)
+            rng = np.random.default_rng(ci * 100 + k)
+            if cond.noise != "clean":  # continuous background noise, as in a room
+                x = add_noise(x, cond.snr_db, coloured_noise(len(x), cond.noise, rng))
+            x = np.clip(x + rng.normal(0, 20, len(x)).round(), -32768, 32767).astype(np.int16)  # mic hiss
             t_end = speech_end_s(clean, lead)
             listener = Listener(rec)
             for t, block in FakeMic(x).blocks():

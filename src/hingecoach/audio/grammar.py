@@ -42,10 +42,28 @@ DEFAULT_DECOYS: tuple[str, ...] = (
 )
 
 
-def _clean(phrase: str) -> str:
+_ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+
+def spell_number(n: int) -> str:
+    """0..999 in words, as espeak-ng says them ("42" -> "forty two")."""
+    if n < 20:
+        return _ONES[n]
+    if n < 100:
+        return _TENS[n // 10] + ("" if n % 10 == 0 else " " + _ONES[n % 10])
+    rest = n % 100
+    return _ONES[n // 100] + " hundred" + ("" if rest == 0 else " and " + spell_number(rest))
+
+
+def clean_decoy(phrase: str) -> str:
+    """Decoy text as the recogniser would hear it: numbers spelt out, then normalised."""
+    import re
+
     from hingecoach.audio.intents import normalise
 
-    return normalise(phrase)
+    spelt = re.sub(r"\d+", lambda m: f" {spell_number(int(m.group()))} " if int(m.group()) < 1000 else " ", phrase)
+    return normalise(spelt)
 
 
 def jsgf(name: str = "commands", decoys: tuple[str, ...] | list[str] = ()) -> str:
@@ -57,7 +75,7 @@ def jsgf(name: str = "commands", decoys: tuple[str, ...] | list[str] = ()) -> st
     alts = "\n    | ".join(f"( {p} )" for p in cmds)
     rules = f"<cmd> =\n      {alts}\n    ;\n"
     top = "<cmd>"
-    extra = [d for d in dict.fromkeys(_clean(d) for d in decoys) if d and d not in COMMAND_PHRASES]
+    extra = [d for d in dict.fromkeys(clean_decoy(d) for d in decoys) if d and d not in COMMAND_PHRASES]
     if extra:
         dalts = "\n    | ".join(f"( {d} )" for d in extra)
         rules += f"<decoy> =\n      {dalts}\n    ;\n"
@@ -69,7 +87,7 @@ def vosk_grammar(with_unknown: bool = True, decoys: tuple[str, ...] | list[str] 
     """Vosk's grammar: a JSON list of phrases; ``"[unk]"`` lets it say "none of these";
     decoys (not commands) compete with the commands and parse to no intent."""
     phrases = command_phrases()
-    phrases += [d for d in dict.fromkeys(_clean(d) for d in decoys) if d and d not in COMMAND_PHRASES]
+    phrases += [d for d in dict.fromkeys(clean_decoy(d) for d in decoys) if d and d not in COMMAND_PHRASES]
     if with_unknown:
         phrases = [*phrases, "[unk]"]
     return json.dumps(phrases)

@@ -31,7 +31,7 @@ ENDPOINT = {
     "start_db_over_floor": 9.0,  # a block is speech when this much louder than the noise floor
     "min_speech_db": 36.0,  # ... and at least this loud (20*log10 RMS in int16 units; 36 dB ~ RMS 63)
     "start_blocks": 3,  # consecutive speech blocks to open an utterance (60 ms)
-    "hangover_s": 0.18,  # silence that closes an utterance; commands have shorter inner gaps
+    "hangover_s": 0.16,  # silence that closes an utterance; commands have shorter inner gaps
     "preroll_s": 0.25,  # audio kept from before the detected start (soft onsets)
     "max_s": 3.5,  # longer than any command even spoken slowly: dropped unheard
     "min_s": 0.15,  # shorter: a click or a cough

@@ -34,11 +34,12 @@ import numpy as np
 from hingecoach.audio.grammar import (
     DEFAULT_DECOYS,
     EXTRA_PRONUNCIATIONS,
+    clean_decoy,
     grammar_words,
     jsgf,
     vosk_grammar,
 )
-from hingecoach.audio.intents import Intent, normalise, parse_command
+from hingecoach.audio.intents import Intent, parse_command
 from hingecoach.audio.pcm import ASR_RATE
 from hingecoach.errors import DeviceError, ModelError
 
@@ -245,7 +246,7 @@ class SphinxRecogniser:
             raise ModelError(f"no pronunciation for grammar words {missing}: add them to EXTRA_PRONUNCIATIONS")
         usable = []
         for d in (*DEFAULT_DECOYS, *decoys):
-            words = normalise(d).split()
+            words = clean_decoy(d).split()
             if words and all(self._grammar.lookup_word(w) is not None for w in words):
                 usable.append(" ".join(words))
             else:
@@ -335,7 +336,7 @@ class VoskRecogniser:
         decoys: list[str] | tuple[str, ...] = (),
     ) -> None:
         p = Path(model_path)
-        self.decoys = [normalise(d) for d in (*DEFAULT_DECOYS, *decoys) if normalise(d)]
+        self.decoys = [clean_decoy(d) for d in (*DEFAULT_DECOYS, *decoys) if clean_decoy(d)]
         if not p.is_dir():
             raise ModelError(f"Vosk model folder {p} not found: unpack a model into models/")
         try:
