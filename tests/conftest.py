@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+# As the CLI does before it first imports OpenCV (hingecoach.pose.sources.opencv): tests run
+# many things in one process, and FFmpeg reads its log level when the first capture opens.
+os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

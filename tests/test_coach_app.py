@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
@@ -10,7 +11,9 @@ from hingecoach.app import (
     NullSpeaker,
     TimedIntent,
     Transcript,
+    open_voice,
     parse_commands,
+    polled_intents,
     run_session,
     speaker_priority,
 )
@@ -73,3 +76,37 @@ def test_commands_are_sorted_by_time_and_accept_several_separators() -> None:
     assert [(c.t, c.name) for c in cmds] == [(0.5, "start_drill"), (12.0, "pause"),
                                              (13.0, "resume")]
     assert cmds[0].slots == {"drill": "wall"}
+
+
+class FakeIntent:
+    def __init__(self, name: str, slots: dict[str, str] | None = None) -> None:
+        self.name, self.slots, self.text = name, slots or {}, name
+
+
+def test_intents_polled_from_the_voice_session_reach_the_coach_at_frame_time() -> None:
+    heard = [[FakeIntent("start_drill", {"drill": "wall"})], []]
+    drain = polled_intents(lambda: heard.pop(0) if heard else [])
+    info, poses, _ = render(random_session(33, reps=3))
+    tr = Transcript()
+    run_session(info, poses, Coach(), transcript=tr, live_intents=drain)
+    first = json.loads(tr.lines[0])
+    assert "Wall drill" in first["text"] and first["t"] == 0.0
+
+
+def test_without_the_voice_package_the_speaker_still_works_and_nothing_listens(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(sys.modules, "hingecoach.audio.session", None)  # import fails
+    speaker, live, closer = open_voice("none", listen=True)
+    speaker.say("Hips back.", 2, "correction")
+    assert isinstance(speaker, NullSpeaker) and live is None and closer is None
+    assert "use --commands" in capsys.readouterr().err
+
+
+def test_every_catalogue_phrase_is_offered_to_the_recogniser_as_a_decoy() -> None:
+    from hingecoach.app import parse_phrase
+    from hingecoach.coach.cues import CATALOGUE, decoy_phrases
+
+    decoys = decoy_phrases()
+    assert len(decoys) == sum(len(p) for _, p in CATALOGUE.values())
+    assert all("{" not in d for d in decoys)
+    assert all(parse_phrase(d) is None for d in decoys)

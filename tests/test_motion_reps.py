@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -114,12 +115,12 @@ def test_short_dropouts_mid_rep_do_not_lose_the_rep():
 rep_specs = st.builds(
     RepSpec,
     depth=st.floats(48, 90), descent_s=st.floats(0.8, 2.5), hold_s=st.floats(0, 0.8),
-    ascent_s=st.floats(0.7, 2.0), knee=st.floats(5, 22), shin=st.floats(0, 6),
-    head=st.floats(-8, 8), lockout_lean=st.floats(-3, 3))
+    ascent_s=st.floats(0.7, 2.0), knee=st.floats(5, 40), shin=st.floats(0, 8),
+    head=st.floats(-22, -1), lockout_lean=st.floats(-3, 3))  # head: the angle at the bottom
 gaps = st.floats(0.2, 2.5)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=int(os.environ.get('HINGECOACH_HYPOTHESIS_EXAMPLES', 40)), deadline=None)
 @given(st.lists(st.tuples(rep_specs, gaps, st.booleans()), min_size=1, max_size=8),
        st.sampled_from([15.0, 24.0, 30.0, 60.0]), st.sampled_from([1, -1]),
        st.integers(0, 10_000))

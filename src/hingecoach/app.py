@@ -88,6 +88,38 @@ def parse_commands(spec: str) -> list[TimedIntent]:
     return sorted(out, key=lambda c: c.t)
 
 
+def polled_intents(poll: Callable[[], list[Any]]) -> Callable[[], list[TimedIntent]]:
+    """Adapt a ``poll()`` of heard intents (the voice helper's ``VoiceSession.poll``) to
+    :func:`run_session`'s ``live_intents``; run_session stamps them with frame time."""
+
+    def drain() -> list[TimedIntent]:
+        return [TimedIntent(0.0, i.name, dict(i.slots or {}), getattr(i, "text", ""))
+                for i in poll()]
+
+    return drain
+
+
+def open_voice(speaker_spec: str, listen: bool) -> tuple[Any, Callable[[], list[TimedIntent]] | None, Any]:
+    """(speaker, live intents or None, object to close or None).
+
+    With the voice helper's ``VoiceSession``: its speaker, and its microphone listener when
+    ``listen`` (its recogniser gets every catalogue phrase as a decoy and pre-renders them).
+    Without it: :func:`make_speaker` and no listening.
+    """
+    try:
+        from hingecoach.audio.session import VoiceSession
+    except ImportError:
+        if listen:
+            print("hingecoach: voice commands are not available in this build; use --commands",
+                  file=sys.stderr)
+        return make_speaker(speaker_spec), None, None
+    from hingecoach.coach.cues import decoy_phrases
+
+    phrases = decoy_phrases()
+    session = VoiceSession(speaker=speaker_spec, listen=listen, warm=phrases, decoys=phrases)
+    return session.speaker, (polled_intents(session.poll) if listen else None), session
+
+
 # --- speaker ---------------------------------------------------------------------------
 SAFETY_FAULTS = frozenset({"back_rounding", "knees_forward", "neck_extension", "too_deep"})
 

@@ -11,11 +11,23 @@ from hingecoach import __version__, commands
 from hingecoach.errors import HingeError
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """Shows a flag's default only when it says something and the help does not already."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if ("default" in text.lower() or default in (None, False, "", argparse.SUPPRESS)
+                or action.required or not action.option_strings):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hingecoach",
         description="Offline, hands-free hip-hinge coach.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"hingecoach {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -24,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
             continue
         module = importlib.import_module(f"{commands.__name__}.{info.name}")
         module.register(sub)
+    for child in sub.choices.values():  # one help style for every sub-command
+        child.formatter_class = HelpFormatter
     return parser
 
 

@@ -102,7 +102,9 @@ def _picamera2_cameras() -> list[dict[str, Any]]:
 
 def _opencv_grab(index: int) -> str | None:
     """Open OpenCV device ``index`` and read one frame; the error, or ``None`` when fine."""
-    import cv2  # noqa: PLC0415 - heavy, doctor only
+    from hingecoach.pose.sources import opencv  # noqa: PLC0415 - heavy, doctor only
+
+    cv2 = opencv()
 
     cap = cv2.VideoCapture(index)
     try:

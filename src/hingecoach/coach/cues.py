@@ -352,3 +352,16 @@ class Phrasebook:
 def placeholders(phrase: str) -> set[str]:
     """The ``{names}`` a phrasing needs."""
     return set(_PLACEHOLDER.findall(phrase))
+
+
+_SAMPLE_VALUES: Final[dict[str, object]] = {
+    "n": 5, "target": 10, "distance": "8 inches", "drill": "dowel hinge", "reps": 10,
+    "clean": 8, "focus": " Work on a tucked chin.", "sets": "2 sets",
+    "saved": " You're on the free hinge.",
+}
+
+
+def decoy_phrases() -> list[str]:
+    """Every catalogue phrasing with sample values: what the recogniser must never take for
+    a command (``hingecoach.audio.recognisers.make_recogniser(decoys=...)``)."""
+    return [p.format(**_SAMPLE_VALUES) for _, phrases in CATALOGUE.values() for p in phrases]

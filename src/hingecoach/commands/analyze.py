@@ -27,9 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from hingecoach.commands._common import open_pose_input
     from hingecoach.motion.analysis import analyze_stream
 
-    progress = sys.stderr.isatty() and not args.json
     info, poses = open_pose_input(args.input, progress=sys.stderr.isatty())
-    del progress
     on_update = None
     overlay = None
     if args.overlay:
@@ -42,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if overlay is not None:
             overlay.close()
+    if overlay is not None:
+        print(f"hingecoach analyze: overlay written to {args.overlay}", file=sys.stderr)
     if args.json:
         sys.stdout.write(orjson.dumps(result).decode() + "\n")
     else:
@@ -63,14 +63,19 @@ def format_table(result: dict[str, Any]) -> str:
     head = (f"{'rep':>3}  {'start':>6}  {'bottom':>6}  {'end':>6}  {'lean':>5}  {'hip':>5}  "
             f"{'knee':>5}  {'shin':>5}  {'down':>5}  {'up':>5}  faults")
     lines += ["", head, "-" * len(head)]
+    judged = result["view"].startswith("side")
     for r in reps:
         marks = ", ".join(r["faults"] + [f"({f})" for f in r.get("flags", [])]) or "clean"
+        if not judged:
+            marks = "not judged"
         lines.append(
             f"{r['index']:>3}  {r['start_s']:>6.2f}  {r['bottom_s']:>6.2f}  {r['end_s']:>6.2f}  "
             f"{r['torso_lean_deg']:>5.0f}  {r['hip_flexion_deg']:>5.0f}  {r['knee_flexion_deg']:>5.0f}  "
             f"{r['shin_angle_deg']:>5.0f}  {r['descent_s']:>5.2f}  {r['ascent_s']:>5.2f}  {marks}")
     s = result["summary"]
     faults = ", ".join(f"{k} x{v}" for k, v in s["faults"].items()) or "none"
+    if not judged:
+        faults = "not judged (not a side view)"
     lines += ["", f"{s['reps']} reps; faults: {faults}"]
     if s.get("flags"):
         lines.append("flags: " + ", ".join(f"{k} x{v}" for k, v in s["flags"].items()))

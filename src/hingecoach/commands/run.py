@@ -67,8 +67,8 @@ def handle(args: argparse.Namespace) -> int:
         Transcript,
         is_live,
         iterate,
-        make_speaker,
         open_poses,
+        open_voice,
         parse_commands,
         run_session,
     )
@@ -84,16 +84,14 @@ def handle(args: argparse.Namespace) -> int:
         raise InputError(f"--pace {args.pace}: must be a positive speed factor (1 = real time)")
     live = is_live(args.source)
     speaker_spec = args.speaker if args.speaker != "auto" else ("device" if live else "none")
-    if live and not args.no_voice:
-        print("hingecoach run: voice commands are not available in this build; "
-              "use --commands", file=sys.stderr)
     source = open_poses(args.source)
     # A full disk stops recording, never the coaching (the Pi helper's RecordingGuard).
     events: list[Any] = []
     store = RecordingGuard.open(lambda: Store(db_path(data_dir)), on_event=events.append,
                                 passthrough=("levels", "close"))
     try:
-        speaker = make_speaker(speaker_spec)
+        listen = live and not args.no_voice
+        speaker, live_intents, voice = open_voice(speaker_spec, listen)
         user = store.user(user_name, units) or User(0, user_name, units or "in")
         recorder = StoreRecorder(store, user, args.source) if record else None
         info = source.info
@@ -110,12 +108,12 @@ def handle(args: argparse.Namespace) -> int:
         try:
             result = run_session(info, iterate(source), coach, speaker=speaker,
                                  transcript=transcript, commands=commands, rebase=live,
-                                 pace=args.pace, notices=notices)
+                                 pace=args.pace, notices=notices, live_intents=live_intents)
         finally:
             transcript.close()
             if recorder is not None:
                 recorder.close()
-            close = getattr(speaker, "close", None)
+            close = getattr(voice or speaker, "close", None)
             if callable(close):
                 close()
         where = (f"progress saved in {db_path(data_dir)}" if store.recording and record

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import orjson
 
@@ -31,6 +32,13 @@ def run(args: argparse.Namespace) -> int:
 
     if not 0.0 <= args.fault_rate <= 1.0:
         raise InputError(f"--fault-rate {args.fault_rate} is outside 0..1: give a share such as 0.4")
+    if args.reps is not None and not 1 <= args.reps <= 500:
+        raise InputError(f"--reps {args.reps} is out of range: give 1 to 500 reps")
+    for flag, path in (("--out", args.out), ("--truth", args.truth)):
+        if path is not None and Path(path).is_dir():
+            raise InputError(f"{flag} {path} is a directory: give a file name")
+        if path is not None and not Path(path).resolve().parent.is_dir():
+            raise InputError(f"{flag} {path}: the folder does not exist: create it first")
     session = demo_session() if args.demo else random_session(
         args.seed, reps=args.reps, fault_rate=args.fault_rate)
     info, poses, truth = render(session)
@@ -41,10 +49,15 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise InputError(f"{args.out}: cannot write ({exc.strerror}): check the folder") from exc
     if args.truth:
+        try:
+            truth_fh = open(args.truth, "wb")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise InputError(f"--truth {args.truth}: cannot write ({exc.strerror}): "
+                             "check the folder exists") from exc
         doc = {"seed": args.seed, "width": info.width, "height": info.height, "fps": info.fps,
                "facing": session.camera.facing, "reps": [t.to_json() for t in truth]}
-        with open(args.truth, "wb") as fh:
-            fh.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
+        with truth_fh:
+            truth_fh.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
     print(f"wrote {args.out}: {len(truth)} reps, {info.width}x{info.height} at {info.fps:g} fps",
           file=sys.stderr)
     return 0

@@ -23,7 +23,7 @@ from typing import IO, Any
 
 import orjson
 
-from hingecoach.errors import TraceError
+from hingecoach.errors import InputError, TraceError
 from hingecoach.pose.landmarks import COUNT, FrameInfo, Pose
 
 FORMAT = "hingecoach-trace"
@@ -95,7 +95,8 @@ def _points(value: Any, width: int, path: str, line: int, key: str, strict: bool
 def _points_checked(value: Any, width: int, path: str, line: int, key: str) -> Any:
     if not isinstance(value, list) or len(value) != COUNT:
         n = len(value) if isinstance(value, list) else type(value).__name__
-        raise _fail(path, line, f"{key!r} must hold {COUNT} landmarks, got {n}")
+        raise _fail(path, line, f"{key!r} must hold {COUNT} landmarks, got {n}: traces hold "
+                    "MediaPipe Pose's 33 landmarks (hingecoach record writes them)")
     out = []
     for i, p in enumerate(value):
         if not isinstance(p, list) or len(p) != width:
@@ -160,7 +161,8 @@ class TraceReader:
                 if not raw.strip():
                     continue
                 if not raw.endswith(b"\n") and raw.lstrip()[:1] == b"{" and raw.rstrip()[-1:] != b"}":
-                    raise _fail(path, n, "truncated line (the file ends mid-frame)")
+                    raise _fail(path, n, "truncated line (the file ends mid-frame): delete the last "
+                                "line or record the trace again")
                 pose = parse_frame(raw, path, n, last_t)
                 last_t = pose.t
                 yield pose
@@ -201,7 +203,13 @@ class TraceWriter:
 
     def __init__(self, path: str | os.PathLike[str], info: FrameInfo, *, digits: int = 5) -> None:
         self.path = str(path)
-        self._fh = open(path, "wb")  # noqa: SIM115 - closed in close()
+        if Path(path).is_dir():
+            raise InputError(f"{path} is a directory: give a file name for the trace (.jsonl)")
+        try:
+            self._fh = open(path, "wb")  # noqa: SIM115 - closed in close()
+        except OSError as exc:
+            raise InputError(f"{path}: cannot write the trace ({exc.strerror}): check that "
+                             "the folder exists and is writable") from exc
         self._digits = digits
         header = {"format": FORMAT, "version": VERSION, "width": info.width,
                   "height": info.height, "fps": info.fps, "landmark_model": info.landmark_model}
