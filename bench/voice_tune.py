@@ -1,0 +1,111 @@
+"""Fit the PocketSphinx rejection model on the corpus ``tune`` split ONLY.
+
+    .venv/bin/python bench/voice_tune.py collect --part 0 --of 2 > /tmp/tune0.json
+    .venv/bin/python bench/voice_tune.py collect --part 1 --of 2 > /tmp/tune1.json
+    .venv/bin/python bench/voice_tune.py fit /tmp/tune0.json /tmp/tune1.json
+
+``collect`` speaks every command, the tune sentences and the tune cue-like phrases in
+the tune conditions (hingecoach.audio.corpus) and records the recogniser's evidence
+with rejection switched off. ``fit`` trains a logistic regression (numpy, L2) separating
+correct command decodes from grammar matches on non-commands, picks the threshold that
+keeps false accepts on tune sentences at or below ``--max-fa`` and prints the
+SPHINX_REJECTION dict to paste into recognisers.py. Last line: a JSON summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from hingecoach.audio.corpus import CONDITIONS, CUE_LIKE, SENTENCES, render
+from hingecoach.audio.grammar import command_phrases
+from hingecoach.audio.intents import parse_command
+from hingecoach.audio.recognisers import SPHINX_REJECTION, SphinxRecogniser
+
+FEATURES = [k for k in SPHINX_REJECTION if k not in ("bias", "threshold")]
+
+
+def collect(part: int, of: int) -> list[dict]:
+    rec = SphinxRecogniser(reject=False)
+    items = [(p, "cmd") for p in command_phrases()]
+    items += [(s, "sent") for s in SENTENCES["tune"]] + [(c, "cue") for c in CUE_LIKE]
+    rows = []
+    for ci, cond in list(enumerate(CONDITIONS["tune"]))[part::of]:
+        for k, (text, kind) in enumerate(items):
+            r = rec.recognise(render(text, cond, seed=ci * 1000 + k))
+            want = parse_command(text)
+            got = r.intent
+            rows.append({
+                "text": text, "kind": kind, "cond": cond.label, "heard": r.text,
+                "candidate": got is not None,
+                "correct": bool(want and got and (want.name, want.slots) == (got.name, got.slots)),
+                "features": {f: r.details[f] for f in FEATURES} if got is not None else None,
+            })
+        print(f"{cond.label} done", file=sys.stderr, flush=True)
+    return rows
+
+
+def fit(rows: list[dict], max_fa: float, l2: float = 0.01) -> dict:
+    pos = [r for r in rows if r["kind"] == "cmd" and r["correct"]]
+    neg = [r for r in rows if r["kind"] != "cmd" and r["candidate"]]
+    x = np.array([[r["features"][f] for f in FEATURES] for r in pos + neg])
+    y = np.array([1.0] * len(pos) + [0.0] * len(neg))
+    mu, sd = x.mean(0), x.std(0) + 1e-9
+    z = (x - mu) / sd
+    w, b = np.zeros(z.shape[1]), 0.0
+    for _ in range(5000):
+        p = 1 / (1 + np.exp(-(z @ w + b)))
+        g = p - y
+        w -= 0.2 * (z.T @ g / len(y) + l2 * w)
+        b -= 0.2 * g.mean()
+    w_raw = w / sd
+    b_raw = b - float(w_raw @ mu)
+    scores_pos = (x[: len(pos)] @ w_raw) + b_raw
+    scores_neg = (x[len(pos) :] @ w_raw) + b_raw
+    n_cmd = sum(1 for r in rows if r["kind"] == "cmd")
+    n_sent = sum(1 for r in rows if r["kind"] == "sent")
+    n_cue = sum(1 for r in rows if r["kind"] == "cue")
+    sent_mask = np.array([r["kind"] == "sent" for r in neg], dtype=bool)
+    best = None
+    for th in np.arange(-6.0, 6.0, 0.05):
+        fa_sent = float((scores_neg[sent_mask] >= th).sum()) / max(1, n_sent)
+        if fa_sent <= max_fa:
+            best = th
+            break
+    th = float(best if best is not None else 6.0)
+    model = {"bias": round(b_raw, 4), **{f: round(float(v), 4) for f, v in zip(FEATURES, w_raw, strict=True)}, "threshold": round(th, 2)}
+    return {
+        "model": model,
+        "tune_command_accuracy": round(float((scores_pos >= th).sum()) / n_cmd, 4),
+        "tune_grammar_accuracy": round(len(pos) / n_cmd, 4),
+        "tune_sentence_false_accepts": round(float((scores_neg[sent_mask] >= th).sum()) / max(1, n_sent), 4),
+        "tune_cue_false_accepts": round(float((scores_neg[~sent_mask] >= th).sum()) / max(1, n_cue), 4),
+        "n": {"commands": n_cmd, "sentences": n_sent, "cues": n_cue},
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("collect")
+    c.add_argument("--part", type=int, default=0)
+    c.add_argument("--of", type=int, default=1)
+    f = sub.add_parser("fit")
+    f.add_argument("files", nargs="+")
+    f.add_argument("--max-fa", type=float, default=0.02, help="false accepts allowed on tune sentences")
+    args = ap.parse_args()
+    if args.cmd == "collect":
+        json.dump(collect(args.part, args.of), sys.stdout)
+        return
+    rows = [r for p in args.files for r in json.loads(Path(p).read_text())]
+    out = fit(rows, args.max_fa)
+    print("SPHINX_REJECTION =", json.dumps(out["model"], indent=4))
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,253 @@
+"""Synthetic speech corpus for tuning and checking the recogniser (espeak-ng).
+
+Three DISJOINT splits of voices, speeds, noise and ordinary sentences, so reported
+accuracy is honest:
+
+* ``tune``    - the only data the rejection threshold was fitted on (bench/voice_tune.py).
+* ``test``    - what tests/test_voice_*.py speak (never used for tuning).
+* ``holdout`` - used by nothing but ``bench/voice.py --eval`` (never used for tuning or tests).
+
+Command phrases are the same in every split (they are the product); the speaking
+conditions differ. Ordinary sentences differ per split. Cue-like phrases (coaching
+sentences in our own words, including command words inside longer cues) are in
+``tune`` only; the coach's real catalogue is checked separately.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hingecoach.audio.pcm import Audio, add_noise, coloured_noise, pad, resample
+
+ASR_RATE = 16000
+
+
+@dataclass(frozen=True)
+class Condition:
+    """How one utterance is spoken.
+
+    Attributes:
+        voice: espeak-ng voice[+variant].
+        wpm: speaking rate, words per minute.
+        noise: ``clean`` | ``white`` | ``pink`` | ``brown`` | ``babble``.
+        snr_db: speech-to-noise ratio in decibels (ignored when clean).
+        pitch: espeak pitch 0..99 or None.
+    """
+
+    voice: str
+    wpm: int
+    noise: str = "clean"
+    snr_db: float = 99.0
+    pitch: int | None = None
+
+    @property
+    def label(self) -> str:
+        n = "clean" if self.noise == "clean" else f"{self.noise}{self.snr_db:g}dB"
+        return f"{self.voice}@{self.wpm}/{n}"
+
+
+def _grid(voices: list[str], speeds: list[int], noises: list[tuple[str, float]]) -> list[Condition]:
+    out = []
+    for i, v in enumerate(voices):
+        for j, s in enumerate(speeds):
+            # every voice/speed pair gets clean plus one noise (rotating), keeping the set small
+            out.append(Condition(v, s))
+            nz, snr = noises[(i + j) % len(noises)]
+            out.append(Condition(v, s, nz, snr))
+    return out
+
+
+CONDITIONS: dict[str, list[Condition]] = {
+    "tune": _grid(
+        ["en-us", "en-gb+m3", "en-gb-x-rp+f2", "en-us+m1"],
+        [150, 185],
+        [("white", 15.0), ("pink", 12.0)],
+    ),
+    "test": _grid(
+        ["en-gb-scotland+m2", "en-us+f3", "en-029"],
+        [140, 175],
+        [("pink", 15.0), ("white", 20.0), ("pink", 10.0)],
+    ),
+    "holdout": _grid(
+        ["en-gb-x-gbclan+Andy", "en-us-nyc+f4", "en-gb-x-gbcwmd+klatt", "en+Alicia"],
+        [125, 200],
+        [("brown", 10.0), ("babble", 15.0), ("white", 12.0)],
+    ),
+}
+
+#: Ordinary speech (not commands), per split. Some contain command words on purpose.
+SENTENCES: dict[str, list[str]] = {
+    "tune": [
+        "I would like a cup of coffee",
+        "what time is it",
+        "the weather is nice today",
+        "can you pass me the water bottle",
+        "my back feels a little tight",
+        "I need to stop eating so much sugar",
+        "let me grab my phone",
+        "did you see the game last night",
+        "this is harder than it looks",
+        "I will start tomorrow morning",
+        "where did I put my keys",
+        "the dog needs a walk",
+        "turn the music down a bit",
+        "that was a good workout",
+        "I am going to the shop later",
+        "hold the door for me",
+        "we should paint the kitchen",
+        "my knees are sore",
+        "who left the lights on",
+        "how was your day",
+        "put the kettle on",
+        "I feel great today",
+        "can you help me move the couch",
+        "let's try again later",
+        "the wall needs a new shelf",
+        "I forgot to call my mother",
+        "pause the movie when you go",
+        "maybe we should order pizza",
+        "that looks about right",
+        "I am really tired",
+        "she said she would be late",
+        "my hamstrings are burning",
+        "one more set and I am done",
+        "it is too loud in here",
+        "the next bus comes at six",
+        "open the window please",
+        "I think it is going to rain",
+        "we drill holes in the wall",
+        "how much does it cost",
+        "the kids are at school",
+    ],
+    "test": [
+        "the garden looks lovely this year",
+        "please bring the groceries inside",
+        "I should stretch more often",
+        "are we having pasta for dinner",
+        "my neighbour has a new car",
+        "could you close the curtains",
+        "I will continue reading my book tonight",
+        "that song is stuck in my head",
+        "let me check the calendar",
+        "the train was late again",
+        "how many people are coming",
+        "I left my shoes by the door",
+        "the coffee is still warm",
+        "we went hiking last weekend",
+        "I need a new pair of gloves",
+        "the printer is out of paper",
+        "nice to meet you",
+        "the meeting starts at ten",
+        "I am learning to play guitar",
+        "can I borrow a pen",
+    ],
+    "holdout": [
+        "my brother lives in the city",
+        "we are out of milk",
+        "the baby is finally asleep",
+        "I will call you back later",
+        "the cat jumped onto the table",
+        "do you want some tea",
+        "it is getting dark outside",
+        "I lost my umbrella on the bus",
+        "the shop closes at nine",
+        "we need more chairs for the party",
+        "my legs are shaking",
+        "turn left at the traffic lights",
+        "the soup needs more salt",
+        "I can hear the neighbours",
+        "she bought a new bicycle",
+        "this chair is really comfortable",
+        "let's go for a walk",
+        "he forgot his lunch again",
+        "the floor is a bit slippery",
+        "I am waiting for a parcel",
+        "that was the best pizza ever",
+        "it smells like rain",
+        "where is the remote control",
+        "I need to wash the car",
+        "the meeting ran over time",
+        "can you hear me now",
+        "I think I pulled a muscle",
+        "the film starts in ten minutes",
+        "what should we cook tonight",
+        "my watch stopped working",
+        "I really enjoyed that",
+        "the water is too cold",
+        "she plays the violin",
+        "let me finish this email",
+        "the plants need watering",
+        "I am not sure about that",
+    ],
+}
+
+#: Coaching-style sentences (written for tuning only; not the coach's catalogue).
+CUE_LIKE: list[str] = [
+    "push your hips back to the wall",
+    "keep your knees soft",
+    "tuck your chin",
+    "squeeze your glutes to stand up",
+    "finish tall and do not lean back",
+    "great rep",
+    "slow down on the way down",
+    "step an inch further from the wall",
+    "stop at the wall and stand up",
+    "pause at the bottom",
+    "nice and easy",
+    "hold on to that position",
+    "next rep",
+    "three",
+    "ten reps done",
+    "stand side on to the camera",
+    "move back so I can see your feet",
+    "keep your back flat",
+    "good, now a little deeper",
+    "that was harder, well done",
+]
+
+
+def babble(n: int, rng: np.random.Generator, synth) -> np.ndarray:  # noqa: ANN001
+    """Babble noise: four overlapping espeak talkers saying holdout-unrelated text."""
+    texts = [
+        "the quarterly numbers look fine and the team is happy",
+        "on sunday we drove to the coast and had fish and chips",
+        "my grandmother used to grow tomatoes in the back yard",
+        "the library has a new section for local history",
+    ]
+    voices = ["en-gb+m1", "en-us+f2", "en-gb-scotland+f1", "en-us+m4"]
+    out = np.zeros(n)
+    for t, v in zip(texts, voices, strict=True):
+        x = synth(t, Condition(v, 170)).astype(np.float64)
+        reps = int(np.ceil(n / max(1, len(x)))) + 1
+        x = np.tile(x, reps)
+        start = int(rng.integers(0, max(1, len(x) - n)))
+        out += x[start : start + n]
+    return out
+
+
+def render(text: str, cond: Condition, seed: int = 0, synth=None) -> np.ndarray:  # noqa: ANN001
+    """Speak ``text`` under ``cond``: 16 kHz int16 with 0.3 s silence either side, noise mixed
+    over the whole clip (so the endpointer and recogniser see noise in the pauses too)."""
+    synth = synth or espeak_16k
+    x = pad(synth(text, cond), ASR_RATE, 0.3, 0.3)
+    if cond.noise == "clean":
+        return x
+    rng = np.random.default_rng(seed)
+    nz = babble(len(x), rng, synth) if cond.noise == "babble" else coloured_noise(len(x), cond.noise, rng)
+    return add_noise(x, cond.snr_db, nz)
+
+
+_CACHE: dict[tuple[str, Condition], np.ndarray] = {}
+
+
+def espeak_16k(text: str, cond: Condition) -> np.ndarray:
+    """espeak-ng speech at 16 kHz (memoised per process)."""
+    key = (text, Condition(cond.voice, cond.wpm, pitch=cond.pitch))
+    if key not in _CACHE:
+        from hingecoach.audio.tts import EspeakTts
+
+        audio: Audio = EspeakTts(cond.voice, cond.wpm, cond.pitch).render(text)
+        _CACHE[key] = resample(audio, ASR_RATE).samples
+    return _CACHE[key]

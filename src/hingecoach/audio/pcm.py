@@ -1,0 +1,162 @@
+"""Small PCM helpers: WAV read/write, resampling, level, noise at a given SNR.
+
+Audio inside Hinge Coach is mono int16 numpy arrays with an explicit sample rate in
+hertz. Only numpy and the standard library's ``wave`` module are used.
+"""
+
+from __future__ import annotations
+
+import io
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from hingecoach.errors import InputError
+
+#: The recognisers' sample rate (hertz): 16 kHz mono, what both PocketSphinx's and
+#: Vosk's small English models are trained on.
+ASR_RATE = 16000
+
+
+@dataclass(frozen=True)
+class Audio:
+    """Mono 16-bit audio.
+
+    Attributes:
+        samples: int16 array, one channel.
+        rate: sample rate in hertz.
+    """
+
+    samples: np.ndarray
+    rate: int
+
+    @property
+    def duration_s(self) -> float:
+        """Length in seconds."""
+        return len(self.samples) / float(self.rate)
+
+
+def read_wav(path: str | Path) -> Audio:
+    """Read a PCM WAV file (8/16/32-bit, any channel count) as mono int16.
+
+    Raises InputError naming the file when it is missing or not a PCM WAV.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: no such WAV file: check the path")
+    try:
+        with wave.open(str(p), "rb") as w:
+            return _from_wave(w)
+    except (wave.Error, EOFError, ValueError) as exc:
+        raise InputError(f"{p}: not a readable PCM WAV file ({exc}): convert it with "
+                         f"`sox IN -r 16000 -c 1 -b 16 out.wav`") from None
+
+
+def wav_bytes_to_audio(data: bytes) -> Audio:
+    """Decode an in-memory WAV (e.g. ``espeak-ng --stdout``) to mono int16."""
+    with wave.open(io.BytesIO(data), "rb") as w:
+        return _from_wave(w)
+
+
+def _from_wave(w: wave.Wave_read) -> Audio:
+    width, channels, rate = w.getsampwidth(), w.getnchannels(), w.getframerate()
+    raw = w.readframes(w.getnframes())
+    if width == 2:
+        x = np.frombuffer(raw, dtype="<i2").astype(np.int32)
+    elif width == 1:
+        x = (np.frombuffer(raw, dtype=np.uint8).astype(np.int32) - 128) << 8
+    elif width == 4:
+        x = np.frombuffer(raw, dtype="<i4").astype(np.int64) >> 16
+    else:
+        raise ValueError(f"unsupported sample width {width} bytes")
+    if channels > 1:
+        x = x[: len(x) - len(x) % channels].reshape(-1, channels).mean(axis=1)
+    return Audio(np.clip(x, -32768, 32767).astype(np.int16), rate)
+
+
+def write_wav(path: str | Path, audio: Audio) -> Path:
+    """Write mono int16 audio as a PCM WAV file; returns the path."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(p), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(int(audio.rate))
+        w.writeframes(np.asarray(audio.samples, dtype="<i2").tobytes())
+    return p
+
+
+def resample(audio: Audio, rate: int) -> Audio:
+    """Band-limited resampling (FFT method) to ``rate`` hertz.
+
+    Fine for utterance-length clips (seconds); not meant for streaming.
+    """
+    if audio.rate == rate or len(audio.samples) == 0:
+        return Audio(audio.samples, rate) if audio.rate == rate else Audio(audio.samples[:0], rate)
+    x = audio.samples.astype(np.float64)
+    n_out = max(1, int(round(len(x) * rate / audio.rate)))
+    spec = np.fft.rfft(x)
+    m = n_out // 2 + 1
+    out_spec = np.zeros(m, dtype=complex)
+    k = min(m, len(spec))
+    out_spec[:k] = spec[:k]
+    y = np.fft.irfft(out_spec, n_out) * (n_out / len(x))
+    return Audio(np.clip(np.round(y), -32768, 32767).astype(np.int16), rate)
+
+
+def to_asr(audio: Audio) -> np.ndarray:
+    """Mono int16 samples at :data:`ASR_RATE`."""
+    return resample(audio, ASR_RATE).samples
+
+
+def rms(x: np.ndarray) -> float:
+    """Root-mean-square level of int16 samples (in sample units)."""
+    if len(x) == 0:
+        return 0.0
+    return float(np.sqrt(np.mean(np.square(x.astype(np.float64)))))
+
+
+def active_rms(x: np.ndarray, frame: int = 320) -> float:
+    """RMS over the louder half of 20 ms frames: the speech level, ignoring pauses."""
+    n = len(x) // frame
+    if n == 0:
+        return rms(x)
+    frames = x[: n * frame].astype(np.float64).reshape(n, frame)
+    e = np.mean(frames**2, axis=1)
+    top = np.sort(e)[n // 2 :]
+    return float(np.sqrt(np.mean(top)))
+
+
+def coloured_noise(n: int, colour: str, rng: np.random.Generator) -> np.ndarray:
+    """Unit-RMS noise: ``white``, ``pink`` (1/f), ``brown`` (1/f^2) or ``blue`` (f)."""
+    w = rng.standard_normal(n)
+    if colour == "white":
+        y = w
+    else:
+        spec = np.fft.rfft(w)
+        f = np.arange(len(spec), dtype=np.float64)
+        f[0] = 1.0
+        power = {"pink": -0.5, "brown": -1.0, "blue": 0.5}[colour]
+        y = np.fft.irfft(spec * f**power, n)
+    return y / (np.sqrt(np.mean(y**2)) + 1e-12)
+
+
+def add_noise(
+    samples: np.ndarray, snr_db: float, noise: np.ndarray
+) -> np.ndarray:
+    """Mix ``noise`` (any level, at least as long) under speech at ``snr_db`` decibels,
+    the speech level measured by :func:`active_rms`."""
+    speech = active_rms(samples)
+    nz = noise[: len(samples)].astype(np.float64)
+    nz = nz / (np.sqrt(np.mean(nz**2)) + 1e-12) * speech / (10 ** (snr_db / 20))
+    y = samples.astype(np.float64) + nz
+    return np.clip(np.round(y), -32768, 32767).astype(np.int16)
+
+
+def pad(samples: np.ndarray, rate: int, before_s: float, after_s: float) -> np.ndarray:
+    """Surround samples with silence (seconds before and after)."""
+    b = np.zeros(int(rate * before_s), dtype=np.int16)
+    a = np.zeros(int(rate * after_s), dtype=np.int16)
+    return np.concatenate([b, samples.astype(np.int16), a])

@@ -1,0 +1,477 @@
+"""Speech recognisers bound to the command grammar, behind one small interface.
+
+* :class:`VoskRecogniser` - the design's choice: Kaldi via Vosk with the phrase list as
+  grammar plus ``[unk]`` for "none of these", word confidences for rejection. Needs a
+  model folder in ``models/`` (``models/vosk-model-small-en-us-0.15``, fetched on the Pi).
+* :class:`SphinxRecogniser` - PocketSphinx 5 with a JSGF grammar. Its wheel ships an
+  en-us model, so it is the embedded default whenever no Vosk model is installed. A
+  grammar decoder alone accepts anything (it always picks the closest command), so:
+  (1) decoys (rep counts, near-miss phrases, the coach's own cues) compete with the
+  commands inside the grammar; (2) a second, free phone-loop decode ("allphone") and
+  the frame energies are the yardstick: if the command's words leave speech
+  unexplained, fit the audio poorly, or the utterance is much longer than the command,
+  the logistic score of :func:`sphinx_features` is low and the utterance is rejected
+  (weights in :data:`SPHINX_REJECTION`, fitted on the ``tune`` split only).
+* :class:`ScriptedRecogniser` - the fake: returns queued texts (for listener tests).
+
+All take one utterance at a time: 16 kHz mono int16 samples (the endpointer in
+:mod:`hingecoach.audio.listener` cuts the stream into utterances).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from hingecoach.audio.grammar import (
+    DEFAULT_DECOYS,
+    EXTRA_PRONUNCIATIONS,
+    clean_decoy,
+    grammar_words,
+    jsgf,
+    vosk_grammar,
+)
+from hingecoach.audio.intents import Intent, parse_command
+from hingecoach.audio.pcm import ASR_RATE
+from hingecoach.errors import DeviceError, ModelError
+
+log = logging.getLogger(__name__)
+
+#: Where models live, relative to the working directory (overridable with HINGECOACH_MODELS).
+DEFAULT_MODELS_DIR = "models"
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """What a recogniser made of one utterance.
+
+    Attributes:
+        text: the words the grammar decoder chose ("" when it found none).
+        intent: the accepted command, or None (not a command, or rejected).
+        confidence: 0..1 acceptance score (1 = certainly the command in ``text``).
+        engine: ``pocketsphinx`` | ``vosk`` | ``scripted``.
+        details: engine-specific evidence (phones heard, distances, word confidences).
+    """
+
+    text: str
+    intent: Intent | None
+    confidence: float
+    engine: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``listen --json`` object."""
+        return {
+            "intent": self.intent.name if self.intent else None,
+            "slots": dict(self.intent.slots) if self.intent else {},
+            "text": self.text,
+            "confidence": round(float(self.confidence), 3),
+        }
+
+
+class Recogniser(Protocol):
+    """One utterance in, one :class:`Recognition` out."""
+
+    name: str
+
+    def recognise(self, samples: np.ndarray) -> Recognition:
+        """Decode 16 kHz mono int16 samples holding (at most) one utterance."""
+        ...
+
+
+# --------------------------------------------------------------------------- PocketSphinx
+
+#: Rejection model for :class:`SphinxRecogniser`: a logistic score over the evidence
+#: from :func:`sphinx_features`, accepted when ``score >= threshold``. Weights fitted
+#: by ``bench/voice_tune.py`` on the corpus ``tune`` split ONLY (never on the test or
+#: holdout voices, speeds, noises or sentences).
+SPHINX_REJECTION: dict[str, float] = {
+    # bench/voice_tune.py fit --max-fa 0.03 on the tune split (16 conditions x 27 commands,
+    # 40 sentences, 20 cue-like phrases): grammar right 97.5%, accepted and right 91.9%,
+    # sentences accepted 3.0%, cue-like phrases accepted 2.5%.
+    "bias": 7.1439,
+    "word_score": 1.1297,
+    "min_word_score": 0.2851,
+    "speech_outside_words": -4.3484,
+    "energy_outside_words": -5.0028,
+    "phone_length_ratio": -0.827,
+    "energy_length_ratio": -0.1564,
+    "snr_db": 0.0304,
+    "word_score_x_snr": -0.0217,
+    "threshold": -0.2,
+}
+
+#: Amplitude (int16 units, standard deviation) of the deterministic dither added before
+#: decoding: PocketSphinx mis-decodes stretches of exact digital silence (WAV files).
+DITHER_STD = 3.0
+
+#: PocketSphinx settings for the grammar search. ``bestpath`` off and wide beams: on the
+#: tune split this fixed 10 of 15 grammar errors (partial paths that never reached the
+#: grammar's final state) and broke none.
+SPHINX_GRAMMAR_CONFIG: dict[str, Any] = {"bestpath": False, "beam": 1e-80, "pbeam": 1e-80, "wbeam": 1e-60}
+
+_SILENCES = {"<s>", "</s>", "<sil>", "SIL"}
+_FLOOR_LOG = -700.0  # log-score floor for a segment whose score underflowed (float64 limit)
+
+Segment = tuple[str, int, int, float]  # (unit, first frame, last frame incl., log acoustic score)
+
+
+def _is_word(unit: str) -> bool:
+    return not (unit in _SILENCES or unit.startswith("+") or unit.startswith("["))
+
+
+def frame_energy_db(samples: np.ndarray, n_frames: int) -> np.ndarray:
+    """Energy per 10 ms frame (25 ms window), dB of int16 mean square: PocketSphinx's framing."""
+    x = samples.astype(np.float64)
+    out = np.zeros(n_frames)
+    for i in range(n_frames):
+        w = x[i * 160 : i * 160 + 400]
+        out[i] = 10.0 * np.log10(np.mean(w * w) + 1.0) if len(w) else 0.0
+    return out
+
+
+def sphinx_features(
+    grammar_segs: list[Segment], phone_segs: list[Segment], energy_db: np.ndarray, n_frames: int
+) -> dict[str, float]:
+    """Evidence that the grammar's choice covers what was said (pure; units per key).
+
+    * ``word_score``: mean per-frame acoustic log score over the command's words, x1000
+      (PocketSphinx scores are relative to the best path; closer to 0 = better fit).
+    * ``min_word_score``: the worst word's per-frame score minus the free phone loop's
+      over the same frames, x1000.
+    * ``speech_outside_words``: fraction of the phone loop's speech frames that the
+      grammar put in silence (talk around or instead of a command).
+    * ``energy_outside_words``: the same with loud frames (energy 12 dB over the floor).
+    * ``phone_length_ratio`` / ``energy_length_ratio``: speech frames per command frame.
+    * ``snr_db``: 95th minus 10th percentile of frame energy (dB); ``word_score_x_snr``
+      = word_score * snr_db / 10 (relative scores shrink in noise).
+    """
+    nf = max(1, n_frames)
+    g = np.zeros(nf)
+    gw = np.zeros(nf, dtype=bool)
+    a = np.zeros(nf)
+    aw = np.zeros(nf, dtype=bool)
+    for segs, score, mask in ((grammar_segs, g, gw), (phone_segs, a, aw)):
+        for unit, sf, ef, logp in segs:
+            if unit in ("<s>", "</s>") or ef < sf:
+                continue
+            n = ef - sf + 1
+            sf, ef = max(0, sf), min(nf - 1, ef)
+            if ef < sf:
+                continue
+            score[sf : ef + 1] = max(_FLOOR_LOG, logp) / n
+            mask[sf : ef + 1] = _is_word(unit)
+    e = np.asarray(energy_db[:nf], dtype=np.float64)
+    if len(e) < nf:
+        e = np.concatenate([e, np.zeros(nf - len(e))])
+    loud = e > max(float(np.percentile(e, 10)) + 12.0, 40.0)
+    word_frames = max(1, int(gw.sum()))
+    per_word = [
+        (max(_FLOOR_LOG, logp) - a[max(0, sf) : ef + 1].sum()) / (ef - sf + 1)
+        for unit, sf, ef, logp in grammar_segs
+        if _is_word(unit) and ef >= sf
+    ]
+    word_score = float(g[gw].mean() * 1000) if gw.any() else -99.0
+    # level spread of the clip (loud speech vs quiet background): PocketSphinx's relative
+    # scores shrink in noise, so the model needs to know how clean the audio was
+    snr = float(np.percentile(e, 95) - np.percentile(e, 10))
+    return {
+        "word_score": word_score,
+        "snr_db": snr,
+        "word_score_x_snr": word_score * snr / 10.0,
+        "min_word_score": float(min(per_word) * 1000) if per_word else -99.0,
+        "speech_outside_words": float((aw & ~gw).sum() / max(1, aw.sum())),
+        "energy_outside_words": float((loud & ~gw).sum() / max(1, loud.sum())),
+        "phone_length_ratio": float(aw.sum() / word_frames),
+        "energy_length_ratio": float(loud.sum() / word_frames),
+    }
+
+
+def sphinx_score(features: dict[str, float], model: dict[str, float] | None = None) -> float:
+    """The logistic score (log-odds that this is the command) of :func:`sphinx_features`."""
+    m = model or SPHINX_REJECTION
+    return m["bias"] + sum(m[k] * v for k, v in features.items() if k in m)
+
+
+class SphinxRecogniser:
+    """PocketSphinx grammar decoder + free phone-loop yardstick for rejection.
+
+    Args:
+        model_dir: an acoustic model folder; default: the one in the pocketsphinx wheel.
+        decoys: phrases that must map to no intent (the coach's cue catalogue, counts);
+            :data:`~hingecoach.audio.grammar.DEFAULT_DECOYS` are always included.
+        rejection: override :data:`SPHINX_REJECTION` (tuning only); ``None`` uses it.
+        reject: False to accept every grammar match (tuning: collect evidence only).
+    """
+
+    name = "pocketsphinx"
+
+    def __init__(
+        self,
+        model_dir: str | Path | None = None,
+        decoys: list[str] | tuple[str, ...] = (),
+        rejection: dict[str, float] | None = None,
+        reject: bool = True,
+    ) -> None:
+        try:
+            import pocketsphinx as ps
+        except ImportError as exc:
+            raise ModelError(
+                f"PocketSphinx is not installed ({exc}): run ./script/setup or `pip install pocketsphinx`"
+            ) from None
+        base = Path(ps.get_model_path())
+        hmm = Path(model_dir) if model_dir else base / "en-us" / "en-us"
+        dict_path = base / "en-us" / "cmudict-en-us.dict"
+        phone_lm = base / "en-us" / "en-us-phone.lm.bin"
+        for p in (hmm, dict_path, phone_lm):
+            if not p.exists():
+                raise ModelError(f"PocketSphinx model file {p} is missing: reinstall pocketsphinx")
+        self.rejection = {**SPHINX_REJECTION, **(rejection or {})}
+        self.reject = reject
+        common = {"hmm": str(hmm), "dict": str(dict_path), "loglevel": "FATAL"}
+        self._grammar = ps.Decoder(lm=None, **common, **SPHINX_GRAMMAR_CONFIG)
+        for word, pron in EXTRA_PRONUNCIATIONS.items():
+            if self._grammar.lookup_word(word) is None:
+                self._grammar.add_word(word, pron, True)
+        missing = [w for w in grammar_words() if self._grammar.lookup_word(w) is None]
+        if missing:
+            raise ModelError(f"no pronunciation for grammar words {missing}: add them to EXTRA_PRONUNCIATIONS")
+        usable = []
+        for d in (*DEFAULT_DECOYS, *decoys):
+            words = clean_decoy(d).split()
+            if words and all(self._grammar.lookup_word(w) is not None for w in words):
+                usable.append(" ".join(words))
+            else:
+                log.debug("decoy %r skipped: a word is not in the dictionary", d)
+        self.decoys = list(dict.fromkeys(usable))
+        self._grammar.add_jsgf_string("commands", jsgf(decoys=self.decoys))
+        self._grammar.activate_search("commands")
+        self._phones = ps.Decoder(lm=None, allphone=str(phone_lm), **common)
+        self.model = str(hmm)
+
+    @staticmethod
+    def _dither(samples: np.ndarray) -> np.ndarray:
+        x = np.asarray(samples, dtype=np.int16)
+        rng = np.random.default_rng(len(x))  # deterministic per utterance length
+        noise = rng.normal(0.0, DITHER_STD, len(x))
+        return np.clip(x + np.round(noise), -32768, 32767).astype(np.int16)
+
+    @staticmethod
+    def _decode(decoder: Any, pcm: bytes) -> tuple[str, list[Segment], int]:  # noqa: ANN401
+        decoder.start_utt()
+        decoder.process_raw(pcm, full_utt=True)
+        decoder.end_utt()
+        hyp = decoder.hyp()
+        text = hyp.hypstr.strip() if hyp is not None else ""
+        segs: list[Segment] = []
+        try:
+            for s in decoder.seg() or []:
+                logp = float(np.log(s.ascore)) if s.ascore > 0 else _FLOOR_LOG
+                segs.append((s.word, int(s.start_frame), int(s.end_frame), logp))
+        except (RuntimeError, TypeError):
+            segs = []
+        return text, segs, int(decoder.n_frames())
+
+    def recognise(self, samples: np.ndarray) -> Recognition:
+        x = self._dither(samples)
+        pcm = x.tobytes()
+        text, gsegs, nf = self._decode(self._grammar, pcm)
+        candidate = parse_command(text) if text else None
+        if candidate is None:
+            reason = "decoy" if text in self.decoys else "no grammar path"
+            return Recognition(text, None, 0.0, self.name, {"reason": reason})
+        _, psegs, _ = self._decode(self._phones, pcm)
+        feats = sphinx_features(gsegs, psegs, frame_energy_db(x, nf), nf)
+        score = sphinx_score(feats, self.rejection)
+        conf = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
+        details = {**{k: round(v, 4) for k, v in feats.items()}, "score": round(score, 3)}
+        if self.reject and score < self.rejection["threshold"]:
+            return Recognition(text, None, conf, self.name, {**details, "reason": "rejected"})
+        intent = Intent(candidate.name, candidate.slots, text, conf)
+        return Recognition(text, intent, conf, self.name, details)
+
+
+# --------------------------------------------------------------------------- Vosk
+
+#: Vosk rejects when any word is ``[unk]`` or the lowest word confidence is below this.
+VOSK_MIN_WORD_CONF = 0.6
+
+
+def find_vosk_model(models_dir: str | Path | None = None) -> Path | None:
+    """The first Vosk model folder in ``models_dir`` (one holding ``am/final.mdl`` or
+    ``conf/model.conf``), preferring English names; None if there is none."""
+    d = Path(models_dir or os.environ.get("HINGECOACH_MODELS", DEFAULT_MODELS_DIR))
+    if not d.is_dir():
+        return None
+    found = [
+        p for p in sorted(d.iterdir())
+        if p.is_dir() and ((p / "am" / "final.mdl").is_file() or (p / "conf" / "model.conf").is_file())
+    ]
+    found.sort(key=lambda p: (0 if "en" in p.name.lower() else 1, p.name))
+    return found[0] if found else None
+
+
+class VoskRecogniser:
+    """Vosk (Kaldi) with the command grammar and ``[unk]``.
+
+    Args:
+        model_path: a Vosk model folder (e.g. ``models/vosk-model-small-en-us-0.15``).
+        min_word_conf: reject below this word confidence (0..1).
+    """
+
+    name = "vosk"
+
+    def __init__(
+        self,
+        model_path: str | Path,
+        min_word_conf: float = VOSK_MIN_WORD_CONF,
+        decoys: list[str] | tuple[str, ...] = (),
+    ) -> None:
+        p = Path(model_path)
+        self.decoys = [clean_decoy(d) for d in (*DEFAULT_DECOYS, *decoys) if clean_decoy(d)]
+        if not p.is_dir():
+            raise ModelError(f"Vosk model folder {p} not found: unpack a model into models/")
+        try:
+            import vosk
+        except ImportError as exc:
+            raise ModelError(f"Vosk is not installed ({exc}): `pip install vosk`") from None
+        vosk.SetLogLevel(-1)
+        try:
+            self._model = vosk.Model(str(p))
+        except Exception as exc:  # vosk raises a bare Exception on a bad folder
+            raise ModelError(f"Vosk could not load {p} ({exc}): re-download the model") from None
+        self._vosk = vosk
+        self.model = str(p)
+        self.min_word_conf = min_word_conf
+        self._rec = self._new_recogniser()
+
+    def _new_recogniser(self) -> Any:  # noqa: ANN401
+        rec = self._vosk.KaldiRecognizer(self._model, float(ASR_RATE), vosk_grammar(decoys=self.decoys))
+        rec.SetWords(True)
+        return rec
+
+    def recognise(self, samples: np.ndarray) -> Recognition:
+        rec = self._rec
+        rec.Reset()
+        rec.AcceptWaveform(np.asarray(samples, dtype=np.int16).tobytes())
+        result = json.loads(rec.FinalResult())
+        return self.interpret(result)
+
+    def interpret(self, result: dict[str, Any]) -> Recognition:
+        """Turn Vosk's FinalResult JSON into a Recognition (pure; unit-tested)."""
+        text = " ".join(str(result.get("text", "")).split())
+        words = result.get("result") or []
+        confs = [float(w.get("conf", 0.0)) for w in words]
+        min_conf = min(confs) if confs else 0.0
+        details = {"word_confidences": confs}
+        if not text or "[unk]" in text.split():
+            return Recognition(text, None, 0.0, self.name, {**details, "reason": "out of grammar"})
+        candidate = parse_command(text)
+        if candidate is None or min_conf < self.min_word_conf:
+            return Recognition(text, None, min_conf, self.name, {**details, "reason": "rejected"})
+        return Recognition(text, Intent(candidate.name, candidate.slots, text, min_conf), min_conf, self.name, details)
+
+
+# --------------------------------------------------------------------------- fake
+
+
+class ScriptedRecogniser:
+    """The fake: each call pops the next scripted text and parses it as a command.
+
+    Records every utterance length (samples) it was given, for tests.
+    """
+
+    name = "scripted"
+
+    def __init__(self, texts: list[str] | None = None) -> None:
+        self.texts: deque[str] = deque(texts or [])
+        self.heard: list[int] = []
+
+    def recognise(self, samples: np.ndarray) -> Recognition:
+        self.heard.append(len(samples))
+        text = self.texts.popleft() if self.texts else ""
+        intent = parse_command(text)
+        return Recognition(text, intent, 1.0 if intent else 0.0, self.name)
+
+
+# --------------------------------------------------------------------------- choosing
+
+
+@dataclass(frozen=True)
+class RecogniserChoice:
+    """Which engine ``auto`` picks and why (for logs and ``doctor``)."""
+
+    engine: str
+    model: str | None
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"engine": self.engine, "model": self.model, "reason": self.reason}
+
+
+def describe_recogniser(models_dir: str | Path | None = None) -> RecogniserChoice:
+    """What ``make_recogniser("auto")`` would use, without loading anything heavy."""
+    d = Path(models_dir or os.environ.get("HINGECOACH_MODELS", DEFAULT_MODELS_DIR))
+    vosk_model = find_vosk_model(d)
+    if vosk_model is not None:
+        try:
+            import importlib.util
+
+            has_vosk = importlib.util.find_spec("vosk") is not None
+        except ValueError:
+            has_vosk = False
+        if has_vosk:
+            return RecogniserChoice("vosk", str(vosk_model), f"Vosk model found in {d}/")
+        return RecogniserChoice(
+            "pocketsphinx", None,
+            f"Vosk model {vosk_model} present but the vosk package is missing: `pip install vosk`",
+        )
+    return RecogniserChoice(
+        "pocketsphinx", "en-us (bundled with the pocketsphinx wheel)",
+        f"no Vosk model in {d}/ (expected e.g. {d}/vosk-model-small-en-us-0.15): "
+        "using the embedded PocketSphinx fallback",
+    )
+
+
+def make_recogniser(
+    spec: str = "auto", models_dir: str | Path | None = None, decoys: list[str] | tuple[str, ...] = ()
+) -> Recogniser:
+    """Build a recogniser: ``auto`` | ``vosk`` | ``pocketsphinx`` | ``vosk:PATH``.
+
+    ``auto`` uses Vosk when a model is installed, else PocketSphinx, and logs which
+    and why. ``decoys``: phrases (the coach's cues) that must map to no intent.
+    """
+    spec = spec.strip()
+    if spec.startswith("vosk:"):
+        return VoskRecogniser(spec[len("vosk:"):], decoys=decoys)
+    if spec == "vosk":
+        model = find_vosk_model(models_dir)
+        if model is None:
+            raise ModelError(
+                f"no Vosk model in {models_dir or DEFAULT_MODELS_DIR}/: fetch one "
+                "(vosk-model-small-en-us-0.15) or use --recogniser pocketsphinx"
+            )
+        return VoskRecogniser(model, decoys=decoys)
+    if spec in ("pocketsphinx", "sphinx"):
+        return SphinxRecogniser(decoys=decoys)
+    if spec != "auto":
+        raise DeviceError(f"unknown recogniser {spec!r}: use auto, vosk, vosk:PATH or pocketsphinx")
+    choice = describe_recogniser(models_dir)
+    if choice.engine == "vosk" and choice.model:
+        try:
+            rec = VoskRecogniser(choice.model, decoys=decoys)
+            log.info("recogniser: Vosk (%s)", choice.model)
+            return rec
+        except ModelError as exc:
+            log.warning("recogniser: %s; falling back to PocketSphinx", exc)
+            return SphinxRecogniser(decoys=decoys)
+    log.warning("recogniser: %s", choice.reason)
+    return SphinxRecogniser(decoys=decoys)

@@ -1,0 +1,73 @@
+"""``hingecoach listen``: recognise voice commands from a WAV file or the microphone."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from hingecoach.errors import DeviceError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "listen",
+        help="recognise voice commands (from --wav FILE, or live from the microphone)",
+        description=(
+            "Recognise one of the coach's voice commands. With --wav FILE the whole file is "
+            "one utterance; without it, listen live until Ctrl-C (one line per utterance)."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--wav", metavar="FILE", help="a WAV file holding one spoken command")
+    p.add_argument("--json", action="store_true", help="print JSON objects instead of text")
+    p.add_argument(
+        "--recogniser", default="auto",
+        help="auto (Vosk when a model is in models/, else PocketSphinx), vosk, vosk:PATH, pocketsphinx",
+    )
+    p.add_argument("--models", default=None, help="models folder (default: models/ or $HINGECOACH_MODELS)")
+    p.add_argument("--device", default=None, help="microphone: PortAudio device index or name")
+    p.add_argument("--verbose", action="store_true", help="also print the rejection evidence")
+    p.set_defaults(func=run)
+
+
+def _emit(result, as_json: bool, verbose: bool) -> None:  # noqa: ANN001
+    obj = result.to_json()
+    if verbose:
+        obj["details"] = result.details
+    if as_json:
+        print(json.dumps(obj), flush=True)
+    else:
+        intent = obj["intent"] or "(no command)"
+        slots = f" {obj['slots']}" if obj["slots"] else ""
+        print(f"{intent}{slots}  heard={obj['text']!r} confidence={obj['confidence']}", flush=True)
+        if verbose:
+            print(f"  evidence: {json.dumps(result.details)}", flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    from hingecoach.audio.pcm import read_wav, to_asr
+    from hingecoach.audio.recognisers import make_recogniser
+
+    recogniser = make_recogniser(args.recogniser, args.models)
+    if args.wav:
+        samples = to_asr(read_wav(args.wav))
+        _emit(recogniser.recognise(samples), args.json, args.verbose)
+        return 0
+
+    from hingecoach.audio.listener import Listener
+    from hingecoach.audio.mic import DeviceMic
+
+    device = int(args.device) if args.device and args.device.isdigit() else args.device
+    try:
+        mic = DeviceMic(device)
+    except DeviceError as exc:
+        raise DeviceError(f"{exc}") from None
+    print(f"listening with {recogniser.name} (Ctrl-C to stop)...", file=sys.stderr, flush=True)
+    listener = Listener(recogniser)
+    try:
+        for heard in listener.listen(mic):
+            _emit(heard.result, args.json, args.verbose)
+    finally:
+        mic.close()
+    return 0

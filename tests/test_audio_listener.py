@@ -1,0 +1,95 @@
+"""The endpointer cuts speech into utterances; the listener never hears the coach itself."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hingecoach.audio.listener import Endpointer, Listener
+from hingecoach.audio.mic import FakeMic
+from hingecoach.audio.pcm import ASR_RATE
+from hingecoach.audio.recognisers import ScriptedRecogniser
+from hingecoach.audio.speaker import FakeSpeaker
+
+
+def tone(seconds: float, amp: float = 3000.0, f: float = 300.0) -> np.ndarray:
+    """A voiced-like burst standing in for speech (the endpointer only looks at energy)."""
+    t = np.arange(int(seconds * ASR_RATE)) / ASR_RATE
+    return (amp * np.sin(2 * np.pi * f * t) * (1 + 0.3 * np.sin(2 * np.pi * 4 * t))).astype(np.int16)
+
+
+def quiet(seconds: float, level: float = 30.0, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.round(rng.normal(0, level, int(seconds * ASR_RATE))).astype(np.int16)
+
+
+def utterances(samples: np.ndarray, ep: Endpointer | None = None) -> list:
+    ep = ep or Endpointer()
+    out = []
+    for t, block in FakeMic(samples).blocks():
+        u = ep.push(t, block)
+        if u is not None:
+            out.append(u)
+    return out
+
+
+def test_two_commands_separated_by_silence_are_two_utterances_with_their_times() -> None:
+    x = np.concatenate([quiet(0.5), tone(0.8), quiet(0.6, seed=1), tone(0.5), quiet(0.6, seed=2)])
+    us = utterances(x)
+    assert len(us) == 2
+    assert abs(us[0].t_start - 0.5) < 0.05 and abs(us[0].t_end - 1.3) < 0.05
+    assert abs(us[1].t_start - 1.9) < 0.05 and abs(us[1].t_end - 2.4) < 0.05
+
+
+def test_the_end_is_detected_one_hangover_after_the_speech_ends() -> None:
+    (u,) = utterances(np.concatenate([quiet(0.4), tone(0.7), quiet(0.8)]))
+    assert 0.15 <= u.t_detected - u.t_end <= 0.25
+
+
+def test_a_short_pause_inside_a_command_does_not_split_it() -> None:
+    x = np.concatenate([quiet(0.4), tone(0.4), quiet(0.1, seed=3), tone(0.4), quiet(0.6, seed=4)])
+    assert len(utterances(x)) == 1
+
+
+def test_long_talk_is_dropped_unheard_as_no_command_can_be_that_long() -> None:
+    ep = Endpointer()
+    assert utterances(np.concatenate([quiet(0.4), tone(5.0), quiet(0.6)]), ep) == []
+    assert ep.dropped_long == 1
+
+
+def test_a_click_is_not_an_utterance() -> None:
+    assert utterances(np.concatenate([quiet(0.4), tone(0.06), quiet(0.6)])) == []
+
+
+def test_steady_background_noise_is_learnt_as_the_floor() -> None:
+    rng = np.random.default_rng(5)
+    noise = np.round(rng.normal(0, 600, int(3.0 * ASR_RATE))).astype(np.int16)
+    speech = np.concatenate([np.zeros(int(1.0 * ASR_RATE), np.int16), tone(0.8, amp=6000), np.zeros(int(1.2 * ASR_RATE), np.int16)])
+    us = utterances(np.clip(noise.astype(int) + speech, -32768, 32767).astype(np.int16))
+    assert len(us) == 1
+
+
+def test_the_listener_ignores_everything_heard_while_the_speaker_talks() -> None:
+    fake = FakeSpeaker(seconds_per_line=1.0, tail_s=0.3)
+    fake.say("push your hips back")  # speaking 0.0-1.0 s, gated until 1.3 s
+    rec = ScriptedRecogniser(["pause"])
+    listener = Listener(rec, speaker=fake)
+    # the coach's own voice (0.2-0.9 s), then the user (1.8-2.4 s)
+    x = np.concatenate([quiet(0.2), tone(0.7), quiet(0.9, seed=6), tone(0.6), quiet(0.7, seed=7)])
+    heard = [h for t, b in FakeMic(x).blocks() if (h := listener.feed(t, b)) is not None]
+    assert [h.result.intent.name for h in heard] == ["pause"]
+    assert len(rec.heard) == 1 and abs(heard[0].utterance.t_start - 1.8) < 0.05
+    assert listener.gated_blocks >= int(1.3 / 0.02) - 1
+
+
+def test_an_utterance_cut_by_the_speaker_starting_is_discarded() -> None:
+    now = [0.0]
+    fake = FakeSpeaker(clock=lambda: now[0], seconds_per_line=1.0)
+    rec = ScriptedRecogniser(["stop"])
+    listener = Listener(rec, speaker=fake)
+    x = np.concatenate([quiet(0.3), tone(0.8), quiet(1.6, seed=8)])
+    for t, b in FakeMic(x).blocks():
+        now[0] = t
+        if abs(t - 0.6) < 1e-9:
+            fake.say("three")  # the coach talks over the user at 0.6 s
+        listener.feed(t, b)
+    assert rec.heard == []

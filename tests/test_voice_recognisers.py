@@ -1,0 +1,101 @@
+"""Choosing a recogniser, Vosk's result handling, and the cue-safety check (no audio)."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from hingecoach.audio.recognisers import (
+    ScriptedRecogniser,
+    VoskRecogniser,
+    describe_recogniser,
+    find_vosk_model,
+    make_recogniser,
+    sphinx_features,
+    sphinx_score,
+)
+from hingecoach.audio.safety import text_conflicts
+from hingecoach.errors import ModelError
+
+
+def vosk_like(min_word_conf: float = 0.6) -> VoskRecogniser:
+    """A VoskRecogniser without a model, to test its pure result handling."""
+    rec = VoskRecogniser.__new__(VoskRecogniser)
+    rec.min_word_conf = min_word_conf
+    rec.decoys = []
+    return rec
+
+
+def test_with_no_vosk_model_the_choice_is_pocketsphinx_and_says_why(tmp_path) -> None:  # noqa: ANN001
+    choice = describe_recogniser(tmp_path)
+    assert choice.engine == "pocketsphinx"
+    assert "no Vosk model" in choice.reason and str(tmp_path) in choice.reason
+
+
+def test_a_vosk_model_folder_is_found_in_models(tmp_path) -> None:  # noqa: ANN001
+    (tmp_path / "vosk-model-small-en-us-0.15" / "am").mkdir(parents=True)
+    (tmp_path / "vosk-model-small-en-us-0.15" / "am" / "final.mdl").write_bytes(b"x")
+    (tmp_path / "notes").mkdir()
+    assert find_vosk_model(tmp_path).name == "vosk-model-small-en-us-0.15"
+    assert describe_recogniser(tmp_path).engine == "vosk"
+
+
+def test_a_broken_vosk_model_is_a_model_error_naming_the_folder(tmp_path) -> None:  # noqa: ANN001
+    bad = tmp_path / "vosk-model-broken"
+    (bad / "conf").mkdir(parents=True)
+    (bad / "conf" / "model.conf").write_text("nonsense")
+    with pytest.raises(ModelError, match="vosk-model-broken"):
+        VoskRecogniser(bad)
+
+
+def test_auto_falls_back_to_pocketsphinx_visibly_in_the_log(tmp_path, caplog) -> None:  # noqa: ANN001
+    with caplog.at_level(logging.WARNING, logger="hingecoach.audio.recognisers"):
+        rec = make_recogniser("auto", tmp_path)
+    assert rec.name == "pocketsphinx"
+    assert "PocketSphinx fallback" in caplog.text
+
+
+def test_vosk_output_in_grammar_with_confident_words_is_the_command() -> None:
+    r = vosk_like().interpret({"text": "start the hinge drill", "result": [{"word": w, "conf": 0.9} for w in ["start", "the", "hinge", "drill"]]})
+    assert r.intent.name == "start_drill" and r.intent.slots == {"drill": "hinge"}
+    assert r.confidence == pytest.approx(0.9)
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        {"text": "[unk] stop", "result": [{"word": "[unk]", "conf": 1.0}, {"word": "stop", "conf": 1.0}]},
+        {"text": "", "result": []},
+        {"text": "stop", "result": [{"word": "stop", "conf": 0.31}]},
+        {"text": "three", "result": [{"word": "three", "conf": 1.0}]},
+    ],
+)
+def test_vosk_unknown_words_low_confidence_and_decoys_map_to_no_intent(result) -> None:  # noqa: ANN001
+    assert vosk_like().interpret(result).intent is None
+
+
+def test_the_scripted_fake_parses_what_it_is_told_to_hear() -> None:
+    rec = ScriptedRecogniser(["next level", "hello"])
+    assert rec.recognise(np.zeros(160, np.int16)).intent.name == "next_level"
+    assert rec.recognise(np.zeros(160, np.int16)).intent is None
+    assert rec.heard == [160, 160]
+
+
+def test_speech_the_command_leaves_unexplained_lowers_the_acceptance_score() -> None:
+    energy = np.full(100, 70.0)
+    energy[:10] = 20.0
+    energy[90:] = 20.0
+    tight = sphinx_features([("stop", 10, 89, -80.0)], [("S", 10, 49, -1.0), ("AA", 50, 89, -1.0)], energy, 100)
+    loose = sphinx_features(
+        [("<sil>", 0, 59, -300.0), ("stop", 60, 89, -80.0)],
+        [("AY", 10, 29, -1.0), ("L", 30, 59, -1.0), ("S", 60, 89, -1.0)], energy, 100,
+    )
+    assert tight["speech_outside_words"] == 0.0 and loose["speech_outside_words"] > 0.5
+    assert sphinx_score(loose) < sphinx_score(tight)
+
+
+def test_cue_text_that_is_itself_a_command_is_reported() -> None:
+    conflicts = text_conflicts(["push your hips back", "Pause.", "stop at the wall"])
+    assert [(c.phrase, c.intent) for c in conflicts] == [("Pause.", "pause")]
