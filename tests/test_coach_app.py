@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
 
@@ -11,7 +10,6 @@ from hingecoach.app import (
     NullSpeaker,
     TimedIntent,
     Transcript,
-    open_voice,
     parse_commands,
     polled_intents,
     run_session,
@@ -91,15 +89,6 @@ def test_intents_polled_from_the_voice_session_reach_the_coach_at_frame_time() -
     run_session(info, poses, Coach(), transcript=tr, live_intents=drain)
     first = json.loads(tr.lines[0])
     assert "Wall drill" in first["text"] and first["t"] == 0.0
-
-
-def test_without_the_voice_package_the_speaker_still_works_and_nothing_listens(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setitem(sys.modules, "hingecoach.audio.session", None)  # import fails
-    speaker, live, closer = open_voice("none", listen=True)
-    speaker.say("Hips back.", 2, "correction")
-    assert isinstance(speaker, NullSpeaker) and live is None and closer is None
-    assert "use --commands" in capsys.readouterr().err
 
 
 def test_every_catalogue_phrase_is_offered_to_the_recogniser_as_a_decoy() -> None:

@@ -16,8 +16,6 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -27,7 +25,7 @@ from typing import IO, Any, Protocol
 
 from hingecoach.coach.coach import Coach
 from hingecoach.coach.cues import Cue
-from hingecoach.errors import DeviceError, InputError
+from hingecoach.errors import InputError
 from hingecoach.motion.tracker import MotionTracker
 from hingecoach.pose.landmarks import FrameInfo, Pose
 
@@ -100,19 +98,13 @@ def polled_intents(poll: Callable[[], list[Any]]) -> Callable[[], list[TimedInte
 
 
 def open_voice(speaker_spec: str, listen: bool) -> tuple[Any, Callable[[], list[TimedIntent]] | None, Any]:
-    """(speaker, live intents or None, object to close or None).
+    """(speaker, live intents or None, object to close).
 
-    With the voice helper's ``VoiceSession``: its speaker, and its microphone listener when
-    ``listen`` (its recogniser gets every catalogue phrase as a decoy and pre-renders them).
-    Without it: :func:`make_speaker` and no listening.
+    The voice package's ``VoiceSession``: its speaker, and its microphone listener when
+    ``listen`` (the recogniser gets every catalogue phrase as a decoy, and the speaker
+    pre-renders them). No sound device or no microphone: it says so once and coaching goes on.
     """
-    try:
-        from hingecoach.audio.session import VoiceSession
-    except ImportError:
-        if listen:
-            print("hingecoach: voice commands are not available in this build; use --commands",
-                  file=sys.stderr)
-        return make_speaker(speaker_spec), None, None
+    from hingecoach.audio.session import VoiceSession
     from hingecoach.coach.cues import decoy_phrases
 
     phrases = decoy_phrases()
@@ -155,46 +147,14 @@ class NullSpeaker:
         pass
 
 
-class EspeakWavSpeaker:
-    """Writes each cue as ``cue_NNN.wav`` in a directory with espeak-ng (used only until
-    the voice helper's ``hingecoach.audio.speaker`` is available)."""
+def make_speaker(spec: str, fallback_dir: str | Path | None = "out/speech") -> Any:
+    """``none`` | ``wav:DIR`` | ``device`` | ``auto`` -> the voice package's speaker.
 
-    def __init__(self, directory: str | Path) -> None:
-        self.dir = Path(directory)
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self.exe = shutil.which("espeak-ng") or shutil.which("espeak")
-        if self.exe is None:
-            raise DeviceError("espeak-ng is not installed: run ./script/setup, or pass "
-                              "--speaker none")
-        self.n = 0
-        self.files: list[Path] = []
+    With no sound device, ``device``/``auto`` say so once and write WAV files to
+    ``fallback_dir`` instead (silence when None)."""
+    from hingecoach.audio.speaker import make_speaker as voice_make_speaker
 
-    def say(self, text: str, priority: int = 0, kind: str = "info") -> None:
-        self.n += 1
-        path = self.dir / f"cue_{self.n:03d}.wav"
-        subprocess.run([self.exe, "-w", str(path), text], check=True, capture_output=True)
-        self.files.append(path)
-
-    def close(self) -> None:
-        pass
-
-
-def make_speaker(spec: str) -> Any:
-    """``none`` | ``wav:DIR`` | ``device`` -> a speaker (the voice helper's when present)."""
-    try:
-        from hingecoach.audio.speaker import make_speaker as voice_make_speaker
-    except ImportError:
-        voice_make_speaker = None
-    if voice_make_speaker is not None:
-        return voice_make_speaker(spec)
-    if spec == "none":
-        return NullSpeaker()
-    if spec.startswith("wav:") and spec[4:]:
-        return EspeakWavSpeaker(spec[4:])
-    if spec == "device":
-        raise DeviceError("no sound-device speaker in this build: pass --speaker wav:DIR or "
-                          "--speaker none")
-    raise InputError(f"--speaker {spec!r}: use none, wav:DIR or device")
+    return voice_make_speaker(spec, fallback_dir=fallback_dir)
 
 
 # --- poses -----------------------------------------------------------------------------

@@ -177,8 +177,11 @@ class Config:
         return self.origins.get(dotted, "default")
 
     def data_dir(self, env: Mapping[str, str] | None = None) -> Path:
-        """The data directory, with the empty default resolved."""
-        return Path(self.get("paths.data_dir") or data_home(env) / "hingecoach").expanduser()
+        """The data directory, resolved in the order of :func:`hingecoach.store.paths.data_dir`
+        ($HINGECOACH_DATA_DIR, then paths.data_dir, then the XDG default)."""
+        env = os.environ if env is None else env
+        value = env.get("HINGECOACH_DATA_DIR") or self.get("paths.data_dir")
+        return Path(value or data_home(env) / "hingecoach").expanduser()
 
     def models_dir(self, env: Mapping[str, str] | None = None) -> Path:
         """The models directory, with the empty default resolved as ``hingecoach models``

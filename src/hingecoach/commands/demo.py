@@ -75,18 +75,50 @@ def register(sub: Any) -> None:
     p.set_defaults(func=handle)
 
 
-def _speaker(spec: str) -> tuple[Any, str]:
-    from hingecoach.app import make_speaker
+def _has_sound_device() -> bool:
+    from hingecoach.audio.sinks import DeviceSink
 
-    if spec != "auto":
-        return make_speaker(spec), spec
     try:
-        return make_speaker("device"), "device"
-    except DeviceError as exc:
+        DeviceSink().close()
+    except (DeviceError, OSError):
+        return False
+    return True
+
+
+def _audio_plan(spec: str) -> tuple[str, str | None]:
+    """("live", None) to speak through the sound device in real time, ("wav", DIR) to write
+    every cue of the transcript as a WAV file in order, or ("none", None)."""
+    if spec == "none":
+        return "none", None
+    if spec.startswith("wav:") and spec[4:]:
+        return "wav", spec[4:]
+    if spec == "device" or (spec == "auto" and _has_sound_device()):
+        return "live", None
+    if spec == "auto":
         where = tempfile.mkdtemp(prefix="hingecoach-demo-cues-")
-        print(f"hingecoach demo: no sound device ({exc}); writing the cues as WAV files "
-              f"to {where}", file=sys.stderr)
-        return make_speaker(f"wav:{where}"), f"wav:{where}"
+        print(f"hingecoach demo: no sound device here; the spoken cues go to WAV files in {where}",
+              file=sys.stderr)
+        return "wav", where
+    raise InputError(f"--speaker {spec!r}: use auto, device, none or wav:DIR")
+
+
+def write_cue_wavs(lines: list[str], directory: str) -> int:
+    """Render each transcript cue, in order, as ``NNN-<words>.wav`` (the coach's own voice)."""
+    import json
+    import re
+    from pathlib import Path
+
+    from hingecoach.audio.pcm import write_wav
+    from hingecoach.audio.tts import PhraseCache, make_tts
+
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    cache = PhraseCache(make_tts("auto"))
+    for n, line in enumerate(lines, start=1):
+        text = json.loads(line)["text"]
+        slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40]
+        write_wav(folder / f"{n:03d}-{slug}.wav", cache.get(text))
+    return len(lines)
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -100,7 +132,14 @@ def handle(args: argparse.Namespace) -> int:
     if args.pace is not None and args.pace <= 0:
         raise InputError(f"--pace {args.pace}: must be a positive speed factor (1 = real time)")
     info, poses, _truth = render(coached_demo_session())
-    speaker, spec = _speaker(args.speaker)
+    mode, wav_dir = _audio_plan(args.speaker)
+    speaker = None
+    if mode == "live":
+        from hingecoach.app import make_speaker
+
+        speaker = make_speaker("device", fallback_dir=None)
+        if args.pace is None:
+            args.pace = 1.0  # spoken cues need the session's own pace
     with tempfile.TemporaryDirectory(prefix="hingecoach-demo-data-") as scratch:
         store = Store(db_path(args.data_dir or scratch))
         try:
@@ -115,14 +154,15 @@ def handle(args: argparse.Namespace) -> int:
             finally:
                 transcript.close()
                 recorder.close()
-                close = getattr(speaker, "close", None)
-                if callable(close):
-                    close()
+                if speaker is not None:
+                    speaker.close()
             saved = f"; progress in {store.path}" if args.data_dir else ""
             print(f"hingecoach demo: {coach.total_reps} reps coached in {coach.sets_done} sets, "
                   f"{result.cues} cues{saved}", file=sys.stderr)
-            if spec.startswith("wav:"):
-                print(f"hingecoach demo: cue audio written to {spec[4:]}", file=sys.stderr)
+            if wav_dir is not None:
+                n = write_cue_wavs(transcript.lines, wav_dir)
+                print(f"hingecoach demo: {n} spoken cues written as WAV files to {wav_dir}",
+                      file=sys.stderr)
         finally:
             store.close()
     return 0

@@ -177,7 +177,7 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
             if svc.stop_requested:
                 svc.stopping()
                 if speaker is not None:
-                    speaker.say(GOODBYE, 99, "info")
+                    speaker.say(GOODBYE, 2, "info")
             transcript.close()
             if recorder is not None:
                 recorder.close()  # finishes the database write

@@ -22,14 +22,27 @@ class StoreRecorder:
         self.store = store
         self.user = user
         self.now = now
-        self.session_id = store.start_session(user.id, source, now())
+        self.source = source
+        # The session row is written when the first set starts: a run in which no drill was
+        # ever started (or that failed on start-up) leaves no empty session behind.
+        self.session_id: int | None = None
+        self._calibration: str | None = None
         self.set_id: int | None = None
 
+    def _session(self) -> int:
+        if self.session_id is None:
+            self.session_id = self.store.start_session(self.user.id, self.source, self.now())
+            if self._calibration is not None:
+                self.store.set_calibration(self.session_id, self._calibration)
+        return self.session_id
+
     def calibrated(self, cal: Calibration) -> None:
-        self.store.set_calibration(self.session_id, cal.to_json())
+        self._calibration = cal.to_json()
+        if self.session_id is not None:
+            self.store.set_calibration(self.session_id, self._calibration)
 
     def set_started(self, t: float, set_no: int, level: Level) -> None:
-        self.set_id = self.store.start_set(self.session_id, set_no, level.family, level.drill,
+        self.set_id = self.store.start_set(self._session(), set_no, level.family, level.drill,
                                            level.index, level.wall_cm, level.units, t)
 
     def rep_done(self, t: float, rep_no: int, rep: Rep, faults: tuple[str, ...],
@@ -51,4 +64,5 @@ class StoreRecorder:
                               level.wall_cm, self.now())
 
     def close(self) -> None:
-        self.store.end_session(self.session_id, self.now())
+        if self.session_id is not None:
+            self.store.end_session(self.session_id, self.now())

@@ -1,0 +1,67 @@
+"""`hingecoach run` on a live camera that dies mid-set: it says so, pauses, reopens with
+back-off, resumes and keeps counting - the process never ends because of it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hingecoach.cli import main
+from hingecoach.sim import RepSpec, Segment, Session, Spoil, render
+
+
+class FlakyCamera:
+    """Each open() is the next act of the script: frames then a failure, or no camera."""
+
+    def __init__(self, info, poses, cut: int) -> None:
+        self.info = info
+        self.first, self.rest = poses[:cut], poses[cut:]
+        self.opens = 0
+
+    def open(self, spec: str):
+        self.opens += 1
+        if self.opens == 1:
+            return _Source(self.info, self.first, then=OSError("camera unplugged"))
+        if self.opens == 2:
+            raise OSError("[Errno 19] No such device")
+        return _Source(self.info, self.rest, then=None)
+
+
+class _Source:
+    def __init__(self, info, poses, then) -> None:
+        self.info, self._poses, self._then = info, poses, then
+
+    def __iter__(self):
+        yield from self._poses
+        if self._then is not None:
+            raise self._then
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_camera_lost_mid_set_pauses_reconnects_and_coaching_goes_on(tmp_path: Path,
+                                                                        monkeypatch) -> None:
+    segs = [Segment("idle", 3.0)] + [s for _ in range(8)
+                                     for s in (Segment("rep", rep=RepSpec()), Segment("idle", 1.0))]
+    info, poses, truth = render(Session(segments=segs, spoil=Spoil(jitter=0.002), seed=4))
+    poses = list(poses)
+    camera = FlakyCamera(info, poses, cut=len(poses) // 2)
+    import hingecoach.app
+
+    monkeypatch.setattr(hingecoach.app, "open_poses", camera.open)
+    monkeypatch.setenv("HINGECOACH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    transcript = tmp_path / "t.jsonl"
+    rc = main(["run", "--source", "camera:7", "--no-voice", "--speaker", "none", "--quiet",
+               "--commands", "0.5:start hinge drill", "--transcript", str(transcript)])
+    assert rc == 0
+    assert camera.opens == 3  # lost, a failed reopen, then back
+    cues = [json.loads(line) for line in transcript.read_text().splitlines()]
+    texts = [c["text"] for c in cues]
+    lost = next(i for i, t in enumerate(texts) if "lost the camera" in t)
+    back = next(i for i, t in enumerate(texts) if "camera is back" in t)
+    assert lost < back
+    # the set went on after the camera came back: reps were coached on both sides of the gap
+    summary = [c for c in cues if c["kind"] == "summary"][-1]["text"]
+    assert "8 reps" in summary or "7 reps" in summary, summary
