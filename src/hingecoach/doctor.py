@@ -451,14 +451,14 @@ def check_recogniser(engine: str, models_dir: Path, probes: Probes) -> Check:
     if engine == "vosk":
         why = "vosk is not installed" if not has_vosk else f"no Vosk model in {models_dir}"
         return _bad(name, f"voice.engine = \"vosk\" but {why}: no voice commands",
-                    "hingecoach models fetch (gets the small English Vosk model), or set "
-                    "voice.engine = \"auto\" to fall back to PocketSphinx")
+                    f"unpack an English Vosk model (vosk-model-small-en-us) into {models_dir}, or "
+                    "set voice.engine = \"auto\" to fall back to PocketSphinx")
     if has_sphinx:
         if engine == "pocketsphinx":
             return _ok(name, "pocketsphinx (chosen in config)")
         return _bad(name, f"no Vosk model in {models_dir}: using the PocketSphinx fallback, "
                     "which mistakes more ordinary speech for commands",
-                    "hingecoach models fetch (gets the small English Vosk model)",
+                    f"unpack an English Vosk model (vosk-model-small-en-us) into {models_dir}",
                     detail="pocketsphinx (fallback)")
     return _bad(name, "no speech recogniser installed: the coach runs without voice commands",
                 "./script/setup or pip install 'hingecoach[voice]'")
