@@ -135,3 +135,25 @@ def test_the_smoother_ignores_repeated_timestamps():
     a = sm(0.0, [10.0])
     b = sm(0.0, [50.0])
     assert a == b
+
+
+@settings(max_examples=80)
+@given(st.lists(st.tuples(st.floats(0.005, 0.2), st.one_of(st.floats(-90, 120), st.just(math.nan))),
+                min_size=1, max_size=150),
+       st.sampled_from([15.0, 24.0, 30.0, 60.0]))
+def test_the_smoother_matches_the_one_euro_reference_implementation(steps, fps):
+    """Our inline One Euro filter gives the reference package's values (NaN = no sample)."""
+    from OneEuroFilter import OneEuroFilter
+
+    ref = OneEuroFilter(fps, DEFAULT.one_euro_min_cutoff_hz, DEFAULT.one_euro_beta,
+                        DEFAULT.one_euro_d_cutoff_hz)
+    ours = _Smoother(fps, DEFAULT, 1)
+    t = 0.0
+    for dt, v in steps:
+        t += dt
+        got = ours(t, [v])[0]
+        if math.isnan(v):
+            assert math.isnan(got)
+            continue
+        want = ref(v, t - steps[0][0] + 1.0)
+        assert got == pytest.approx(want, rel=1e-9, abs=1e-9)
