@@ -105,10 +105,10 @@ def _audio_plan(spec: str) -> tuple[str, str | None]:
 def write_cue_wavs(lines: list[str], directory: str) -> int:
     """Render each transcript cue, in order, as ``NNN-<words>.wav`` (the coach's own voice)."""
     import json
-    import re
     from pathlib import Path
 
     from hingecoach.audio.pcm import write_wav
+    from hingecoach.audio.sinks import _slug
     from hingecoach.audio.tts import PhraseCache, make_tts
 
     folder = Path(directory)
@@ -116,8 +116,7 @@ def write_cue_wavs(lines: list[str], directory: str) -> int:
     cache = PhraseCache(make_tts("auto"))
     for n, line in enumerate(lines, start=1):
         text = json.loads(line)["text"]
-        slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40]
-        write_wav(folder / f"{n:03d}-{slug}.wav", cache.get(text))
+        write_wav(folder / f"{n:03d}-{_slug(text)}.wav", cache.get(text))
     return len(lines)
 
 
