@@ -6,16 +6,16 @@ with the timestamp of the next frame. The optional ``pace`` sleeps between frame
 replay runs at (a multiple of) real time; it never changes *what* happens, only when.
 
 Collaborators come through small factories so each can be swapped for a fake:
-``open_poses`` (pose helper's ``hingecoach.pose.sources.open_source`` when present),
-``make_speaker`` (voice helper's ``hingecoach.audio.speaker.make_speaker`` when present)
-and ``parse_phrase`` (voice helper's ``hingecoach.audio.intents.parse_command``).
+``open_poses`` (``hingecoach.pose.sources.open_source``), ``make_speaker``
+(``hingecoach.audio.speaker.make_speaker``) and ``parse_phrase``
+(``hingecoach.audio.intents.parse_command``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import re
+import math
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from hingecoach.audio.intents import COMMAND_PHRASES, parse_command, parse_command_script
 from hingecoach.coach.coach import Coach
 from hingecoach.coach.cues import Cue
 from hingecoach.errors import InputError
@@ -41,49 +42,29 @@ class TimedIntent:
     text: str = ""
 
 
-_FALLBACK_PHRASES: dict[str, tuple[str, dict[str, str]]] = {
-    "start hinge drill": ("start_drill", {"drill": "hinge"}),
-    "start wall drill": ("start_drill", {"drill": "wall"}),
-    "stop": ("stop", {}), "pause": ("pause", {}), "resume": ("resume", {}),
-    "next level": ("next_level", {}), "previous level": ("previous_level", {}),
-    "how many": ("count", {}), "repeat": ("repeat", {}), "help": ("help", {}),
-    "louder": ("louder", {}), "quieter": ("quieter", {}),
-}
-
-
 def parse_phrase(text: str) -> tuple[str, dict[str, str]] | None:
-    """A command phrase -> (intent name, slots), or None. Uses the voice helper's parser."""
-    try:
-        from hingecoach.audio.intents import parse_command
-    except ImportError:  # the voice issue has not landed: the issue's own phrase list
-        key = " ".join(re.sub(r"[^a-z ]+", " ", text.lower()).split())
-        return _FALLBACK_PHRASES.get(key)
+    """A command phrase -> (intent name, slots), or None (the voice package's parser)."""
     intent = parse_command(text)
     return None if intent is None else (intent.name, dict(intent.slots))
 
 
 def parse_commands(spec: str) -> list[TimedIntent]:
     """``"0.5:start hinge drill,12:pause"`` -> timed intents (InputError naming a bad item)."""
+    try:
+        items = parse_command_script(spec or "")
+    except ValueError as exc:
+        raise InputError(f"--commands item {str(exc).removeprefix('command ')}") from None
     out: list[TimedIntent] = []
-    for item in re.split(r"[,;\n]", spec or ""):
-        item = item.strip()
-        if not item:
-            continue
-        t_text, sep, phrase = item.partition(":")
-        try:
-            t = float(t_text)
-        except ValueError:
-            t = float("nan")
-        if not sep or not phrase.strip() or t != t:
-            raise InputError(f"--commands item {item!r} is not SECONDS:PHRASE "
-                             "(e.g. \"0.5:start hinge drill,20:pause\")")
-        hit = parse_phrase(phrase.strip())
+    for t, phrase in items:
+        if not math.isfinite(t):
+            raise InputError(f"--commands item {f'{t}:{phrase}'!r}: the time must be a number of "
+                             "seconds (e.g. \"0.5:start hinge drill,20:pause\")")
+        hit = parse_phrase(phrase)
         if hit is None:
-            known = ", ".join(_FALLBACK_PHRASES)
-            raise InputError(f"--commands item {item!r}: {phrase.strip()!r} is not a command "
-                             f"(try one of: {known})")
-        out.append(TimedIntent(t, hit[0], hit[1], phrase.strip()))
-    return sorted(out, key=lambda c: c.t)
+            raise InputError(f"--commands item {f'{t:g}:{phrase}'!r}: {phrase!r} is not a command "
+                             f"(try one of: {', '.join(COMMAND_PHRASES)})")
+        out.append(TimedIntent(t, hit[0], hit[1], phrase))
+    return out
 
 
 def polled_intents(poll: Callable[[], list[Any]]) -> Callable[[], list[TimedIntent]]:
@@ -162,39 +143,12 @@ def is_live(spec: str) -> bool:
     return spec == "picamera2" or spec.startswith("camera:") or spec.isdigit()
 
 
-@dataclass
-class _PoseStream:
-    info: FrameInfo
-    poses: Iterator[Pose]
-
-    def __iter__(self) -> Iterator[Pose]:
-        return self.poses
-
-    def close(self) -> None:
-        close = getattr(self.poses, "close", None)
-        if callable(close):
-            close()
-
-
 def open_poses(spec: str) -> Any:
-    """A pose source for ``--source`` (``.info`` + iterable of Pose + ``close()``).
+    """A pose source for ``--source`` (``.info`` + iterable of Pose + ``close()``): cameras,
+    videos, traces and the synthetic athlete (:func:`hingecoach.pose.sources.open_source`)."""
+    from hingecoach.pose.sources import open_source
 
-    The pose helper's ``open_source`` when present (cameras, videos, traces, synthetic);
-    otherwise traces and videos through ``commands._common.open_pose_input``.
-    """
-    try:
-        from hingecoach.pose.sources import open_source
-    except ImportError:
-        open_source = None
-    if open_source is not None:
-        return open_source(spec)
-    if is_live(spec):
-        raise InputError(f"--source {spec}: live cameras need the pose extra in this build: "
-                         "run ./script/setup, or pass a video or a .jsonl trace")
-    from hingecoach.commands._common import open_pose_input
-
-    info, poses = open_pose_input(spec)
-    return _PoseStream(info, poses)
+    return open_source(spec)
 
 
 # --- transcript ------------------------------------------------------------------------

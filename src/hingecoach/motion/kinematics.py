@@ -93,7 +93,11 @@ def shoulder_ratio(lms: Sequence[L.Landmark], width: int, height: int) -> float:
 
 def classify_view(lms: Sequence[L.Landmark], width: int, height: int) -> str:
     """A per-frame view estimate: ``side``, ``front`` or ``unknown`` (see shoulder_ratio)."""
-    ratio = shoulder_ratio(lms, width, height)
+    return view_of_ratio(shoulder_ratio(lms, width, height))
+
+
+def view_of_ratio(ratio: float) -> str:
+    """``side`` / ``front`` / ``unknown`` for a :func:`shoulder_ratio` value."""
     if ratio < SIDE_RATIO_MAX:
         return "side"
     if ratio > FRONT_RATIO_MIN:
@@ -269,8 +273,7 @@ class Kinematics:
             if p[3] >= vis and 0.0 <= p[0] <= 1.0 and 0.0 <= p[1] <= 1.0:
                 feet = True
         ratio = shoulder_ratio(lms, self.info.width, self.info.height)
-        view = ("side" if ratio < SIDE_RATIO_MAX else "front" if ratio > FRONT_RATIO_MIN
-                else "unknown")
+        view = view_of_ratio(ratio)
         if view == "side" and self._side:
             view = f"side-{self._side}"
         return Framing(bbox=bbox, head_visible=head, feet_visible=feet,
