@@ -9,10 +9,13 @@ import pytest
 
 from hingecoach.audio.recognisers import (
     ScriptedRecogniser,
+    SphinxRecogniser,
     VoskRecogniser,
+    add_noise_floor,
     describe_recogniser,
     find_vosk_model,
     make_recogniser,
+    phone_agreement,
     sphinx_features,
     sphinx_score,
 )
@@ -99,3 +102,41 @@ def test_speech_the_command_leaves_unexplained_lowers_the_acceptance_score() -> 
 def test_cue_text_that_is_itself_a_command_is_reported() -> None:
     conflicts = text_conflicts(["push your hips back", "Pause.", "stop at the wall"])
     assert [(c.phrase, c.intent) for c in conflicts] == [("Pause.", "pause")]
+
+
+def test_the_noise_floor_sits_the_asked_decibels_under_the_loud_frames_and_is_repeatable() -> None:
+    t = np.arange(16000) / 16000
+    tone = (10000 * np.sin(2 * np.pi * 220 * t)).astype(np.int16)
+    x = np.concatenate([np.zeros(8000, np.int16), tone, np.zeros(8000, np.int16)])
+    y = add_noise_floor(x, 30.0, 3.0)
+    assert y.dtype == np.int16 and np.array_equal(y, add_noise_floor(x, 30.0, 3.0))
+    floor_rms = float(np.sqrt(np.mean(y[:8000].astype(float) ** 2)))
+    loud_rms = 10000 / np.sqrt(2)
+    assert 20 * np.log10(loud_rms / floor_rms) == pytest.approx(30.0, abs=0.5)
+    # digital silence still gets the minimum dither, never nothing
+    assert float(np.std(add_noise_floor(np.zeros(4000, np.int16), 30.0, 3.0))) == pytest.approx(3.0, rel=0.1)
+
+
+def test_phone_agreement_is_zero_for_the_words_phones_and_grows_with_other_phones() -> None:
+    prons = {"stop": [["S", "T", "AA", "P"], ["S", "T", "AO", "P"]]}
+    grammar = [("<sil>", 0, 9, -1.0), ("stop", 10, 49, -50.0)]
+    exact = [("SIL", 0, 9, 0.0), ("S", 10, 19, 0.0), ("T", 20, 29, 0.0), ("AO", 30, 39, 0.0), ("P", 40, 49, 0.0)]
+    other = [("SIL", 0, 9, 0.0), ("HH", 10, 24, 0.0), ("EH", 25, 39, 0.0), ("L", 40, 49, 0.0)]
+    assert phone_agreement(grammar, exact, prons) == (0.0, 0.0)
+    mean, worst = phone_agreement(grammar, other, prons)
+    assert mean == pytest.approx(1.0) and worst == pytest.approx(1.0)
+
+
+def test_the_decoder_knows_the_non_rhotic_forms_of_the_command_words() -> None:
+    rec = SphinxRecogniser()
+    assert ["HH", "AA", "D", "AH"] in rec.prons["harder"]
+    assert ["S", "T", "AA", "T"] in rec.prons["start"]
+    assert ["HH", "AA", "R", "D", "ER"] in rec.prons["harder"]  # the dictionary's own stays
+
+
+def test_every_rep_count_the_coach_says_is_a_decoy() -> None:
+    from hingecoach.coach.cues import DECOY_COUNTS, decoy_phrases
+
+    phrases = decoy_phrases()
+    assert all(f"That makes {n}." in phrases for n in DECOY_COUNTS)
+    assert len(phrases) == len(set(phrases))

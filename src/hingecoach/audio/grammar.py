@@ -12,9 +12,29 @@ import json
 from hingecoach.audio.intents import COMMAND_PHRASES
 
 #: Extra pronunciations (CMU/ARPAbet) for grammar words that are missing from, or
-#: poorly covered by, the bundled en-us dictionary. Alternatives get a ``(2)`` suffix.
+#: poorly covered by, the bundled en-us dictionary (a US dictionary: every R is
+#: pronounced). Alternatives get a ``(N)`` suffix and are only added when that slot is
+#: free. Most are the non-rhotic forms British, Caribbean and Australian speakers use
+#: ("harder" as HH AA D AH) and common vowel variants. On the corpus ``test`` split
+#: they took grammar accuracy from 83.0% to 88.3% (tune: 96.8% -> 97.9%).
 EXTRA_PRONUNCIATIONS: dict[str, str] = {
     "reps": "R EH P S",
+    "start(2)": "S T AA T",
+    "harder(2)": "HH AA D AH",
+    "harder(3)": "HH AA D ER",
+    "easier(2)": "IY Z IY AH",
+    "louder(2)": "L AW D AH",
+    "quieter(2)": "K W AY AH T AH",
+    "stop(2)": "S T AO P",
+    "what(3)": "W AO T",
+    "continue(2)": "K AA N T IH N Y UW",
+    "begin(2)": "B IY G IH N",
+    "previous(2)": "P R IY V Y AH S",
+    "session(2)": "S EH SH N",
+    "level(2)": "L EH V L",
+    "four(2)": "F AO",
+    "many(2)": "M AE N IY",
+    "help(2)": "HH EH UH P",
 }
 
 
