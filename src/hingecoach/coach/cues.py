@@ -270,7 +270,7 @@ CATALOGUE: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     "level.top": ("info", ("That's the top level already.", "You're at the highest level.")),
     "level.bottom": ("info", ("That's the first level already.", "You're on the simplest level.")),
     # --- counts -------------------------------------------------------------------------
-    "count.n": ("count", ("{n}.", "That's {n}.", "{n} done.")),
+    "count.n": ("count", ("{n}.", "That's {n}.", "That makes {n}.")),
     "count.last": ("count", ("{n}, that's the set.", "And {n}. Set complete.")),
     "count.reply": ("count", ("{n} so far this set.", "You're on {n}.", "{n} reps in this set.")),
     "count.none": ("count", ("No reps yet.", "Nothing so far in this set.")),
@@ -361,7 +361,19 @@ _SAMPLE_VALUES: Final[dict[str, object]] = {
 }
 
 
+#: Rep counts the decoys cover: the coach says "That makes {n}." and the like after every rep.
+DECOY_COUNTS: Final[range] = range(1, 21)
+
+
 def decoy_phrases() -> list[str]:
-    """Every catalogue phrasing with sample values: what the recogniser must never take for
-    a command (``hingecoach.audio.recognisers.make_recogniser(decoys=...)``)."""
-    return [p.format(**_SAMPLE_VALUES) for _, phrases in CATALOGUE.values() for p in phrases]
+    """Every catalogue phrasing with sample values, and every phrasing that carries a rep
+    count ``{n}`` once per count in :data:`DECOY_COUNTS`: what the recogniser must never
+    take for a command (``hingecoach.audio.recognisers.make_recogniser(decoys=...)``)."""
+    out: list[str] = []
+    for _, phrases in CATALOGUE.values():
+        for p in phrases:
+            if "{n}" in p:
+                out += [p.format(**{**_SAMPLE_VALUES, "n": n}) for n in DECOY_COUNTS]
+            else:
+                out.append(p.format(**_SAMPLE_VALUES))
+    return list(dict.fromkeys(out))

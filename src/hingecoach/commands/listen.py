@@ -48,8 +48,10 @@ def _emit(result, as_json: bool, verbose: bool) -> None:  # noqa: ANN001
 def run(args: argparse.Namespace) -> int:
     from hingecoach.audio.pcm import read_wav, to_asr
     from hingecoach.audio.recognisers import make_recogniser
+    from hingecoach.coach.cues import decoy_phrases
 
-    recogniser = make_recogniser(args.recogniser, args.models)
+    # the same grammar the app listens with: the coach's own phrases compete as decoys
+    recogniser = make_recogniser(args.recogniser, args.models, decoys=decoy_phrases())
     if args.wav:
         samples = to_asr(read_wav(args.wav))
         _emit(recogniser.recognise(samples), args.json, args.verbose)
