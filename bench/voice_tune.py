@@ -25,12 +25,14 @@ from hingecoach.audio.corpus import CONDITIONS, CUE_LIKE, SENTENCES, render
 from hingecoach.audio.grammar import command_phrases
 from hingecoach.audio.intents import parse_command
 from hingecoach.audio.recognisers import SPHINX_REJECTION, SphinxRecogniser
+from hingecoach.coach.cues import decoy_phrases
 
 FEATURES = [k for k in SPHINX_REJECTION if k not in ("bias", "threshold")]
 
 
 def collect(part: int, of: int) -> list[dict]:
-    rec = SphinxRecogniser(reject=False)
+    # the app's configuration: the coach's catalogue competes in the grammar as decoys
+    rec = SphinxRecogniser(reject=False, decoys=decoy_phrases())
     items = [(p, "cmd") for p in command_phrases()]
     items += [(s, "sent") for s in SENTENCES["tune"]] + [(c, "cue") for c in CUE_LIKE]
     rows = []

@@ -5,7 +5,10 @@ accuracy is honest:
 
 * ``tune``    - the only data the rejection threshold was fitted on (bench/voice_tune.py).
 * ``test``    - what tests/test_voice_*.py speak (never used for tuning).
-* ``holdout`` - used by nothing but ``bench/voice.py --eval`` (never used for tuning or tests).
+* ``holdout`` - used by nothing but ``bench/voice.py`` (never used for tuning or tests;
+  it did guide the choice of front-end: the noise floor and pronunciations were checked on it).
+* ``fresh``   - added after that work and run once, for the closing figures: voices,
+  variants, speeds, noises and sentences no decision was ever based on.
 
 Command phrases are the same in every split (they are the product); the speaking
 conditions differ. Ordinary sentences differ per split. Cue-like phrases (coaching
@@ -31,7 +34,8 @@ class Condition:
     Attributes:
         voice: espeak-ng voice[+variant].
         wpm: speaking rate, words per minute.
-        noise: ``clean`` | ``white`` | ``pink`` | ``brown`` | ``babble``.
+        noise: ``clean`` | ``white`` | ``pink`` | ``brown`` | ``babble`` (holdout's
+            talkers) | ``chatter`` (other talkers, for tuning).
         snr_db: speech-to-noise ratio in decibels (ignored when clean).
         pitch: espeak pitch 0..99 or None.
     """
@@ -64,6 +68,11 @@ CONDITIONS: dict[str, list[Condition]] = {
         ["en-us", "en-gb+m3", "en-gb-x-rp+f2", "en-us+m1"],
         [150, 185],
         [("white", 15.0), ("pink", 12.0)],
+    )
+    + _grid(
+        ["en-us+m5", "en-gb+f1", "en+michael", "en-gb-x-rp+klatt3"],
+        [135, 210],
+        [("chatter", 15.0), ("white", 10.0), ("pink", 18.0)],
     ),
     "test": _grid(
         ["en-gb-scotland+m2", "en-us+f3", "en-029"],
@@ -74,6 +83,11 @@ CONDITIONS: dict[str, list[Condition]] = {
         ["en-gb-x-gbclan+Andy", "en-us-nyc+f4", "en-gb-x-gbcwmd+klatt", "en+Alicia"],
         [125, 200],
         [("brown", 10.0), ("babble", 15.0), ("white", 12.0)],
+    ),
+    "fresh": _grid(
+        ["en-gb+m6", "en-us+f5", "en-us-nyc+m7", "en-gb-x-gbclan+norbert", "en+Denis", "en-gb+Andrea"],
+        [115, 165, 220],
+        [("white", 10.0), ("pink", 18.0), ("brown", 15.0)],
     ),
 }
 
@@ -181,6 +195,32 @@ SENTENCES: dict[str, list[str]] = {
         "the plants need watering",
         "I am not sure about that",
     ],
+    "fresh": [
+        "the bakery sells fresh bread every morning",
+        "my sister is moving to canada",
+        "we watched a documentary about whales",
+        "the car needs new tyres",
+        "can you feed the fish",
+        "I have a dentist appointment on friday",
+        "the radio is playing jazz",
+        "our team won the quiz",
+        "the bathroom tap is dripping",
+        "he runs five kilometres every day",
+        "I prefer tea to coffee",
+        "the post arrived early",
+        "let me tie my laces",
+        "the sun is very bright",
+        "we should visit grandma soon",
+        "I broke my glasses",
+        "the lift is out of order",
+        "which way is the station",
+        "the sofa is too soft",
+        "I need to charge my phone",
+        "there is a spider on the ceiling",
+        "the oven takes ages to heat up",
+        "my favourite colour is green",
+        "I am going to bed early tonight",
+    ],
 }
 
 #: Coaching-style sentences (written for tuning only; not the coach's catalogue).
@@ -208,15 +248,31 @@ CUE_LIKE: list[str] = [
 ]
 
 
-def babble(n: int, rng: np.random.Generator, synth) -> np.ndarray:  # noqa: ANN001
-    """Babble noise: four overlapping espeak talkers saying holdout-unrelated text."""
-    texts = [
-        "the quarterly numbers look fine and the team is happy",
-        "on sunday we drove to the coast and had fish and chips",
-        "my grandmother used to grow tomatoes in the back yard",
-        "the library has a new section for local history",
-    ]
-    voices = ["en-gb+m1", "en-us+f2", "en-gb-scotland+f1", "en-us+m4"]
+#: Background talkers: ``babble`` (holdout) and ``chatter`` (tune) share no text or voice.
+TALKERS: dict[str, tuple[list[str], list[str]]] = {
+    "babble": (
+        [
+            "the quarterly numbers look fine and the team is happy",
+            "on sunday we drove to the coast and had fish and chips",
+            "my grandmother used to grow tomatoes in the back yard",
+            "the library has a new section for local history",
+        ],
+        ["en-gb+m1", "en-us+f2", "en-gb-scotland+f1", "en-us+m4"],
+    ),
+    "chatter": (
+        [
+            "the council will repair the bridge before the winter",
+            "I read that book twice and still did not like the ending",
+            "our flight was delayed so we waited at the gate for hours",
+        ],
+        ["en-us+m2", "en-gb+f5", "en+m8"],
+    ),
+}
+
+
+def babble(n: int, rng: np.random.Generator, synth, kind: str = "babble") -> np.ndarray:  # noqa: ANN001
+    """Babble noise: overlapping espeak talkers (:data:`TALKERS`) saying unrelated text."""
+    texts, voices = TALKERS[kind]
     out = np.zeros(n)
     for t, v in zip(texts, voices, strict=True):
         x = synth(t, Condition(v, 170)).astype(np.float64)
@@ -235,7 +291,10 @@ def render(text: str, cond: Condition, seed: int = 0, synth=None) -> np.ndarray:
     if cond.noise == "clean":
         return x
     rng = np.random.default_rng(seed)
-    nz = babble(len(x), rng, synth) if cond.noise == "babble" else coloured_noise(len(x), cond.noise, rng)
+    if cond.noise in TALKERS:
+        nz = babble(len(x), rng, synth, cond.noise)
+    else:
+        nz = coloured_noise(len(x), cond.noise, rng)
     return add_noise(x, cond.snr_db, nz)
 
 
