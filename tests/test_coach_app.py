@@ -93,9 +93,10 @@ def test_intents_polled_from_the_voice_session_reach_the_coach_at_frame_time() -
 
 def test_every_catalogue_phrase_is_offered_to_the_recogniser_as_a_decoy() -> None:
     from hingecoach.app import parse_phrase
-    from hingecoach.coach.cues import CATALOGUE, decoy_phrases
+    from hingecoach.coach.cues import CATALOGUE, DECOY_COUNTS, decoy_phrases
 
     decoys = decoy_phrases()
-    assert len(decoys) == sum(len(p) for _, p in CATALOGUE.values())
+    # one decoy per phrasing; phrasings that carry a rep count, once per count
+    assert len(decoys) == sum(len(DECOY_COUNTS) if "{n}" in v else 1 for _, p in CATALOGUE.values() for v in p)
     assert all("{" not in d for d in decoys)
     assert all(parse_phrase(d) is None for d in decoys)
