@@ -134,11 +134,11 @@ def holdout(rec: SphinxRecogniser, split: str = "holdout") -> dict:
     for a in accepted:
         print(f"{split} false accept:", a)
     return {
-        "holdout_command_accuracy": round(right / total, 4),
-        "holdout_commands": total,
-        "holdout_wrong_intent": wrong,
-        "holdout_sentence_false_accept_rate": round(fa / n_sent, 4),
-        "holdout_sentences": n_sent,
+        f"{split}_command_accuracy": round(right / total, 4),
+        f"{split}_commands": total,
+        f"{split}_wrong_intent": wrong,
+        f"{split}_sentence_false_accept_rate": round(fa / n_sent, 4),
+        f"{split}_sentences": n_sent,
     }
 
 
@@ -154,7 +154,7 @@ def main() -> None:
     out.update(cue_latency())
     print("cue latency:", out, flush=True)
     if not args.quick:
-        out.update({k.replace("holdout_", f"{args.split}_"): v for k, v in holdout(rec, args.split).items()})
+        out.update(holdout(rec, args.split))
     print(json.dumps(out))
 
 

@@ -245,19 +245,15 @@ def sphinx_features(
         e = np.concatenate([e, np.zeros(nf - len(e))])
     loud = e > max(float(np.percentile(e, 10)) + 12.0, 40.0)
     word_frames = max(1, int(gw.sum()))
-    per_word = [
-        (max(_FLOOR_LOG, logp) - a[max(0, sf) : ef + 1].sum()) / (ef - sf + 1)
+    # per command word: (its log score minus the phone loop's over its frames, its frames)
+    excess = [
+        (max(_FLOOR_LOG, logp) - a[max(0, sf) : ef + 1].sum(), ef - sf + 1)
         for unit, sf, ef, logp in grammar_segs
         if _is_word(unit) and ef >= sf
     ]
+    per_word = [x / n for x, n in excess]
     word_score = float(g[gw].mean() * 1000) if gw.any() else -99.0
-    rel_frames = sum(ef - sf + 1 for unit, sf, ef, _ in grammar_segs if _is_word(unit) and ef >= sf)
-    rel_total = sum(
-        max(_FLOOR_LOG, logp) - a[max(0, sf) : ef + 1].sum()
-        for unit, sf, ef, logp in grammar_segs
-        if _is_word(unit) and ef >= sf
-    )
-    rel = float(1000 * rel_total / max(1, rel_frames))
+    rel = float(1000 * sum(x for x, _ in excess) / max(1, sum(n for _, n in excess)))
     phone_err, phone_err_max = phone_agreement(grammar_segs, phone_segs, prons or {})
     # level spread of the clip (loud speech vs quiet background): PocketSphinx's relative
     # scores shrink in noise, so the model needs to know how clean the audio was
