@@ -24,13 +24,23 @@ import numpy as np
 from hingecoach.audio.corpus import CONDITIONS, CUE_LIKE, SENTENCES, render
 from hingecoach.audio.grammar import command_phrases
 from hingecoach.audio.intents import parse_command
+from hingecoach.audio.listener import Listener
+from hingecoach.audio.mic import FakeMic
+from hingecoach.audio.pcm import ASR_RATE, pad
 from hingecoach.audio.recognisers import SPHINX_REJECTION, SphinxRecogniser
 from hingecoach.coach.cues import decoy_phrases
 
 FEATURES = [k for k in SPHINX_REJECTION if k not in ("bias", "threshold")]
 
 
-def collect(part: int, of: int) -> list[dict]:
+def live_results(rec: SphinxRecogniser, x: np.ndarray) -> list:
+    """The app's path: the clip through a Listener (endpointer, streamed decoding)."""
+    listener = Listener(rec)
+    x = pad(x, ASR_RATE, 0.0, 0.4)  # room tone after the clip, so the hangover can pass
+    return [h.result for t, b in FakeMic(x).blocks() if (h := listener.feed(t, b)) is not None]
+
+
+def collect(part: int, of: int, live: bool = False) -> list[dict]:
     # the app's configuration: the coach's catalogue competes in the grammar as decoys
     rec = SphinxRecogniser(reject=False, decoys=decoy_phrases())
     items = [(p, "cmd") for p in command_phrases()]
@@ -38,15 +48,18 @@ def collect(part: int, of: int) -> list[dict]:
     rows = []
     for ci, cond in list(enumerate(CONDITIONS["tune"]))[part::of]:
         for k, (text, kind) in enumerate(items):
-            r = rec.recognise(render(text, cond, seed=ci * 1000 + k))
+            x = render(text, cond, seed=ci * 1000 + k)
+            results = live_results(rec, x) if live else [rec.recognise(x)]
             want = parse_command(text)
-            got = r.intent
-            rows.append({
-                "text": text, "kind": kind, "cond": cond.label, "heard": r.text,
-                "candidate": got is not None,
-                "correct": bool(want and got and (want.name, want.slots) == (got.name, got.slots)),
-                "features": {f: r.details[f] for f in FEATURES} if got is not None else None,
-            })
+            for r in results or [None]:
+                got = r.intent if r is not None else None
+                rows.append({
+                    "text": text, "kind": kind, "cond": cond.label, "clip": f"{ci}/{k}",
+                    "heard": r.text if r is not None else None,
+                    "candidate": got is not None,
+                    "correct": bool(want and got and (want.name, want.slots) == (got.name, got.slots)),
+                    "features": {f: r.details[f] for f in FEATURES} if got is not None else None,
+                })
         print(f"{cond.label} done", file=sys.stderr, flush=True)
     return rows
 
@@ -68,13 +81,20 @@ def fit(rows: list[dict], max_fa: float, l2: float = 0.01) -> dict:
     b_raw = b - float(w_raw @ mu)
     scores_pos = (x[: len(pos)] @ w_raw) + b_raw
     scores_neg = (x[len(pos) :] @ w_raw) + b_raw
-    n_cmd = sum(1 for r in rows if r["kind"] == "cmd")
-    n_sent = sum(1 for r in rows if r["kind"] == "sent")
-    n_cue = sum(1 for r in rows if r["kind"] == "cue")
+    # counts are per clip (a clip streamed through the listener may give several rows)
+    def clips(kind: str) -> int:
+        return len({(r["cond"], r.get("clip", id(r))) for r in rows if r["kind"] == kind})
+
+    def accepted_clips(group: list[dict], scores: np.ndarray, th: float) -> int:
+        return len({(r["cond"], r.get("clip", id(r))) for r, sc in zip(group, scores, strict=True) if sc >= th})
+
+    n_cmd, n_sent, n_cue = clips("cmd"), clips("sent"), clips("cue")
+    sent = [r for r in neg if r["kind"] == "sent"]
+    cue = [r for r in neg if r["kind"] == "cue"]
     sent_mask = np.array([r["kind"] == "sent" for r in neg], dtype=bool)
     best = None
     for th in np.arange(-6.0, 6.0, 0.05):
-        fa_sent = float((scores_neg[sent_mask] >= th).sum()) / max(1, n_sent)
+        fa_sent = accepted_clips(sent, scores_neg[sent_mask], th) / max(1, n_sent)
         if fa_sent <= max_fa:
             best = th
             break
@@ -82,10 +102,10 @@ def fit(rows: list[dict], max_fa: float, l2: float = 0.01) -> dict:
     model = {"bias": round(b_raw, 4), **{f: round(float(v), 4) for f, v in zip(FEATURES, w_raw, strict=True)}, "threshold": round(th, 2)}
     return {
         "model": model,
-        "tune_command_accuracy": round(float((scores_pos >= th).sum()) / n_cmd, 4),
-        "tune_grammar_accuracy": round(len(pos) / n_cmd, 4),
-        "tune_sentence_false_accepts": round(float((scores_neg[sent_mask] >= th).sum()) / max(1, n_sent), 4),
-        "tune_cue_false_accepts": round(float((scores_neg[~sent_mask] >= th).sum()) / max(1, n_cue), 4),
+        "tune_command_accuracy": round(accepted_clips(pos, scores_pos, th) / n_cmd, 4),
+        "tune_grammar_accuracy": round(len({(r["cond"], r.get("clip", id(r))) for r in pos}) / n_cmd, 4),
+        "tune_sentence_false_accepts": round(accepted_clips(sent, scores_neg[sent_mask], th) / max(1, n_sent), 4),
+        "tune_cue_false_accepts": round(accepted_clips(cue, scores_neg[~sent_mask], th) / max(1, n_cue), 4),
         "n": {"commands": n_cmd, "sentences": n_sent, "cues": n_cue},
     }
 
@@ -96,12 +116,13 @@ def main() -> None:
     c = sub.add_parser("collect")
     c.add_argument("--part", type=int, default=0)
     c.add_argument("--of", type=int, default=1)
+    c.add_argument("--live", action="store_true", help="stream each clip through the app's Listener")
     f = sub.add_parser("fit")
     f.add_argument("files", nargs="+")
     f.add_argument("--max-fa", type=float, default=0.02, help="false accepts allowed on tune sentences")
     args = ap.parse_args()
     if args.cmd == "collect":
-        json.dump(collect(args.part, args.of), sys.stdout)
+        json.dump(collect(args.part, args.of, args.live), sys.stdout)
         return
     rows = [r for p in args.files for r in json.loads(Path(p).read_text())]
     out = fit(rows, args.max_fa)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hingecoach.audio.listener import Endpointer, Listener
+from hingecoach.audio.listener import ENDPOINT, Endpointer, Listener
 from hingecoach.audio.mic import FakeMic
 from hingecoach.audio.pcm import ASR_RATE
 from hingecoach.audio.recognisers import ScriptedRecogniser
@@ -93,3 +93,85 @@ def test_an_utterance_cut_by_the_speaker_starting_is_discarded() -> None:
             fake.say("three")  # the coach talks over the user at 0.6 s
         listener.feed(t, b)
     assert rec.heard == []
+
+
+class SpyStream:
+    """Records what the listener feeds, and whether it finished or cancelled."""
+
+    def __init__(self, log: list) -> None:
+        self.log = log
+        self.fed: list[np.ndarray] = []
+        self.compute_s = 0.0
+        self.state = "open"
+
+    def feed(self, block: np.ndarray) -> None:
+        assert self.state == "open"
+        self.fed.append(block)
+
+    def finish(self):  # noqa: ANN201
+        self.state = "finished"
+        return ScriptedRecogniser(["pause"]).recognise(np.concatenate(self.fed))
+
+    def cancel(self) -> None:
+        self.state = "cancelled"
+
+
+class StreamingFake(ScriptedRecogniser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.streams: list[SpyStream] = []
+
+    def open_stream(self) -> SpyStream:
+        self.streams.append(SpyStream(self.streams))
+        return self.streams[-1]
+
+
+def test_the_listener_feeds_each_utterance_to_the_recogniser_while_it_is_spoken() -> None:
+    rec = StreamingFake()
+    listener = Listener(rec)
+    x = np.concatenate([quiet(0.5), tone(1.2), quiet(0.6, seed=9)])
+    fed_at_end = None
+    for t, b in FakeMic(x).blocks():
+        if rec.streams and rec.streams[0].state == "open":
+            fed_at_end = sum(len(f) for f in rec.streams[0].fed)
+        heard = listener.feed(t, b)
+        if heard is not None:
+            break
+    (stream,) = rec.streams
+    assert stream.state == "finished" and heard.result.intent.name == "pause"
+    # everything but the block that closed the utterance was fed before the end
+    assert fed_at_end == len(heard.utterance.samples) - 320
+    assert np.array_equal(np.concatenate(stream.fed), heard.utterance.samples)  # pre-roll included
+
+
+def test_the_listener_abandons_the_stream_when_talk_runs_too_long_or_the_coach_speaks() -> None:
+    rec = StreamingFake()
+    listener = Listener(rec)
+    for t, b in FakeMic(np.concatenate([quiet(0.4), tone(5.0), quiet(0.6)])).blocks():
+        assert listener.feed(t, b) is None
+    assert [s.state for s in rec.streams] == ["cancelled"]
+
+    now = [0.0]
+    fake = FakeSpeaker(clock=lambda: now[0], seconds_per_line=1.0)
+    rec = StreamingFake()
+    listener = Listener(rec, speaker=fake)
+    for t, b in FakeMic(np.concatenate([quiet(0.3), tone(0.8), quiet(1.6, seed=8)])).blocks():
+        now[0] = t
+        if abs(t - 0.6) < 1e-9:
+            fake.say("three")
+        listener.feed(t, b)
+    assert [s.state for s in rec.streams] == ["cancelled"]
+
+
+def test_the_endpointer_shows_the_open_utterance_with_its_pre_roll() -> None:
+    ep = Endpointer()
+    x = np.concatenate([quiet(0.5), tone(0.5)])
+    for t, b in FakeMic(x).blocks():
+        ep.push(t, b)
+    assert ep.in_utterance
+    got = np.concatenate(ep.utterance_blocks())
+    pre_blocks = int(ENDPOINT["preroll_s"] * ASR_RATE / 320)  # the pre-roll holds the start blocks too
+    assert len(got) == int(0.5 * ASR_RATE) + (pre_blocks - int(ENDPOINT["start_blocks"])) * 320
+    assert np.abs(got[:320]).max() < 200  # it opens on the quiet before the speech
+    ep.reset()
+    assert not ep.in_utterance and ep.utterance_blocks() == []

@@ -24,6 +24,7 @@ import json
 import logging
 import math
 import os
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,17 +141,26 @@ _FLOOR_LOG = -700.0  # log-score floor for a segment whose score underflowed (fl
 Segment = tuple[str, int, int, float]  # (unit, first frame, last frame incl., log acoustic score)
 
 
-def add_noise_floor(samples: np.ndarray, below_db: float, min_std: float = 0.0) -> np.ndarray:
-    """``samples`` plus white noise ``below_db`` under the 95th percentile of its 10 ms
-    frame RMS (at least ``min_std``); seeded by the length, so the same clip always
-    decodes the same way. int16 in, int16 out."""
+def noise_floor_std(samples: np.ndarray, below_db: float, min_std: float = 0.0) -> float:
+    """Standard deviation (int16 units) of a noise floor ``below_db`` under the 95th
+    percentile of the 10 ms frame RMS of ``samples``, at least ``min_std``."""
     x = np.asarray(samples, dtype=np.int16)
     n = len(x) // 160 * 160
     loud = float(np.percentile(np.sqrt((x[:n].astype(np.float64).reshape(-1, 160) ** 2).mean(1)), 95)) if n else 0.0
-    std = max(min_std, loud * 10.0 ** (-below_db / 20.0))
-    rng = np.random.default_rng(len(x))  # deterministic per utterance length
+    return max(min_std, loud * 10.0 ** (-below_db / 20.0))
+
+
+def _mix_noise(x: np.ndarray, std: float, rng: np.random.Generator) -> np.ndarray:
     noise = rng.normal(0.0, std, len(x))
     return np.clip(x + np.round(noise), -32768, 32767).astype(np.int16)
+
+
+def add_noise_floor(samples: np.ndarray, below_db: float, min_std: float = 0.0) -> np.ndarray:
+    """``samples`` plus white noise at :func:`noise_floor_std`; seeded by the length, so
+    the same clip always decodes the same way. int16 in, int16 out."""
+    x = np.asarray(samples, dtype=np.int16)
+    std = noise_floor_std(x, below_db, min_std)
+    return _mix_noise(x, std, np.random.default_rng(len(x)))  # deterministic per utterance length
 
 
 def _is_word(unit: str) -> bool:
@@ -336,6 +346,10 @@ class SphinxRecogniser:
         self._phones = ps.Decoder(lm=None, allphone=str(phone_lm), **common)
         self.model = str(hmm)
         self.prons = self._pronunciations(grammar_words())
+        #: True once a whole utterance has been decoded: from then on streams run on the
+        #: decoders' running cepstral mean (see :class:`SphinxStream`).
+        self.live_ready = False
+        self._stream: SphinxStream | None = None  # the stream whose utterance is open in the decoders
 
     def _pronunciations(self, words: list[str]) -> dict[str, list[list[str]]]:
         """Every dictionary pronunciation of ``words`` (``w``, ``w(2)``, ...), as phone lists."""
@@ -354,11 +368,16 @@ class SphinxRecogniser:
         x = np.asarray(samples, dtype=np.int16)
         return add_noise_floor(x, NOISE_FLOOR_DB, DITHER_STD)
 
-    @staticmethod
-    def _decode(decoder: Any, pcm: bytes) -> tuple[str, list[Segment], int]:  # noqa: ANN401
+    @classmethod
+    def _decode(cls, decoder: Any, pcm: bytes) -> tuple[str, list[Segment], int]:  # noqa: ANN401
         decoder.start_utt()
         decoder.process_raw(pcm, full_utt=True)
         decoder.end_utt()
+        return cls._result(decoder)
+
+    @staticmethod
+    def _result(decoder: Any) -> tuple[str, list[Segment], int]:  # noqa: ANN401
+        """Text, segments and frame count of the utterance the decoder just ended."""
         hyp = decoder.hyp()
         text = hyp.hypstr.strip() if hyp is not None else ""
         segs: list[Segment] = []
@@ -371,14 +390,41 @@ class SphinxRecogniser:
         return text, segs, int(decoder.n_frames())
 
     def recognise(self, samples: np.ndarray) -> Recognition:
+        """Decode one whole utterance at once (batch cepstral mean over the utterance
+        itself: the most accurate, and independent of anything heard before)."""
+        return self._batch(samples, prime=False)
+
+    def _batch(self, samples: np.ndarray, prime: bool) -> Recognition:
+        """Batch decode; ``prime``: run the phone loop even when no command won, so that
+        both decoders' running cepstral means hold this speech (``live_ready``)."""
+        if self._stream is not None:  # a stream left open (its listener went away)
+            self._stream.cancel()
         x = self._dither(samples)
         pcm = x.tobytes()
         text, gsegs, nf = self._decode(self._grammar, pcm)
         candidate = parse_command(text) if text else None
-        if candidate is None:
-            reason = "decoy" if text in self.decoys else "no grammar path"
-            return Recognition(text, None, 0.0, self.name, {"reason": reason})
+        if candidate is None and not prime:
+            return self._no_command(text)
         _, psegs, _ = self._decode(self._phones, pcm)
+        self.live_ready = True  # both decoders' running cepstral means now hold real speech
+        return self._judge(text, gsegs, psegs, x, nf)
+
+    def open_stream(self) -> SphinxStream:
+        """Start decoding an utterance while it is still being spoken (the listener's
+        path): feed 16 kHz blocks as they arrive, then ``finish()``. One utterance at
+        a time per recogniser: a newer stream, or :meth:`recognise`, ends an older one
+        left open."""
+        return SphinxStream(self)
+
+    def _no_command(self, text: str) -> Recognition:
+        reason = "decoy" if text in self.decoys else "no grammar path"
+        return Recognition(text, None, 0.0, self.name, {"reason": reason})
+
+    def _judge(self, text: str, gsegs: list[Segment], psegs: list[Segment], x: np.ndarray, nf: int) -> Recognition:
+        """Accept or reject the grammar's command ``text`` on the evidence."""
+        candidate = parse_command(text)
+        if candidate is None:
+            return self._no_command(text)
         feats = sphinx_features(gsegs, psegs, frame_energy_db(x, nf), nf, self.prons)
         score = sphinx_score(feats, self.rejection)
         conf = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
@@ -387,6 +433,110 @@ class SphinxRecogniser:
             return Recognition(text, None, conf, self.name, {**details, "reason": "rejected"})
         intent = Intent(candidate.name, candidate.slots, text, conf)
         return Recognition(text, intent, conf, self.name, details)
+
+
+#: A stream measures its noise-floor level (:data:`NOISE_FLOOR_DB`) on the first this
+#: many seconds of the utterance (the listener's pre-roll plus the first syllable or
+#: two) and only then starts decoding; everything after is decoded as it arrives.
+STREAM_LEVEL_WINDOW_S = 0.5
+
+
+class SphinxStream:
+    """One utterance decoded while it is spoken (made by :meth:`SphinxRecogniser.open_stream`).
+
+    The batch path (:meth:`SphinxRecogniser.recognise`) normalises the cepstra by the
+    mean over the whole utterance, which only exists once it has ended; all the
+    decoding then waits for the end of speech. A stream instead uses the decoders'
+    running mean, carried over from the utterances heard before and updated after
+    each one (PocketSphinx's live CMN), like any live recogniser: the same room, mic
+    and user keep it right. Before any utterance has been heard the running mean is
+    the model's generic prior, which decodes badly, so the first utterance of a
+    session is decoded in batch at :meth:`finish` instead (``live_ready``).
+
+    ``compute_s`` adds up the time spent in :meth:`feed` (decoding while the user
+    talks) and ``finish_s`` is the time :meth:`finish` took (what the user waits for).
+    """
+
+    def __init__(self, rec: SphinxRecogniser) -> None:
+        self._rec = rec
+        self._live = rec.live_ready
+        self._raw: list[np.ndarray] = []
+        self._raw_n = 0
+        self._mixed: list[np.ndarray] = []
+        self._std: float | None = None
+        self._rng = np.random.default_rng(0)
+        self._done = False
+        self.compute_s = 0.0
+        self.finish_s = 0.0
+
+    def feed(self, block: np.ndarray) -> None:
+        """Add the next 16 kHz int16 block of the utterance."""
+        if self._done:
+            raise RuntimeError("feed() after finish() or cancel()")
+        t0 = time.perf_counter()
+        x = np.asarray(block, dtype=np.int16)
+        self._raw.append(x)
+        self._raw_n += len(x)
+        if self._live:
+            if self._std is not None:
+                self._decode(x)
+            elif self._raw_n >= STREAM_LEVEL_WINDOW_S * ASR_RATE:
+                self._begin()
+        self.compute_s += time.perf_counter() - t0
+
+    @property
+    def decoded_s(self) -> float:
+        """Seconds of the utterance already decoded."""
+        return sum(len(m) for m in self._mixed) / ASR_RATE
+
+    def _begin(self) -> None:
+        head = np.concatenate(self._raw) if self._raw else np.zeros(0, np.int16)
+        self._std = noise_floor_std(head, NOISE_FLOOR_DB, DITHER_STD)
+        if self._rec._stream is not None:  # another stream was left open: it is over
+            self._rec._stream.cancel()
+        self._rec._grammar.start_utt()
+        self._rec._phones.start_utt()
+        self._rec._stream = self
+        self._decode(head)
+
+    def _decode(self, x: np.ndarray) -> None:
+        mixed = _mix_noise(x, self._std or DITHER_STD, self._rng)
+        self._mixed.append(mixed)
+        pcm = mixed.tobytes()
+        self._rec._grammar.process_raw(pcm, full_utt=False)
+        self._rec._phones.process_raw(pcm, full_utt=False)
+
+    def finish(self) -> Recognition:
+        """The utterance has ended: its recognition."""
+        if self._done:
+            raise RuntimeError("finish() on a stream already finished or cancelled")
+        self._done = True
+        t0 = time.perf_counter()
+        rec = self._rec
+        if not self._live:
+            out = rec._batch(np.concatenate(self._raw) if self._raw else np.zeros(0, np.int16), prime=True)
+        else:
+            if self._std is None:
+                self._begin()
+            rec._grammar.end_utt()
+            rec._phones.end_utt()
+            rec._stream = None
+            text, gsegs, nf = rec._result(rec._grammar)
+            _, psegs, _ = rec._result(rec._phones)
+            out = rec._judge(text, gsegs, psegs, np.concatenate(self._mixed), nf)
+            out = Recognition(out.text, out.intent, out.confidence, out.engine, {**out.details, "decode": "live"})
+        self.finish_s = time.perf_counter() - t0
+        return out
+
+    def cancel(self) -> None:
+        """Abandon the utterance (talk too long to be a command, or the speaker cut in)."""
+        if self._done:
+            return
+        self._done = True
+        if self._rec._stream is self:
+            self._rec._grammar.end_utt()
+            self._rec._phones.end_utt()
+            self._rec._stream = None
 
 
 # --------------------------------------------------------------------------- Vosk
