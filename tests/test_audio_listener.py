@@ -175,3 +175,14 @@ def test_the_endpointer_shows_the_open_utterance_with_its_pre_roll() -> None:
     assert np.abs(got[:320]).max() < 200  # it opens on the quiet before the speech
     ep.reset()
     assert not ep.in_utterance and ep.utterance_blocks() == []
+
+
+def test_quiet_talk_in_the_background_does_not_hold_an_utterance_open() -> None:
+    # the user (loud) then a background voice 30 dB down that goes on and on
+    rng = np.random.default_rng(11)
+    user = tone(0.8, amp=8000)
+    talk = (tone(4.0, amp=250, f=220) + rng.normal(0, 20, int(4.0 * ASR_RATE))).astype(np.int16)
+    us = utterances(np.concatenate([quiet(0.4), user, talk]))
+    assert len(us) == 1 and abs(us[0].t_end - 1.2) < 0.05
+    # the same background alone is heard (it is all there is to hear)
+    assert len(utterances(np.concatenate([quiet(0.4), talk[: int(1.5 * ASR_RATE)], quiet(0.6)]))) == 1

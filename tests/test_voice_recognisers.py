@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import numpy as np
@@ -23,11 +24,32 @@ from hingecoach.audio.safety import text_conflicts
 from hingecoach.errors import ModelError
 
 
-def vosk_like(min_word_conf: float = 0.6) -> VoskRecogniser:
+class FakeKaldi:
+    """Stands in for vosk.KaldiRecognizer: records the audio, answers a set result."""
+
+    def __init__(self, result: dict) -> None:
+        self.result = result
+        self.audio = b""
+        self.resets = 0
+
+    def Reset(self) -> None:  # noqa: N802 - Vosk's name
+        self.audio = b""
+        self.resets += 1
+
+    def AcceptWaveform(self, data: bytes) -> bool:  # noqa: N802
+        self.audio += data
+        return False
+
+    def FinalResult(self) -> str:  # noqa: N802
+        return json.dumps(self.result)
+
+
+def vosk_like(min_word_conf: float = 0.6, result: dict | None = None) -> VoskRecogniser:
     """A VoskRecogniser without a model, to test its pure result handling."""
     rec = VoskRecogniser.__new__(VoskRecogniser)
     rec.min_word_conf = min_word_conf
     rec.decoys = []
+    rec._rec = FakeKaldi(result or {"text": ""})
     return rec
 
 
@@ -77,6 +99,20 @@ def test_vosk_output_in_grammar_with_confident_words_is_the_command() -> None:
 )
 def test_vosk_unknown_words_low_confidence_and_decoys_map_to_no_intent(result) -> None:  # noqa: ANN001
     assert vosk_like().interpret(result).intent is None
+
+
+def test_vosk_takes_the_utterance_block_by_block_and_starts_each_afresh() -> None:
+    rec = vosk_like(result={"text": "pause", "result": [{"word": "pause", "conf": 0.95}]})
+    kaldi = rec._rec
+    stream = rec.open_stream()
+    for i in range(5):
+        stream.feed(np.full(320, i, np.int16))
+    assert len(kaldi.audio) == 5 * 320 * 2
+    assert stream.finish().intent.name == "pause"
+    rec.open_stream().cancel()
+    assert kaldi.audio == b""
+    assert rec.recognise(np.zeros(800, np.int16)).intent.name == "pause"
+    assert len(kaldi.audio) == 1600 and kaldi.resets == 4  # every stream starts afresh; cancel too
 
 
 def test_the_scripted_fake_parses_what_it_is_told_to_hear() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hingecoach.audio.corpus import CONDITIONS, Condition, render
+from hingecoach.audio.corpus import CONDITIONS, SENTENCES, Condition, render
 from hingecoach.audio.grammar import command_phrases
 from hingecoach.audio.intents import parse_command
 from hingecoach.audio.listener import Listener
@@ -14,7 +14,14 @@ from hingecoach.audio.pcm import ASR_RATE, pad
 from hingecoach.audio.recognisers import STREAM_LEVEL_WINDOW_S, SphinxRecogniser
 from hingecoach.coach.cues import decoy_phrases
 
+pytestmark = pytest.mark.slow
+
 US = Condition("en-us", 165)
+
+# Regression floor for the app's live path (Listener: endpointer + streamed decoding)
+# on the `test` split's US voice = what it measured (2026-11-21: 106/108, both misses
+# "harder" heard as "quieter" in noise), NOT the product target
+MIN_LIVE_US_ACCURACY = 0.98
 
 
 @pytest.fixture(scope="module")
@@ -35,10 +42,19 @@ def test_the_first_utterance_is_decoded_whole_as_listen_wav_does() -> None:
     assert stream.decoded_s == 0.0  # no running cepstral mean yet: nothing decoded early
     first = stream.finish()
     assert "decode" not in first.details
-    # PocketSphinx keeps a little state from one utterance to the next (its noise
-    # estimate), so compare with another recogniser's first utterance
-    assert first.to_json() == SphinxRecogniser(decoys=decoy_phrases()).recognise(x).to_json()
+    assert first.to_json() == rec.recognise(x).to_json()
     assert rec.live_ready
+
+
+def test_a_whole_clip_decodes_the_same_whatever_was_heard_before(recogniser) -> None:  # noqa: ANN001
+    x = render("start the wall drill", US)
+    before = recogniser.recognise(x).details
+    recogniser.recognise(render("how many", Condition("en-gb", 140)))
+    stream = recogniser.open_stream()
+    for b in blocks(render("next level", US)):
+        stream.feed(b)
+    stream.finish()
+    assert recogniser.recognise(x).details == before
 
 
 def test_after_the_first_utterance_the_rest_is_decoded_while_it_is_spoken(recogniser) -> None:  # noqa: ANN001
@@ -129,3 +145,46 @@ def test_a_stream_left_open_is_ended_by_the_next_one_or_by_a_whole_clip(recognis
     for b in blocks(render("quieter", US)):
         again.feed(b)
     assert recogniser.recognise(render("louder", US)).intent.name == "louder"
+
+
+def live_intents(rec: SphinxRecogniser, x: np.ndarray) -> list:
+    listener = Listener(rec)
+    x = pad(x, ASR_RATE, 0.0, 0.4)
+    return [h.result.intent for t, b in FakeMic(x).blocks() if (h := listener.feed(t, b)) is not None]
+
+
+def fresh_live_recogniser() -> SphinxRecogniser:
+    """A new recogniser (the running cepstral mean carries over between utterances, so
+    each of these tests starts from the same state whatever ran before)."""
+    return SphinxRecogniser(decoys=decoy_phrases())
+
+
+def test_the_live_path_understands_the_us_voice_of_the_test_split() -> None:
+    recogniser = fresh_live_recogniser()
+    right, misses = 0, []
+    for ci, cond in enumerate(CONDITIONS["test"]):
+        if not cond.voice.startswith("en-us"):
+            continue
+        for k, phrase in enumerate(command_phrases()):
+            got = [i for i in live_intents(recogniser, render(phrase, cond, seed=50_000 + ci * 100 + k)) if i]
+            want = parse_command(phrase)
+            ok = bool(got) and all((i.name, i.slots) == (want.name, want.slots) for i in got)
+            right += ok
+            if not ok:
+                misses.append((phrase, cond.label, [i.text for i in got]))
+    n = right + len(misses)
+    assert n == 108
+    assert right / n >= MIN_LIVE_US_ACCURACY, misses
+
+
+def test_the_live_path_takes_at_most_one_in_18_ordinary_sentences_as_a_command() -> None:
+    recogniser = fresh_live_recogniser()
+    accepted, n = [], 0
+    for ci, cond in enumerate(CONDITIONS["test"][::2]):
+        for k, s in enumerate(SENTENCES["test"]):
+            got = [i for i in live_intents(recogniser, render(s, cond, seed=60_000 + ci * 100 + k)) if i]
+            n += 1
+            if got:
+                accepted.append((s, cond.label, [i.text for i in got]))
+    assert n >= 15
+    assert len(accepted) <= n / 18, accepted

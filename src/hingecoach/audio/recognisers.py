@@ -136,6 +136,7 @@ NOISE_FLOOR_DB = 30.0
 SPHINX_GRAMMAR_CONFIG: dict[str, Any] = {"bestpath": False, "beam": 1e-80, "pbeam": 1e-80, "wbeam": 1e-60}
 
 _SILENCES = {"<s>", "</s>", "<sil>", "SIL"}
+_SETTLE_SEARCH = "settle"  # a one-word search for SphinxRecogniser._settle
 _FLOOR_LOG = -700.0  # log-score floor for a segment whose score underflowed (float64 limit)
 
 Segment = tuple[str, int, int, float]  # (unit, first frame, last frame incl., log acoustic score)
@@ -344,6 +345,8 @@ class SphinxRecogniser:
         self._grammar.add_jsgf_string("commands", jsgf(decoys=self.decoys))
         self._grammar.activate_search("commands")
         self._phones = ps.Decoder(lm=None, allphone=str(phone_lm), **common)
+        for d in (self._grammar, self._phones):
+            d.add_jsgf_string(_SETTLE_SEARCH, "#JSGF V1.0;\ngrammar settle;\npublic <s> = stop;\n")
         self.model = str(hmm)
         self.prons = self._pronunciations(grammar_words())
         #: True once a whole utterance has been decoded: from then on streams run on the
@@ -367,6 +370,21 @@ class SphinxRecogniser:
         loud frames, never quieter than :data:`DITHER_STD`) mixed in."""
         x = np.asarray(samples, dtype=np.int16)
         return add_noise_floor(x, NOISE_FLOOR_DB, DITHER_STD)
+
+    @staticmethod
+    def _settle(decoder: Any, pcm: bytes) -> None:  # noqa: ANN401
+        """Bring the decoder's front-end to the same state for every whole clip: reset,
+        then one pass over the clip through a one-word search (cheap), so its adaptive
+        parts have heard this clip and nothing else. Without the reset a clip decoded
+        differently depending on what came before; without the pass (reset alone),
+        holdout grammar accuracy fell from 362 to 354 of 432."""
+        search = decoder.current_search()
+        decoder.reinit_feat()
+        decoder.activate_search(_SETTLE_SEARCH)
+        decoder.start_utt()
+        decoder.process_raw(pcm, full_utt=True)
+        decoder.end_utt()
+        decoder.activate_search(search)
 
     @classmethod
     def _decode(cls, decoder: Any, pcm: bytes) -> tuple[str, list[Segment], int]:  # noqa: ANN401
@@ -401,10 +419,12 @@ class SphinxRecogniser:
             self._stream.cancel()
         x = self._dither(samples)
         pcm = x.tobytes()
+        self._settle(self._grammar, pcm)
         text, gsegs, nf = self._decode(self._grammar, pcm)
         candidate = parse_command(text) if text else None
         if candidate is None and not prime:
             return self._no_command(text)
+        self._settle(self._phones, pcm)
         _, psegs, _ = self._decode(self._phones, pcm)
         self.live_ready = True  # both decoders' running cepstral means now hold real speech
         return self._judge(text, gsegs, psegs, x, nf)
@@ -453,8 +473,7 @@ class SphinxStream:
     the model's generic prior, which decodes badly, so the first utterance of a
     session is decoded in batch at :meth:`finish` instead (``live_ready``).
 
-    ``compute_s`` adds up the time spent in :meth:`feed` (decoding while the user
-    talks) and ``finish_s`` is the time :meth:`finish` took (what the user waits for).
+    ``compute_s`` adds up the time spent in :meth:`feed` (decoding while the user talks).
     """
 
     def __init__(self, rec: SphinxRecogniser) -> None:
@@ -467,7 +486,6 @@ class SphinxStream:
         self._rng = np.random.default_rng(0)
         self._done = False
         self.compute_s = 0.0
-        self.finish_s = 0.0
 
     def feed(self, block: np.ndarray) -> None:
         """Add the next 16 kHz int16 block of the utterance."""
@@ -511,7 +529,6 @@ class SphinxStream:
         if self._done:
             raise RuntimeError("finish() on a stream already finished or cancelled")
         self._done = True
-        t0 = time.perf_counter()
         rec = self._rec
         if not self._live:
             out = rec._batch(np.concatenate(self._raw) if self._raw else np.zeros(0, np.int16), prime=True)
@@ -525,7 +542,6 @@ class SphinxStream:
             _, psegs, _ = rec._result(rec._phones)
             out = rec._judge(text, gsegs, psegs, np.concatenate(self._mixed), nf)
             out = Recognition(out.text, out.intent, out.confidence, out.engine, {**out.details, "decode": "live"})
-        self.finish_s = time.perf_counter() - t0
         return out
 
     def cancel(self) -> None:
@@ -599,11 +615,13 @@ class VoskRecogniser:
         return rec
 
     def recognise(self, samples: np.ndarray) -> Recognition:
-        rec = self._rec
-        rec.Reset()
-        rec.AcceptWaveform(np.asarray(samples, dtype=np.int16).tobytes())
-        result = json.loads(rec.FinalResult())
-        return self.interpret(result)
+        stream = self.open_stream()
+        stream.feed(samples)
+        return stream.finish()
+
+    def open_stream(self) -> VoskStream:
+        """Decode an utterance as it is spoken (Kaldi decodes each block on arrival)."""
+        return VoskStream(self)
 
     def interpret(self, result: dict[str, Any]) -> Recognition:
         """Turn Vosk's FinalResult JSON into a Recognition (pure; unit-tested)."""
@@ -618,6 +636,27 @@ class VoskRecogniser:
         if candidate is None or min_conf < self.min_word_conf:
             return Recognition(text, None, min_conf, self.name, {**details, "reason": "rejected"})
         return Recognition(text, Intent(candidate.name, candidate.slots, text, min_conf), min_conf, self.name, details)
+
+
+class VoskStream:
+    """One utterance fed to Vosk block by block (made by :meth:`VoskRecogniser.open_stream`)."""
+
+    def __init__(self, rec: VoskRecogniser) -> None:
+        self._rec = rec
+        self._kaldi = rec._rec
+        self._kaldi.Reset()
+        self.compute_s = 0.0
+
+    def feed(self, block: np.ndarray) -> None:
+        t0 = time.perf_counter()
+        self._kaldi.AcceptWaveform(np.asarray(block, dtype=np.int16).tobytes())
+        self.compute_s += time.perf_counter() - t0
+
+    def finish(self) -> Recognition:
+        return self._rec.interpret(json.loads(self._kaldi.FinalResult()))
+
+    def cancel(self) -> None:
+        self._kaldi.Reset()
 
 
 # --------------------------------------------------------------------------- fake
