@@ -302,8 +302,9 @@ class Listener:
                 n += len(b)
             self._fed = n
             return None
-        stream = self._stream or open_stream(self.recogniser)
-        self._stream = None
+        if self._stream is None:  # (an utterance always opens before it ends; be safe)
+            self._stream, self._fed = open_stream(self.recogniser), 0
+        stream, self._stream = self._stream, None
         stream_s = stream.compute_s
         t0 = time.perf_counter()
         if len(utt.samples) > self._fed:
