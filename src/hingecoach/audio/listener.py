@@ -268,8 +268,7 @@ class Listener:
         self.endpointer = endpointer or Endpointer()
         self.gated_blocks = 0
         self._was_gated = False
-        self._stream: UtteranceStream | None = None
-        self._fed = 0  # samples of the open utterance already fed to the stream
+        self._stream: UtteranceStream | None = None  # the open utterance's, fed up to the last block
 
     def _cancel(self) -> None:
         if self._stream is not None:
@@ -292,23 +291,21 @@ class Listener:
         if utt is None:
             if not ep.in_utterance:
                 self._cancel()  # nothing open, or dropped (too long / too short)
-                return None
-            if self._stream is None:
-                self._stream, self._fed = open_stream(self.recogniser), 0
-            n = 0
-            for b in ep.utterance_blocks():
-                if n >= self._fed:
+            elif self._stream is None:  # just opened: the pre-roll and the start blocks
+                self._stream = open_stream(self.recogniser)
+                for b in ep.utterance_blocks():
                     self._stream.feed(b)
-                n += len(b)
-            self._fed = n
+            else:
+                self._stream.feed(block)
             return None
-        if self._stream is None:  # (an utterance always opens before it ends; be safe)
-            self._stream, self._fed = open_stream(self.recogniser), 0
         stream, self._stream = self._stream, None
-        stream_s = stream.compute_s
         t0 = time.perf_counter()
-        if len(utt.samples) > self._fed:
-            stream.feed(utt.samples[self._fed :])
+        if stream is None:  # (an utterance always opens before it ends; be safe)
+            stream, stream_s = open_stream(self.recogniser), 0.0
+            stream.feed(utt.samples)
+        else:
+            stream_s = stream.compute_s
+            stream.feed(block)  # the block that closed the utterance
         result = stream.finish()
         heard = Heard(utt, result, time.perf_counter() - t0, stream_s)
         log.info("heard %r -> %s (%.2f)", result.text, result.intent.name if result.intent else None, result.confidence)
