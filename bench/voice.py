@@ -128,9 +128,8 @@ def live(rec: SphinxRecogniser):  # noqa: ANN201
     clip, as in a session); the intents of every utterance the endpointer cut."""
 
     def run(x: np.ndarray) -> list:
-        listener = Listener(rec)
         x = pad(x, ASR_RATE, 0.0, 0.4)  # room tone after the clip, so the hangover can pass
-        return [h.result.intent for t, b in FakeMic(x).blocks() if (h := listener.feed(t, b)) is not None]
+        return [h.result.intent for h in Listener(rec).listen(FakeMic(x))]
 
     return run
 

@@ -35,9 +35,8 @@ FEATURES = [k for k in SPHINX_REJECTION if k not in ("bias", "threshold")]
 
 def live_results(rec: SphinxRecogniser, x: np.ndarray) -> list:
     """The app's path: the clip through a Listener (endpointer, streamed decoding)."""
-    listener = Listener(rec)
     x = pad(x, ASR_RATE, 0.0, 0.4)  # room tone after the clip, so the hangover can pass
-    return [h.result for t, b in FakeMic(x).blocks() if (h := listener.feed(t, b)) is not None]
+    return [h.result for h in Listener(rec).listen(FakeMic(x))]
 
 
 def collect(part: int, of: int, live: bool = False) -> list[dict]:
@@ -81,12 +80,16 @@ def fit(rows: list[dict], max_fa: float, l2: float = 0.01) -> dict:
     b_raw = b - float(w_raw @ mu)
     scores_pos = (x[: len(pos)] @ w_raw) + b_raw
     scores_neg = (x[len(pos) :] @ w_raw) + b_raw
-    # counts are per clip (a clip streamed through the listener may give several rows)
+    # counts are per clip (a clip streamed through the listener may give several rows;
+    # rows from older collections without "clip" count one each)
+    def clip(r: dict) -> tuple:
+        return (r["cond"], r.get("clip", id(r)))
+
     def clips(kind: str) -> int:
-        return len({(r["cond"], r.get("clip", id(r))) for r in rows if r["kind"] == kind})
+        return len({clip(r) for r in rows if r["kind"] == kind})
 
     def accepted_clips(group: list[dict], scores: np.ndarray, th: float) -> int:
-        return len({(r["cond"], r.get("clip", id(r))) for r, sc in zip(group, scores, strict=True) if sc >= th})
+        return len({clip(r) for r, sc in zip(group, scores, strict=True) if sc >= th})
 
     n_cmd, n_sent, n_cue = clips("cmd"), clips("sent"), clips("cue")
     sent = [r for r in neg if r["kind"] == "sent"]
@@ -103,7 +106,7 @@ def fit(rows: list[dict], max_fa: float, l2: float = 0.01) -> dict:
     return {
         "model": model,
         "tune_command_accuracy": round(accepted_clips(pos, scores_pos, th) / n_cmd, 4),
-        "tune_grammar_accuracy": round(len({(r["cond"], r.get("clip", id(r))) for r in pos}) / n_cmd, 4),
+        "tune_grammar_accuracy": round(len({clip(r) for r in pos}) / n_cmd, 4),
         "tune_sentence_false_accepts": round(accepted_clips(sent, scores_neg[sent_mask], th) / max(1, n_sent), 4),
         "tune_cue_false_accepts": round(accepted_clips(cue, scores_neg[~sent_mask], th) / max(1, n_cue), 4),
         "n": {"commands": n_cmd, "sentences": n_sent, "cues": n_cue},

@@ -9,7 +9,7 @@ from hingecoach.audio.corpus import CONDITIONS, SENTENCES, Condition, render
 from hingecoach.audio.grammar import command_phrases
 from hingecoach.audio.intents import parse_command
 from hingecoach.audio.listener import Listener
-from hingecoach.audio.mic import BLOCK, FakeMic
+from hingecoach.audio.mic import FakeMic
 from hingecoach.audio.pcm import ASR_RATE, pad
 from hingecoach.audio.recognisers import STREAM_LEVEL_WINDOW_S, SphinxRecogniser
 from hingecoach.coach.cues import decoy_phrases
@@ -30,7 +30,8 @@ def recogniser() -> SphinxRecogniser:
 
 
 def blocks(x: np.ndarray) -> list[np.ndarray]:
-    return [x[i : i + BLOCK] for i in range(0, len(x), BLOCK)]
+    """``x`` in the microphone's 20 ms blocks."""
+    return [b for _, b in FakeMic(x).blocks()]
 
 
 def test_the_first_utterance_is_decoded_whole_as_listen_wav_does() -> None:
@@ -120,7 +121,7 @@ def test_the_listener_hears_a_session_of_commands_as_they_are_spoken(recogniser)
     audio = np.concatenate([pad(render(p, cond, seed=7 + i), ASR_RATE, 0.0, 0.5) for i, p in enumerate(phrases)])
     recogniser.recognise(render("help", cond))
     listener = Listener(recogniser)
-    heard = [h for t, b in FakeMic(audio).blocks() if (h := listener.feed(t, b)) is not None]
+    heard = list(listener.listen(FakeMic(audio)))
     assert len(heard) == len(phrases)
     got = [(h.result.intent.name, h.result.intent.slots) if h.result.intent else None for h in heard]
     want = [(parse_command(p).name, parse_command(p).slots) for p in phrases]
@@ -148,9 +149,7 @@ def test_a_stream_left_open_is_ended_by_the_next_one_or_by_a_whole_clip(recognis
 
 
 def live_intents(rec: SphinxRecogniser, x: np.ndarray) -> list:
-    listener = Listener(rec)
-    x = pad(x, ASR_RATE, 0.0, 0.4)
-    return [h.result.intent for t, b in FakeMic(x).blocks() if (h := listener.feed(t, b)) is not None]
+    return [h.result.intent for h in Listener(rec).listen(FakeMic(pad(x, ASR_RATE, 0.0, 0.4)))]
 
 
 def fresh_live_recogniser() -> SphinxRecogniser:
