@@ -176,3 +176,92 @@ def test_every_rep_count_the_coach_says_is_a_decoy() -> None:
     phrases = decoy_phrases()
     assert all(f"That makes {n}." in phrases for n in DECOY_COUNTS)
     assert len(phrases) == len(set(phrases))
+
+
+def _command(intent_name: str):  # noqa: ANN202
+    from hingecoach.audio.intents import Intent
+    from hingecoach.audio.recognisers import Recognition
+
+    return Recognition("stop", Intent(intent_name, {}, "stop", 0.9), 0.9, "pocketsphinx", {"score": 2.0})
+
+
+@pytest.fixture(scope="module")
+def tone() -> np.ndarray:
+    """1.5 s of a steady 300 Hz hum between silences: sound, but no command."""
+    t = np.arange(int(1.5 * 16000)) / 16000
+    hum = (3000 * np.sin(2 * np.pi * 300 * t)).astype(np.int16)
+    x = np.concatenate([np.zeros(4800, np.int16), hum, np.zeros(4800, np.int16)])
+    assert SphinxRecogniser(fallback_warps=()).recognise(x).intent is None
+    return x
+
+
+class SpyFallback:
+    """Stands in for a warped SphinxRecogniser: records the clips it is asked about."""
+
+    def __init__(self, warp: float, answer) -> None:  # noqa: ANN001
+        self.warp = warp
+        self.answer = answer
+        self.clips: list[int] = []
+
+    def _batch(self, samples: np.ndarray, prime: bool):  # noqa: ANN202
+        self.clips.append(len(samples))
+        return self.answer
+
+
+def test_the_fallback_warp_decoders_really_scale_the_frequency_axis() -> None:
+    from hingecoach.audio.recognisers import SPHINX_FALLBACK_WARPS
+
+    rec = SphinxRecogniser()
+    assert [fb.warp for fb in rec._fallbacks] == list(SPHINX_FALLBACK_WARPS)
+    for fb in rec._fallbacks:
+        for decoder in (fb._grammar, fb._phones):
+            assert decoder.config["warp_type"] == "inverse_linear"
+            assert float(decoder.config["warp_params"]) == fb.warp
+        assert fb._fallbacks == []  # a second chance has no third
+    assert rec._grammar.config["warp_params"] in (None, "")  # the normal scale is unwarped
+    assert SphinxRecogniser(fallback_warps=())._fallbacks == []
+
+
+def test_an_utterance_that_gives_no_command_gets_a_second_chance_at_another_warp(tone) -> None:  # noqa: ANN001
+    rec = SphinxRecogniser(fallback_warps=())
+    spy = SpyFallback(1.12, _command("stop"))
+    rec._fallbacks = [spy]
+    out = rec.recognise(tone)  # a tone is no command at the normal scale
+    assert spy.clips == [len(tone)]
+    assert out.intent is not None and out.intent.name == "stop"
+    assert out.details["warp"] == 1.12 and out.engine == "pocketsphinx"
+
+
+def test_when_no_warp_finds_a_command_the_first_answer_stands(tone) -> None:  # noqa: ANN001
+    from hingecoach.audio.recognisers import Recognition
+
+    rec = SphinxRecogniser(fallback_warps=())
+    plain = rec.recognise(tone)
+    spies = [SpyFallback(w, Recognition("", None, 0.0, "pocketsphinx", {"reason": "no grammar path"})) for w in (1.12, 1.25)]
+    rec._fallbacks = spies
+    out = rec.recognise(tone)
+    assert [s.clips for s in spies] == [[len(tone)], [len(tone)]]
+    assert out == plain
+
+
+def test_a_command_at_the_normal_scale_never_pays_for_a_second_decode() -> None:
+    from hingecoach.audio.corpus import Condition, render
+
+    rec = SphinxRecogniser(fallback_warps=())
+    spy = SpyFallback(1.12, _command("help"))
+    rec._fallbacks = [spy]
+    out = rec.recognise(render("next level", Condition("en-us", 160)))
+    assert out.intent is not None and out.intent.name == "next_level" and "warp" not in out.details
+    assert spy.clips == []
+
+
+def test_a_live_stream_that_heard_no_command_also_gets_the_second_chance(tone) -> None:  # noqa: ANN001
+    rec = SphinxRecogniser(fallback_warps=())
+    spy = SpyFallback(1.12, _command("pause"))
+    rec._fallbacks = [spy]
+    stream = rec.open_stream()
+    for i in range(0, len(tone), 320):
+        stream.feed(tone[i:i + 320])
+    out = stream.finish()
+    assert spy.clips == [len(tone)]
+    assert out.intent is not None and out.intent.name == "pause"
