@@ -265,3 +265,18 @@ def test_a_live_stream_that_heard_no_command_also_gets_the_second_chance(tone) -
     out = stream.finish()
     assert spy.clips == [len(tone)]
     assert out.intent is not None and out.intent.name == "pause"
+
+
+def test_a_warped_decoder_stays_warped_after_an_unwarped_one_has_decoded() -> None:
+    """PocketSphinx keeps warp parameters process-wide; an unwarped decoder of the same
+    warp type once reset them, and the fallback then decoded unwarped, silently."""
+    from hingecoach.audio.corpus import Condition, render
+
+    x = render("start the hinge drill", Condition("en-us", 160))
+    plain = SphinxRecogniser(fallback_warps=())
+    warped = SphinxRecogniser(warp=1.12, fallback_warps=())
+    alone = warped.recognise(x)
+    normal = plain.recognise(x)
+    again = warped.recognise(x)
+    assert again.details == alone.details
+    assert alone.details != normal.details  # the warp does change what the decoder hears

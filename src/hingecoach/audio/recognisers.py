@@ -345,8 +345,13 @@ class SphinxRecogniser:
         self.reject = reject
         common = {"hmm": str(hmm), "dict": str(dict_path), "loglevel": "FATAL"}
         self.warp = float(warp)
+        # PocketSphinx keeps each warp type's parameters in process-wide state, and an
+        # unwarped decoder of the same type resets that state to neutral (after which a
+        # warped one silently decoded unwarped); so the unwarped decoders name another type.
         if self.warp != 1.0:
             common.update(warp_type="inverse_linear", warp_params=f"{self.warp:g}")
+        else:
+            common.update(warp_type="affine")
         self._grammar = ps.Decoder(lm=None, **common, **SPHINX_GRAMMAR_CONFIG)
         for word, pron in EXTRA_PRONUNCIATIONS.items():
             if self._grammar.lookup_word(word) is None:
