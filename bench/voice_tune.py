@@ -40,9 +40,8 @@ def live_results(rec: SphinxRecogniser, x: np.ndarray) -> list:
 
 
 def collect(part: int, of: int, live: bool = False) -> list[dict]:
-    # the app's configuration: the coach's catalogue competes in the grammar as decoys;
-    # evidence from the normal scale only (the fallback warps reuse the fitted model)
-    rec = SphinxRecogniser(reject=False, decoys=decoy_phrases(), fallback_warps=())
+    # the app's configuration: the coach's catalogue competes in the grammar as decoys
+    rec = SphinxRecogniser(reject=False, decoys=decoy_phrases())
     items = [(p, "cmd") for p in command_phrases()]
     items += [(s, "sent") for s in SENTENCES["tune"]] + [(c, "cue") for c in CUE_LIKE]
     rows = []

@@ -135,18 +135,6 @@ NOISE_FLOOR_DB = 30.0
 #: grammar's final state) and broke none.
 SPHINX_GRAMMAR_CONFIG: dict[str, Any] = {"bestpath": False, "beam": 1e-80, "pbeam": 1e-80, "wbeam": 1e-60}
 
-#: Second chances for a voice far from the model's (vocal tract length normalisation).
-#: When an utterance gives no command, it is decoded again, whole, with the frequency
-#: axis scaled by each of these factors (PocketSphinx's ``inverse_linear`` warp: a
-#: shorter, higher vocal tract mapped onto the model's average one), through the same
-#: grammar and rejection; the first accepted command wins. An utterance that is a
-#: command at the normal scale never pays for it; anything else costs one more decode,
-#: and each warp holds its own decoders (about 70 MB). Chosen on the ``tune`` split
-#: (whole clips): 1.12 gave 4 more of 864 commands right, none more taken for another
-#: command, 2 more of 640 sentences accepted; 1.25 gave 6 more right but turned the
-#: coach's own count "8." into "repeat" (the catalogue check), and so did both together.
-SPHINX_FALLBACK_WARPS: tuple[float, ...] = (1.12,)
-
 _SILENCES = {"<s>", "</s>", "<sil>", "SIL"}
 _SETTLE_SEARCH = "settle"  # a one-word search for SphinxRecogniser._settle
 _FLOOR_LOG = -700.0  # log-score floor for a segment whose score underflowed (float64 limit)
@@ -312,9 +300,6 @@ class SphinxRecogniser:
             :data:`~hingecoach.audio.grammar.DEFAULT_DECOYS` are always included.
         rejection: override :data:`SPHINX_REJECTION` (tuning only); ``None`` uses it.
         reject: False to accept every grammar match (tuning: collect evidence only).
-        warp: frequency warp of this recogniser's front-end (1.0: none).
-        fallback_warps: warps to try when an utterance gives no command
-            (:data:`SPHINX_FALLBACK_WARPS` by default; ``()`` for none).
     """
 
     name = "pocketsphinx"
@@ -325,8 +310,6 @@ class SphinxRecogniser:
         decoys: list[str] | tuple[str, ...] = (),
         rejection: dict[str, float] | None = None,
         reject: bool = True,
-        warp: float = 1.0,
-        fallback_warps: tuple[float, ...] | None = None,
     ) -> None:
         try:
             import pocketsphinx as ps
@@ -344,14 +327,6 @@ class SphinxRecogniser:
         self.rejection = {**SPHINX_REJECTION, **(rejection or {})}
         self.reject = reject
         common = {"hmm": str(hmm), "dict": str(dict_path), "loglevel": "FATAL"}
-        self.warp = float(warp)
-        # PocketSphinx keeps each warp type's parameters in process-wide state, and an
-        # unwarped decoder of the same type resets that state to neutral (after which a
-        # warped one silently decoded unwarped); so the unwarped decoders name another type.
-        if self.warp != 1.0:
-            common.update(warp_type="inverse_linear", warp_params=f"{self.warp:g}")
-        else:
-            common.update(warp_type="affine")
         self._grammar = ps.Decoder(lm=None, **common, **SPHINX_GRAMMAR_CONFIG)
         for word, pron in EXTRA_PRONUNCIATIONS.items():
             if self._grammar.lookup_word(word) is None:
@@ -378,10 +353,6 @@ class SphinxRecogniser:
         #: decoders' running cepstral mean (see :class:`SphinxStream`).
         self.live_ready = False
         self._stream: SphinxStream | None = None  # the stream whose utterance is open in the decoders
-        warps = SPHINX_FALLBACK_WARPS if fallback_warps is None else fallback_warps
-        self._fallbacks = [
-            SphinxRecogniser(model_dir, decoys, rejection, reject, warp=w, fallback_warps=()) for w in warps if w != self.warp
-        ]
 
     def _pronunciations(self, words: list[str]) -> dict[str, list[list[str]]]:
         """Every dictionary pronunciation of ``words`` (``w``, ``w(2)``, ...), as phone lists."""
@@ -439,18 +410,7 @@ class SphinxRecogniser:
     def recognise(self, samples: np.ndarray) -> Recognition:
         """Decode one whole utterance at once (batch cepstral mean over the utterance
         itself: the most accurate, and independent of anything heard before)."""
-        return self._second_chance(self._batch(samples, prime=False), samples)
-
-    def _second_chance(self, first: Recognition, samples: np.ndarray) -> Recognition:
-        """``first`` if it is a command; else the first command the fallback warps find
-        in the same samples (whole-clip decodes); else ``first``."""
-        if first.intent is not None:
-            return first
-        for fb in self._fallbacks:
-            out = fb._batch(samples, prime=False)
-            if out.intent is not None:
-                return Recognition(out.text, out.intent, out.confidence, self.name, {**out.details, "warp": fb.warp})
-        return first
+        return self._batch(samples, prime=False)
 
     def _batch(self, samples: np.ndarray, prime: bool) -> Recognition:
         """Batch decode; ``prime``: run the phone loop even when no command won, so that
@@ -570,9 +530,8 @@ class SphinxStream:
             raise RuntimeError("finish() on a stream already finished or cancelled")
         self._done = True
         rec = self._rec
-        samples = np.concatenate(self._raw) if self._raw else np.zeros(0, np.int16)
         if not self._live:
-            out = rec._batch(samples, prime=True)
+            out = rec._batch(np.concatenate(self._raw) if self._raw else np.zeros(0, np.int16), prime=True)
         else:
             if self._std is None:
                 self._begin()
@@ -583,7 +542,7 @@ class SphinxStream:
             _, psegs, _ = rec._result(rec._phones)
             out = rec._judge(text, gsegs, psegs, np.concatenate(self._mixed), nf)
             out = Recognition(out.text, out.intent, out.confidence, out.engine, {**out.details, "decode": "live"})
-        return rec._second_chance(out, samples)
+        return out
 
     def cancel(self) -> None:
         """Abandon the utterance (talk too long to be a command, or the speaker cut in)."""
