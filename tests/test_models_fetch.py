@@ -162,3 +162,31 @@ def test_the_default_model_builds_offline_from_the_wheel_with_the_pinned_hash(
     assert main(["models", "verify", "--dir", str(tmp_path)]) == 0
     assert "pose_landmarker_full: ok" in capsys.readouterr().out
     assert leftovers(tmp_path) == ["pose_landmarker_full.task"]
+
+
+def test_a_member_of_a_zip_archive_is_extracted_and_checked(tmp_path: Path) -> None:
+    """``URL#MEMBER``: how the speech embedding models come out of the openWakeWord wheel."""
+    import zipfile
+
+    wheel = tmp_path / "pkg-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as z:
+        z.writestr("pkg/resources/other.bin", b"x" * 100)
+        z.writestr("pkg/resources/test.task", PAYLOAD)
+    dest = tmp_path / "models"
+    st = models.fetch(spec(f"{wheel.as_uri()}#pkg/resources/test.task"), dest)
+    assert st.state == "ok" and (dest / "test.task").read_bytes() == PAYLOAD
+    assert leftovers(dest) == ["test.task"]
+    with pytest.raises(ModelError, match="not a zip archive holding pkg/nope"):
+        models.fetch(spec(f"{wheel.as_uri()}#pkg/nope"), tmp_path / "m2")
+    with pytest.raises(ModelError, match="sha256 mismatch"):
+        models.fetch(spec(f"{wheel.as_uri()}#pkg/resources/other.bin", size=None), tmp_path / "m3")
+    assert leftovers(tmp_path / "m3") == []
+
+
+def test_the_manifest_pins_the_speech_embedding_models_inside_the_openwakeword_wheel() -> None:
+    specs = models.load_manifest()
+    for name in ("speech_melspectrogram", "speech_embedding"):
+        s = models.find(name, specs)
+        assert s.sha256 and s.size and "Apache-2.0" in s.licence
+        assert s.url.startswith("https://files.pythonhosted.org/") and "openwakeword-0.4.0" in s.url
+        assert "#openwakeword/resources/models/" in s.url

