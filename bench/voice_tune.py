@@ -10,6 +10,16 @@ with rejection switched off. ``fit`` trains a logistic regression (numpy, L2) se
 correct command decodes from grammar matches on non-commands, picks the threshold that
 keeps false accepts on tune sentences at or below ``--max-fa`` and prints the
 SPHINX_REJECTION dict to paste into recognisers.py. Last line: a JSON summary.
+
+    .venv/bin/pip install -e ".[train]"    # scikit-learn, for this step only
+    .venv/bin/python bench/voice_tune.py head --jobs 2
+
+``head`` trains the embedding intent head (hingecoach.audio.embedding) on the ``tune`` and
+``train`` splits ONLY: every command, the tune sentences, the tune cue-like phrases and 60
+of the coach's own cue phrasings per condition (the rest are "none"), rendered, embedded
+and fed to a one-hidden-layer network (scikit-learn, seeded); writes
+src/hingecoach/audio/data/intent_head.npz. Whole clips only: utterance_features frames a
+clip and the listener's cut of it alike. About 8 minutes on 2 cores.
 """
 
 from __future__ import annotations
@@ -113,6 +123,70 @@ def fit(rows: list[dict], max_fa: float, l2: float = 0.01) -> dict:
     }
 
 
+HEAD_SPLITS = ("tune", "train")
+HEAD_CUES_PER_CONDITION = 60
+HEAD_SEED_BASE = {"tune": 0, "train": 600_000}
+_EMBEDDER = None
+
+
+def _head_condition(job: tuple[str, int]) -> list[tuple[np.ndarray, str]]:
+    """Render and embed one condition's items: [(utterance vector, label)]."""
+    import random
+
+    from hingecoach.audio.embedding import (
+        EMBEDDING_MODEL,
+        MEL_MODEL,
+        NONE,
+        SpeechEmbedder,
+        intent_label,
+        utterance_features,
+    )
+    from hingecoach.pose import models
+
+    global _EMBEDDER
+    if _EMBEDDER is None:
+        _EMBEDDER = SpeechEmbedder(models.require(MEL_MODEL), models.require(EMBEDDING_MODEL))
+    split, ci = job
+    cond = CONDITIONS[split][ci]
+    base = HEAD_SEED_BASE[split] + ci * 1000
+    items = []
+    for k, p in enumerate(command_phrases()):
+        c = parse_command(p)
+        items.append((p, intent_label(c.name, dict(c.slots)), base + k))
+    for k, s in enumerate(SENTENCES["tune"] + CUE_LIKE):
+        items.append((s, NONE, base + 100 + k))
+    cues = random.Random(base).sample(decoy_phrases(), HEAD_CUES_PER_CONDITION)
+    items += [(c, NONE, base + 300 + k) for k, c in enumerate(cues)]
+    return [(utterance_features(_EMBEDDER, render(t, cond, seed=seed)), lab) for t, lab, seed in items]
+
+
+def head(jobs: int, out: Path, hidden: int = 256, alpha: float = 1e-2) -> dict:
+    import multiprocessing
+
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.preprocessing import StandardScaler
+
+    from hingecoach.audio.embedding import IntentHead
+
+    work = [(s, i) for s in HEAD_SPLITS for i in range(len(CONDITIONS[s]))]
+    with multiprocessing.Pool(jobs) as pool:
+        parts = pool.map(_head_condition, work, chunksize=1)
+    x = np.stack([v for part in parts for v, _ in part])
+    y = np.array([lab for part in parts for _, lab in part])
+    sc = StandardScaler().fit(x)
+    net = MLPClassifier((hidden,), alpha=alpha, max_iter=400, random_state=0).fit(sc.transform(x), y)
+    n_cond = {s: len(CONDITIONS[s]) for s in HEAD_SPLITS}
+    info = (f"bench/voice_tune.py head: {len(y)} utterances ({n_cond}), hidden {hidden}, "
+            f"alpha {alpha}, sklearn MLPClassifier seed 0")
+    f32 = np.float32
+    IntentHead(
+        sc.mean_.astype(f32), sc.scale_.astype(f32), net.coefs_[0].astype(f32), net.intercepts_[0].astype(f32),
+        net.coefs_[1].astype(f32), net.intercepts_[1].astype(f32), tuple(str(c) for c in net.classes_), info,
+    ).save(out)
+    return {"utterances": len(y), "conditions": n_cond, "train_accuracy": round(float(net.score(sc.transform(x), y)), 4),
+            "classes": list(net.classes_), "out": str(out)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -123,7 +197,13 @@ def main() -> None:
     f = sub.add_parser("fit")
     f.add_argument("files", nargs="+")
     f.add_argument("--max-fa", type=float, default=0.02, help="false accepts allowed on tune sentences")
+    h = sub.add_parser("head", help="train the embedding intent head")
+    h.add_argument("--jobs", type=int, default=2)
+    h.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "src/hingecoach/audio/data/intent_head.npz")
     args = ap.parse_args()
+    if args.cmd == "head":
+        print(json.dumps(head(args.jobs, args.out)))
+        return
     if args.cmd == "collect":
         json.dump(collect(args.part, args.of, args.live), sys.stdout)
         return

@@ -9,6 +9,10 @@ accuracy is honest:
   it did guide the choice of front-end: the noise floor and pronunciations were checked on it).
 * ``fresh``   - added after that work and run once, for the closing figures: voices,
   variants, speeds, noises and sentences no decision was ever based on.
+* ``train``   - more speakers for training the embedding intent head
+  (:mod:`hingecoach.audio.embedding`) with ``tune``: the tune voices at other speeds and
+  pitches, and 45 espeak-ng voice variants used by no other split (:data:`TRAIN_VARIANTS`);
+  it speaks the tune sentences and cue-like phrases, never another split's.
 
 Command phrases are the same in every split (they are the product); the speaking
 conditions differ. Ordinary sentences differ per split. Cue-like phrases (coaching
@@ -90,6 +94,42 @@ CONDITIONS: dict[str, list[Condition]] = {
         [("white", 10.0), ("pink", 18.0), ("brown", 15.0)],
     ),
 }
+
+#: espeak-ng voice variants for the ``train`` split: none of them is used by test, holdout or
+#: fresh (those use m2, f3, f4, f5, m6, m7, Andy, Alicia, klatt, norbert, Denis, Andrea).
+TRAIN_VARIANTS = [
+    "m1", "m3", "m4", "m5", "m8", "f1", "f2", "klatt2", "klatt4", "klatt5", "Alex", "Annie", "Gene",
+    "Henrique", "Hugo", "Jacky", "Lee", "Mario", "Mike", "adam", "anika", "aunty", "belinda",
+    "benjamin", "boris", "caleb", "david", "ed", "edward", "grandma", "grandpa", "iven", "john",
+    "linda", "max", "michel", "paul", "quincy", "rob", "robert", "shelby", "steph", "travis",
+    "victor", "zac",
+]
+#: Accents of the ``train`` split (the tune split's; test, holdout and fresh add others).
+TRAIN_ACCENTS = ["en-us", "en-gb", "en-gb-x-rp", "en"]
+
+
+def _train_conditions() -> list[Condition]:
+    """The ``train`` split: fixed pseudo-random speeds, pitches and noises (seeded)."""
+    import random
+
+    out = []
+    rnd = random.Random(7)
+    for v in sorted({c.voice for c in CONDITIONS["tune"]}):
+        for s in (120, 165, 235):
+            nz, snr = rnd.choice([("clean", 99.0), ("white", 12.0), ("pink", 10.0), ("brown", 12.0),
+                                  ("chatter", 12.0), ("pink", 20.0)])
+            out.append(Condition(v, s, nz, snr, pitch=rnd.choice([None, 30, 70])))
+    rnd = random.Random(5)
+    for i, v in enumerate(TRAIN_VARIANTS):
+        for s in rnd.sample([110, 130, 150, 175, 200, 230], 2):
+            nz, snr = rnd.choice([("clean", 99.0), ("white", 10.0), ("white", 16.0), ("pink", 10.0),
+                                  ("pink", 16.0), ("brown", 10.0), ("brown", 16.0), ("chatter", 12.0)])
+            out.append(Condition(f"{TRAIN_ACCENTS[i % 4]}+{v}", s, nz, snr, pitch=rnd.choice([None, 25, 40, 60, 75])))
+    return out
+
+
+CONDITIONS["train"] = _train_conditions()
+
 
 #: Ordinary speech (not commands), per split. Some contain command words on purpose.
 SENTENCES: dict[str, list[str]] = {
