@@ -21,7 +21,9 @@ Figures (last line is one JSON object):
   the user talks, running cepstral mean).
 
 The recogniser is built as the app and ``listen`` build it: the coach's catalogue
-(``decoy_phrases()``) competes in the grammar as decoys.
+(``decoy_phrases()``) competes in the grammar as decoys, and the speech embedding checks
+every decode (:class:`~hingecoach.audio.recognisers.CheckedRecogniser`). ``--alone``:
+PocketSphinx alone (what runs when the embedding models are missing).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from hingecoach.audio.intents import parse_command
 from hingecoach.audio.listener import Listener
 from hingecoach.audio.mic import FakeMic
 from hingecoach.audio.pcm import ASR_RATE, add_noise, coloured_noise, pad
-from hingecoach.audio.recognisers import SphinxRecogniser
+from hingecoach.audio.recognisers import Recogniser, make_recogniser
 from hingecoach.audio.sinks import MemorySink
 from hingecoach.audio.speaker import PlaybackSpeaker
 from hingecoach.audio.tts import Pyttsx3Tts
@@ -52,7 +54,7 @@ def speech_end_s(clean: np.ndarray, lead_s: float) -> float:
     return lead_s + (idx[-1] + 1) / ASR_RATE if len(idx) else lead_s
 
 
-def intent_latency(rec: SphinxRecogniser) -> dict:
+def intent_latency(rec: Recogniser) -> dict:
     lat, rtf, right, n, live = [], [], 0, 0, 0
     conds = [Condition("en-us", 165), Condition("en-us", 165, "pink", 15.0)]
     for ci, cond in enumerate(conds):
@@ -117,12 +119,12 @@ def cue_latency() -> dict:
 SEEDS = {"test": 50_000, "holdout": 90_000, "fresh": 200_000}
 
 
-def whole_clip(rec: SphinxRecogniser):  # noqa: ANN201
+def whole_clip(rec: Recogniser):  # noqa: ANN201
     """``listen --wav``'s path: the clip decoded whole; the intents it yields."""
     return lambda x: [rec.recognise(x).intent]
 
 
-def live(rec: SphinxRecogniser):  # noqa: ANN201
+def live(rec: Recogniser):  # noqa: ANN201
     """The app's path: the clip streamed through a Listener in 20 ms blocks (one
     recogniser all along, so the running cepstral mean carries over from clip to
     clip, as in a session); the intents of every utterance the endpointer cut."""
@@ -174,8 +176,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="latency figures only")
     ap.add_argument("--split", choices=sorted(SEEDS), default="holdout", help="accuracy split (default holdout)")
+    ap.add_argument("--alone", action="store_true", help="PocketSphinx alone, without the embedding check")
     args = ap.parse_args()
-    rec = SphinxRecogniser(decoys=decoy_phrases())
+    rec = make_recogniser("pocketsphinx", decoys=decoy_phrases(), check=not args.alone)
     out: dict = {"recogniser": rec.name}
     out.update(intent_latency(rec))
     print("intent latency:", out, flush=True)

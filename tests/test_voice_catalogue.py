@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from hingecoach.audio.corpus import Condition
-from hingecoach.audio.recognisers import SphinxRecogniser
+from hingecoach.audio.embedding import load_classifier
+from hingecoach.audio.recognisers import CheckedRecogniser, SphinxRecogniser
 from hingecoach.audio.safety import recognise_text_safety, text_conflicts
 from hingecoach.coach.cues import CATALOGUE, FOCUS, HELP_LINES, placeholders
 
@@ -42,11 +43,12 @@ def test_no_catalogue_phrase_spoken_by_the_coach_voice_triggers_a_command() -> N
     """The app builds its recogniser with the catalogue as decoys (make_recogniser(...,
     decoys=...)): then no cue, in the coach's voice or a second one, maps to an intent.
     (Without decoys, 13 of 526 spoken cues did, nearly all rep counts: "that's five" ->
-    "stop". The mic is also gated while the coach talks, so this is the second guard.)"""
+    "stop". The mic is also gated while the coach talks, so this is the second guard.)
+    The speech embedding checks every decode, as in the app."""
     phrases = catalogue_phrases()
     conflicts = recognise_text_safety(
         phrases,
-        recogniser=SphinxRecogniser(decoys=phrases),
+        recogniser=CheckedRecogniser(SphinxRecogniser(decoys=phrases), load_classifier()),
         conditions=[Condition("en-us", 165), Condition("en-gb", 175)],
     )
     assert conflicts == [], [(c.phrase, c.intent, c.heard) for c in conflicts]

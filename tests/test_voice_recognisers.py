@@ -78,7 +78,7 @@ def test_a_broken_vosk_model_is_a_model_error_naming_the_folder(tmp_path) -> Non
 def test_auto_falls_back_to_pocketsphinx_visibly_in_the_log(tmp_path, caplog) -> None:  # noqa: ANN001
     with caplog.at_level(logging.WARNING, logger="hingecoach.audio.recognisers"):
         rec = make_recogniser("auto", tmp_path)
-    assert rec.name == "pocketsphinx"
+    assert rec.name in ("pocketsphinx", "pocketsphinx+embedding")  # checked when models/ has the embedding
     assert "PocketSphinx fallback" in caplog.text
 
 

@@ -1,4 +1,5 @@
-"""Decoding while the user talks: the listener's path through PocketSphinx."""
+"""Decoding while the user talks: the listener's path through PocketSphinx (and, for the
+live-path figures, the app's recogniser: PocketSphinx checked by the speech embedding)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ import numpy as np
 import pytest
 
 from hingecoach.audio.corpus import CONDITIONS, SENTENCES, Condition, render
+from hingecoach.audio.embedding import load_classifier
 from hingecoach.audio.grammar import command_phrases
 from hingecoach.audio.intents import parse_command
 from hingecoach.audio.listener import Listener
 from hingecoach.audio.mic import FakeMic
 from hingecoach.audio.pcm import ASR_RATE, pad
-from hingecoach.audio.recognisers import STREAM_LEVEL_WINDOW_S, SphinxRecogniser
+from hingecoach.audio.recognisers import STREAM_LEVEL_WINDOW_S, CheckedRecogniser, SphinxRecogniser
 from hingecoach.coach.cues import decoy_phrases
 
 pytestmark = pytest.mark.slow
@@ -148,14 +150,14 @@ def test_a_stream_left_open_is_ended_by_the_next_one_or_by_a_whole_clip(recognis
     assert recogniser.recognise(render("louder", US)).intent.name == "louder"
 
 
-def live_intents(rec: SphinxRecogniser, x: np.ndarray) -> list:
+def live_intents(rec: CheckedRecogniser, x: np.ndarray) -> list:
     return [h.result.intent for h in Listener(rec).listen(FakeMic(pad(x, ASR_RATE, 0.0, 0.4)))]
 
 
-def fresh_live_recogniser() -> SphinxRecogniser:
-    """A new recogniser (the running cepstral mean carries over between utterances, so
-    each of these tests starts from the same state whatever ran before)."""
-    return SphinxRecogniser(decoys=decoy_phrases())
+def fresh_live_recogniser() -> CheckedRecogniser:
+    """A new recogniser as the app builds it (the running cepstral mean carries over between
+    utterances, so each of these tests starts from the same state whatever ran before)."""
+    return CheckedRecogniser(SphinxRecogniser(decoys=decoy_phrases()), load_classifier())
 
 
 def test_the_live_path_understands_the_us_voice_of_the_test_split() -> None:

@@ -1,0 +1,156 @@
+"""The second ear: the speech embedding intent classifier and how it checks the decoder.
+
+Fast tests use a fake decoder and a fake classifier (the rule is pure); the slow ones run
+the real ONNX models from models/ (fetched by script/setup, sha256-checked).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hingecoach.audio.corpus import Condition, render
+from hingecoach.audio.embedding import (
+    HEAD_FILE,
+    HEAD_STEPS,
+    NONE,
+    IntentHead,
+    Verdict,
+    intent_label,
+    load_classifier,
+    utterance_vector,
+)
+from hingecoach.audio.intents import INTENT_NAMES, Intent, parse_command
+from hingecoach.audio.recognisers import CHECK_RULE, CheckedRecogniser, Recognition, make_recogniser
+from hingecoach.errors import ModelError
+
+
+@dataclass
+class FakeDecoder:
+    """Says whatever text it was given; a command when the text is one."""
+
+    text: str = ""
+    name: str = "fake"
+
+    def recognise(self, samples: np.ndarray) -> Recognition:
+        c = parse_command(self.text)
+        return Recognition(self.text, Intent(c.name, c.slots, self.text, 0.8) if c else None,
+                           0.8 if c else 0.0, self.name, {})
+
+
+@dataclass
+class FakeClassifier:
+    probs: dict[str, float]
+
+    def classify(self, samples: np.ndarray) -> Verdict:
+        label = max(self.probs, key=self.probs.get)
+        return Verdict(label, self.probs[label], dict(self.probs))
+
+
+def checked(text: str, probs: dict[str, float], rule: dict[str, float] | None = None) -> Recognition:
+    rec = CheckedRecogniser(FakeDecoder(text), FakeClassifier(probs), rule)
+    return rec.recognise(np.zeros(16000, np.int16))
+
+
+def test_both_ears_agreeing_give_the_command_with_the_decoders_words() -> None:
+    r = checked("start the hinge drill", {"start_drill/hinge": 0.95, NONE: 0.05})
+    assert (r.intent.name, r.intent.slots, r.text) == ("start_drill", {"drill": "hinge"}, "start the hinge drill")
+    assert r.details["decided_by"] == "both" and r.confidence == pytest.approx(0.95)
+
+
+def test_a_confident_embedding_overrides_a_decoy_win() -> None:
+    """PocketSphinx's commonest miss: a command heard as one of the coach's counts."""
+    r = checked("four", {"stop": CHECK_RULE["lead"], NONE: 1 - CHECK_RULE["lead"]})
+    assert r.intent.name == "stop" and r.text == "stop"
+    assert r.details["decided_by"] == "embedding" and r.details["decoder_text"] == "four"
+
+
+def test_an_unsure_embedding_leaves_the_decoders_command_standing() -> None:
+    r = checked("pause", {"pause": 0.3, NONE: 0.45, "stop": 0.25})  # nobody above the lead
+    assert r.intent.name == "pause" and r.details["decided_by"] == "decoder"
+
+
+def test_with_a_veto_the_embedding_stops_a_decoders_command_it_finds_very_unlikely() -> None:
+    """Off in CHECK_RULE (it cost more live commands than the sentences it stopped)."""
+    probs = {NONE: 0.97, "resume": 0.001, "pause": 0.029}
+    r = checked("resume", probs, {"lead": 0.9, "veto": 0.05})
+    assert r.intent is None and r.details["reason"] == "vetoed by the embedding"
+    assert checked("resume", probs, {"lead": 0.9, "veto": 0.0}).intent.name == "resume"
+
+
+def test_nothing_from_either_ear_is_no_command() -> None:
+    r = checked("what time is it", {NONE: 0.95, "stop": 0.05})
+    assert r.intent is None and r.to_json()["intent"] is None
+
+
+def test_the_head_has_a_class_for_every_intent_and_drill_and_none() -> None:
+    head = IntentHead.load()
+    want = {intent_label(n) for n in INTENT_NAMES if n != "start_drill"}
+    want |= {intent_label("start_drill", {"drill": d}) for d in ("hinge", "wall")}
+    assert set(head.classes) == want | {NONE}
+    assert head.w1.shape[0] == head.mean.shape[0] == (HEAD_STEPS + 2) * 96
+    assert "bench/voice_tune.py head" in head.info
+
+
+def test_a_head_saves_and_loads_unchanged(tmp_path: Path) -> None:
+    head = IntentHead.load()
+    head.save(tmp_path / "h.npz")
+    again = IntentHead.load(tmp_path / "h.npz")
+    v = np.random.default_rng(0).normal(size=head.mean.shape).astype(np.float32)
+    assert again.classes == head.classes
+    np.testing.assert_allclose(again.probabilities(v), head.probabilities(v))
+    assert head.probabilities(v).sum() == pytest.approx(1.0)
+
+
+def test_a_damaged_head_file_is_a_one_line_model_error(tmp_path: Path) -> None:
+    bad = tmp_path / "h.npz"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(ModelError, match="cannot read the intent head"):
+        IntentHead.load(bad)
+
+
+def test_the_utterance_vector_keeps_order_and_has_a_fixed_length() -> None:
+    e = np.arange(20 * 96, dtype=np.float32).reshape(20, 96)
+    v = utterance_vector(e)
+    assert v.shape == ((HEAD_STEPS + 2) * 96,)
+    np.testing.assert_allclose(v[:96], e[0])
+    np.testing.assert_allclose(v[(HEAD_STEPS - 1) * 96 : HEAD_STEPS * 96], e[-1])
+    assert not np.allclose(utterance_vector(e[::-1]), v)
+    assert utterance_vector(e[:1]).shape == v.shape  # one step is enough
+
+
+def test_without_the_models_the_decoder_works_alone_and_says_so(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setenv("HINGECOACH_MODELS", str(tmp_path))
+    with pytest.raises(ModelError, match="hingecoach models fetch speech_melspectrogram speech_embedding"):
+        load_classifier(tmp_path)
+    with caplog.at_level(logging.WARNING):
+        rec = make_recogniser("pocketsphinx", tmp_path)
+    assert rec.name == "pocketsphinx"
+    assert "works alone" in caplog.text and "models fetch" in caplog.text
+
+
+def test_the_head_file_ships_inside_the_package() -> None:
+    assert HEAD_FILE.is_file() and HEAD_FILE.parent.name == "data"
+
+
+@pytest.mark.slow
+def test_the_real_models_classify_commands_and_ordinary_speech() -> None:
+    clf = load_classifier()
+    us = Condition("en-us", 165)
+    assert clf.classify(render("start the wall drill", us)).label == "start_drill/wall"
+    assert clf.classify(render("how many reps", us)).label == "count"
+    assert clf.classify(render("I would rather have tea than coffee", us)).label == NONE
+    assert clf.classify(np.zeros(800, np.int16)).label == NONE  # shorter than one window
+
+
+@pytest.mark.slow
+def test_the_app_builds_the_checked_recogniser_when_the_models_are_there() -> None:
+    rec = make_recogniser("pocketsphinx")
+    assert isinstance(rec, CheckedRecogniser) and rec.name == "pocketsphinx+embedding"
+    r = rec.recognise(render("next level", Condition("en-gb", 170)))
+    assert r.intent is not None and r.intent.name == "next_level"
