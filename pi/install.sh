@@ -205,8 +205,10 @@ fetch_models() {
     fi
     # A model that cannot be fetched or verified yet must not abort the install: doctor
     # (last step) names what is missing, and the fetch can be repeated on its own.
-    as_user "$VENV/bin/hingecoach" models fetch ||
-        say "models: fetch incomplete; doctor (below) names what is missing; retry with '$VENV/bin/hingecoach models fetch'"
+    # The pose model, and the speech embedding that checks every voice command (9 MB
+    # download from PyPI; without it PocketSphinx works alone, less accurately).
+    as_user "$VENV/bin/hingecoach" models fetch pose_landmarker_full speech_melspectrogram speech_embedding ||
+        say "models: fetch incomplete; doctor (below) names what is missing; retry with '$VENV/bin/hingecoach models fetch pose_landmarker_full speech_melspectrogram speech_embedding'"
 }
 
 install_service() {
