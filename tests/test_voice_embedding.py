@@ -154,3 +154,16 @@ def test_the_app_builds_the_checked_recogniser_when_the_models_are_there() -> No
     assert isinstance(rec, CheckedRecogniser) and rec.name == "pocketsphinx+embedding"
     r = rec.recognise(render("next level", Condition("en-gb", 170)))
     assert r.intent is not None and r.intent.name == "next_level"
+
+
+def test_a_failing_classifier_leaves_the_decoders_result_standing(caplog: pytest.LogCaptureFixture) -> None:
+    """The listener thread must not die because the second ear broke (e.g. onnxruntime)."""
+
+    class Broken:
+        def classify(self, samples: np.ndarray) -> Verdict:
+            raise RuntimeError("onnxruntime exploded")
+
+    with caplog.at_level(logging.WARNING):
+        r = CheckedRecogniser(FakeDecoder("pause"), Broken()).recognise(np.zeros(1600, np.int16))
+    assert r.intent.name == "pause" and r.details["decided_by"] == "decoder"
+    assert "onnxruntime exploded" in caplog.text

@@ -722,7 +722,6 @@ class CheckedRecogniser:
         self.classifier = classifier
         self.rule = dict(rule or CHECK_RULE)
         self.name = f"{base.name}+embedding"
-        self.decoys = getattr(base, "decoys", frozenset())
 
     def recognise(self, samples: np.ndarray) -> Recognition:
         return self.combine(self.base.recognise(samples), samples)
@@ -734,7 +733,11 @@ class CheckedRecogniser:
         """The decoder's recognition ``r`` of ``samples``, checked."""
         from hingecoach.audio.embedding import NONE, intent_label
 
-        v = self.classifier.classify(samples)
+        try:
+            v = self.classifier.classify(samples)
+        except Exception as exc:  # noqa: BLE001 - a broken second ear must not stop the first
+            log.warning("speech embedding failed (%s): the decoder's result stands", exc)
+            return Recognition(r.text, r.intent, r.confidence, self.name, {**r.details, "decided_by": "decoder", "embedding": None})
         said = intent_label(r.intent.name, dict(r.intent.slots)) if r.intent else None
         details = {**r.details, "decoder_text": r.text, "decoder_intent": said,
                    "embedding": {"label": v.label, "p": round(v.probability, 4)}}
