@@ -19,7 +19,7 @@ SPHINX_REJECTION dict to paste into recognisers.py. Last line: a JSON summary.
 of the coach's own cue phrasings per condition (the rest are "none"), rendered, embedded
 and fed to a one-hidden-layer network (scikit-learn, seeded); writes
 src/hingecoach/audio/data/intent_head.npz. Whole clips only: utterance_features frames a
-clip and the listener's cut of it alike. About 8 minutes on 2 cores.
+clip and the listener's cut of it alike. About 10 minutes on 2 cores.
 """
 
 from __future__ import annotations

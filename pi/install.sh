@@ -200,13 +200,13 @@ write_config() {
 
 fetch_models() {
     if [ "$FETCH_MODELS" -eq 0 ]; then
-        say "models: skipped (--no-models); run '$VENV/bin/hingecoach models fetch' later"
+        say "models: skipped (--no-models); run '$VENV/bin/hingecoach models fetch pose_landmarker_full speech_melspectrogram speech_embedding' later"
         return
     fi
     # A model that cannot be fetched or verified yet must not abort the install: doctor
     # (last step) names what is missing, and the fetch can be repeated on its own.
-    # The pose model, and the speech embedding that checks every voice command (9 MB
-    # download from PyPI; without it PocketSphinx works alone, less accurately).
+    # The pose model, and the speech embedding that checks every voice command (the 9 MB
+    # openWakeWord wheel from PyPI, read once per file; without it PocketSphinx works alone).
     as_user "$VENV/bin/hingecoach" models fetch pose_landmarker_full speech_melspectrogram speech_embedding ||
         say "models: fetch incomplete; doctor (below) names what is missing; retry with '$VENV/bin/hingecoach models fetch pose_landmarker_full speech_melspectrogram speech_embedding'"
 }

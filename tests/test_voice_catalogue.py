@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from hingecoach.audio.corpus import Condition
+from hingecoach.audio.corpus import Condition, render
 from hingecoach.audio.embedding import load_classifier
 from hingecoach.audio.recognisers import CheckedRecogniser, SphinxRecogniser
 from hingecoach.audio.safety import recognise_text_safety, text_conflicts
@@ -44,11 +44,26 @@ def test_no_catalogue_phrase_spoken_by_the_coach_voice_triggers_a_command() -> N
     decoys=...)): then no cue, in the coach's voice or a second one, maps to an intent.
     (Without decoys, 13 of 526 spoken cues did, nearly all rep counts: "that's five" ->
     "stop". The mic is also gated while the coach talks, so this is the second guard.)
-    The speech embedding checks every decode, as in the app."""
+    Checked for the app's recogniser (PocketSphinx checked by the speech embedding) and for
+    PocketSphinx alone (what runs without the embedding models), from one decode each."""
     phrases = catalogue_phrases()
-    conflicts = recognise_text_safety(
-        phrases,
-        recogniser=CheckedRecogniser(SphinxRecogniser(decoys=phrases), load_classifier()),
-        conditions=[Condition("en-us", 165), Condition("en-gb", 175)],
-    )
-    assert conflicts == [], [(c.phrase, c.intent, c.heard) for c in conflicts]
+    checked = CheckedRecogniser(SphinxRecogniser(decoys=phrases), load_classifier())
+    conflicts: dict[str, list] = {"alone": [], "checked": []}
+    n = 0
+    for i, phrase in enumerate(phrases):
+        for cond in (Condition("en-us", 165), Condition("en-gb", 175)):
+            x = render(phrase, cond, seed=i)  # as recognise_text_safety speaks it
+            alone = checked.base.recognise(x)
+            both = checked.combine(alone, x)
+            n += 1
+            for name, r in (("alone", alone), ("checked", both)):
+                if r.intent is not None:
+                    conflicts[name].append((phrase, cond.label, r.intent.name, r.text))
+    assert n == 2 * len(phrases) and len(phrases) >= 263
+    assert conflicts == {"alone": [], "checked": []}
+
+
+def test_the_safety_check_uses_the_apps_recogniser_by_default_and_finds_a_real_conflict() -> None:
+    """recognise_text_safety itself, on a phrase that is a command: it must be reported."""
+    conflicts = recognise_text_safety(["pause"], conditions=[Condition("en-us", 165)])
+    assert [c.intent for c in conflicts] == ["pause", "pause"]  # as text and spoken

@@ -15,11 +15,13 @@ import pytest
 
 from hingecoach.audio.corpus import Condition, render
 from hingecoach.audio.embedding import (
+    FRAME_PAD_S,
     HEAD_FILE,
     HEAD_STEPS,
     NONE,
     IntentHead,
     Verdict,
+    frame_utterance,
     intent_label,
     load_classifier,
     utterance_vector,
@@ -135,7 +137,12 @@ def test_without_the_models_the_decoder_works_alone_and_says_so(
 
 
 def test_the_head_file_ships_inside_the_package() -> None:
+    """In the source tree, and named by the package-data rule that puts it in a wheel."""
+    import tomllib
+
     assert HEAD_FILE.is_file() and HEAD_FILE.parent.name == "data"
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert "**/*.npz" in pyproject["tool"]["setuptools"]["package-data"]["hingecoach"]
 
 
 @pytest.mark.slow
@@ -167,3 +174,79 @@ def test_a_failing_classifier_leaves_the_decoders_result_standing(caplog: pytest
         r = CheckedRecogniser(FakeDecoder("pause"), Broken()).recognise(np.zeros(1600, np.int16))
     assert r.intent.name == "pause" and r.details["decided_by"] == "decoder"
     assert "onnxruntime exploded" in caplog.text
+
+
+def test_a_head_label_this_build_does_not_know_leaves_the_decoder_in_charge() -> None:
+    r = checked("pause", {"jump": 0.97, NONE: 0.03})
+    assert r.intent.name == "pause" and r.details["decided_by"] == "decoder"
+
+
+def test_an_accepted_command_does_not_carry_the_decoders_rejection_reason() -> None:
+    class Rejecting(FakeDecoder):
+        def recognise(self, samples: np.ndarray) -> Recognition:
+            return Recognition("four", None, 0.0, self.name, {"reason": "decoy"})
+
+    r = CheckedRecogniser(Rejecting(), FakeClassifier({"stop": 0.95, NONE: 0.05})).recognise(np.zeros(160, np.int16))
+    assert r.intent.name == "stop" and "reason" not in r.details and r.details["decoder_reason"] == "decoy"
+
+
+def test_the_checked_stream_feeds_the_decoder_and_classifies_the_whole_utterance() -> None:
+    seen: list[int] = []
+
+    class Stream:
+        def __init__(self) -> None:
+            self.blocks: list[np.ndarray] = []
+            self.cancelled = False
+
+        def feed(self, b: np.ndarray) -> None:
+            self.blocks.append(b)
+
+        def finish(self) -> Recognition:
+            return FakeDecoder("next level").recognise(np.concatenate(self.blocks))
+
+        def cancel(self) -> None:
+            self.cancelled = True
+
+    class StreamingDecoder(FakeDecoder):
+        def open_stream(self) -> Stream:
+            self.last = Stream()
+            return self.last
+
+    class Counting(FakeClassifier):
+        def classify(self, samples: np.ndarray) -> Verdict:
+            seen.append(len(samples))
+            return super().classify(samples)
+
+    dec = StreamingDecoder("next level")
+    rec = CheckedRecogniser(dec, Counting({"next_level": 0.6, NONE: 0.4}))
+    stream = rec.open_stream()
+    for _ in range(5):
+        stream.feed(np.ones(320, np.int16))
+    r = stream.finish()
+    assert r.intent.name == "next_level" and seen == [1600] and len(dec.last.blocks) == 5
+    other = rec.open_stream()
+    other.feed(np.ones(320, np.int16))
+    other.cancel()
+    assert dec.last.cancelled and seen == [1600]  # a cancelled utterance is never classified
+
+
+def test_framing_cuts_a_long_file_to_the_command_and_pads_it() -> None:
+    """A WAV with seconds of silence around a short command frames like the command alone."""
+    rng = np.random.default_rng(1)
+    word = (rng.normal(0, 3000, 8000)).astype(np.int16)  # 0.5 s of "speech"
+    quiet = np.zeros(16000 * 8, np.int16)
+    long_file = frame_utterance(np.concatenate([quiet, word, quiet]))
+    short = frame_utterance(np.concatenate([quiet[:4800], word, quiet[:4800]]))
+    assert len(long_file) == len(short) < 16000 * 2
+    pad = int(FRAME_PAD_S * 16000)
+    assert not long_file[:pad].any() and not long_file[-pad:].any()
+    assert len(frame_utterance(np.zeros(100, np.int16))) == 2 * pad + 100  # shorter than a frame
+
+
+def test_a_corrupt_model_in_the_given_directory_names_the_fetch_for_that_directory(tmp_path: Path) -> None:
+    from hingecoach.audio.embedding import EMBEDDING_MODEL, MEL_MODEL
+
+    (tmp_path / f"{MEL_MODEL}.onnx").write_bytes(b"x")
+    (tmp_path / f"{EMBEDDING_MODEL}.onnx").write_bytes(b"y")
+    with pytest.raises(ModelError, match=f"corrupt.*models fetch --dir {tmp_path} {MEL_MODEL} {EMBEDDING_MODEL}"):
+        load_classifier(tmp_path)

@@ -11,7 +11,7 @@ accuracy is honest:
   variants, speeds, noises and sentences no decision was ever based on.
 * ``train``   - more speakers for training the embedding intent head
   (:mod:`hingecoach.audio.embedding`) with ``tune``: the tune voices at other speeds and
-  pitches, and 45 espeak-ng voice variants used by no other split (:data:`TRAIN_VARIANTS`);
+  pitches, and 45 espeak-ng voice variants that test, holdout and fresh never use (:data:`TRAIN_VARIANTS`);
   it speaks the tune sentences and cue-like phrases, never another split's.
 
 Command phrases are the same in every split (they are the product); the speaking

@@ -1,8 +1,8 @@
 """A second ear: command intents from Google's speech embedding (openWakeWord's ONNX export).
 
 PocketSphinx decodes words with an acoustic model of US English read speech; on voices far
-from that (a Lancashire accent, a low creaky voice) it loses about a quarter of the commands
-(README, "Voice commands"). This module classifies a whole utterance straight to an intent
+from that (the corpus ``holdout`` split: a child-like voice, a Lancashire accent, a klatt
+voice) it lost about a quarter of the commands (README, "Voice"). This module classifies a whole utterance straight to an intent
 instead, the way openWakeWord spots wake words:
 
 1. ``speech_melspectrogram.onnx``: 16 kHz int16 audio -> 32-band log-mel frames (10 ms hop);
@@ -29,6 +29,7 @@ decoder is :class:`hingecoach.audio.recognisers.CheckedRecogniser`.
 from __future__ import annotations
 
 import logging
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,7 @@ class SpeechEmbedder:
     def __init__(self, mel_path: str | Path, embedding_path: str | Path) -> None:
         try:
             import onnxruntime as ort
-        except ImportError as exc:  # pragma: no cover - a broken install
+        except (ImportError, OSError) as exc:  # pragma: no cover - a broken install
             raise ModelError("onnxruntime is not installed: `pip install onnxruntime`") from exc
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = 1  # the frame loop owns the other core
@@ -110,9 +111,15 @@ FRAME_MARGIN_S = 0.15
 FRAME_PAD_S = 0.15
 
 
+#: ... and the reference level is at least this far under the loudest frame (a long file
+#: with a short command in it: the 95th percentile is then the silence around it).
+FRAME_REF_UNDER_MAX_DB = 20.0
+
+
 def frame_utterance(samples: np.ndarray, rate: int = 16000) -> np.ndarray:
     """Cut ``samples`` to its speech (10 ms frames within :data:`FRAME_SPEECH_DB` of the 95th
-    percentile frame level, first to last, plus :data:`FRAME_MARGIN_S`), then add
+    percentile frame level, or of :data:`FRAME_REF_UNDER_MAX_DB` under the loudest frame if
+    that is higher, first to last, plus :data:`FRAME_MARGIN_S`), then add
     :data:`FRAME_PAD_S` of digital silence either side. In steady noise louder than that
     threshold nothing is cut, which is the same for a whole clip and a listener's cut."""
     x = np.asarray(samples, dtype=np.int16)
@@ -121,7 +128,8 @@ def frame_utterance(samples: np.ndarray, rate: int = 16000) -> np.ndarray:
     if n:
         rms = np.sqrt((x[: n * hop].astype(np.float64).reshape(n, hop) ** 2).mean(1)) + 1e-9
         db = 20.0 * np.log10(rms)
-        loud = np.nonzero(db >= np.percentile(db, 95) - FRAME_SPEECH_DB)[0]
+        ref = max(float(np.percentile(db, 95)), float(db.max()) - FRAME_REF_UNDER_MAX_DB)
+        loud = np.nonzero(db >= ref - FRAME_SPEECH_DB)[0]
         margin = int(FRAME_MARGIN_S * rate)
         x = x[max(0, loud[0] * hop - margin) : min(len(x), (loud[-1] + 1) * hop + margin)]
     pad = np.zeros(int(FRAME_PAD_S * rate), np.int16)
@@ -157,7 +165,7 @@ class IntentHead:
                     z["mean"], z["scale"], z["w1"], z["b1"], z["w2"], z["b2"],
                     tuple(str(c) for c in z["classes"]), str(z["info"]) if "info" in z else "",
                 )
-        except (OSError, KeyError, ValueError) as exc:
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
             raise ModelError(f"cannot read the intent head {path} ({exc}): reinstall hingecoach") from exc
 
     def save(self, path: str | Path) -> None:
@@ -206,13 +214,18 @@ def model_paths(models_dir: str | Path | None = None) -> tuple[Path, Path]:
 
     dirs = [Path(models_dir)] if models_dir is not None else []
     dirs.append(mm.models_dir())
+    def verified(d: Path) -> tuple[Path, Path]:
+        try:
+            return mm.require(MEL_MODEL, d), mm.require(EMBEDDING_MODEL, d)
+        except ModelError as exc:
+            where = "" if d == mm.models_dir() else f" --dir {d}"
+            fix = f"run `hingecoach models fetch{where} {MEL_MODEL} {EMBEDDING_MODEL}`"
+            raise ModelError(f"{str(exc).split(': run')[0]}: {fix}") from None
+
     for d in dirs[:-1]:
         if (d / f"{MEL_MODEL}.onnx").is_file() and (d / f"{EMBEDDING_MODEL}.onnx").is_file():
-            return mm.require(MEL_MODEL, d), mm.require(EMBEDDING_MODEL, d)
-    try:
-        return mm.require(MEL_MODEL, dirs[-1]), mm.require(EMBEDDING_MODEL, dirs[-1])
-    except ModelError as exc:
-        raise ModelError(f"{str(exc).split(':')[0]}: run `hingecoach models fetch {MEL_MODEL} {EMBEDDING_MODEL}`") from None
+            return verified(d)
+    return verified(dirs[-1])
 
 
 def load_classifier(models_dir: str | Path | None = None) -> EmbeddingClassifier:

@@ -232,6 +232,7 @@ def _download(url: str, sink: IO[bytes], h: Any, progress: Progress | None) -> i
 def _extract(url: str, sink: IO[bytes], h: Any, progress: Progress | None) -> int:
     """Download the zip archive at ``url`` (before ``#``) and copy out the member after it."""
     import zipfile
+    import zlib
 
     archive, member = url.split("#", 1)
     with tempfile.TemporaryFile() as tmp:
@@ -244,7 +245,7 @@ def _extract(url: str, sink: IO[bytes], h: Any, progress: Progress | None) -> in
                     sink.write(chunk)
                     h.update(chunk)
                     done += len(chunk)
-        except (zipfile.BadZipFile, KeyError) as exc:
+        except (zipfile.BadZipFile, KeyError, EOFError, NotImplementedError, zlib.error) as exc:
             raise ModelError(f"{archive} is not a zip archive holding {member} ({exc}): check "
                              "the URL in models/manifest.json") from None
     return done
