@@ -76,7 +76,8 @@ class SpeechEmbedder:
             self._mel = ort.InferenceSession(str(mel_path), opts, providers=["CPUExecutionProvider"])
             self._emb = ort.InferenceSession(str(embedding_path), opts, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own exception types
-            raise ModelError(f"cannot load the speech embedding models ({exc}): run `hingecoach models fetch`") from exc
+            raise ModelError(f"cannot load the speech embedding models ({exc}): run "
+                             f"`hingecoach models fetch {MEL_MODEL} {EMBEDDING_MODEL}`") from exc
 
     def embed(self, samples: np.ndarray) -> np.ndarray:
         """16 kHz mono int16 samples -> (steps, 96) float32 embeddings (at least one step)."""
@@ -122,12 +123,12 @@ def frame_utterance(samples: np.ndarray, rate: int = 16000) -> np.ndarray:
     that is higher, first to last, plus :data:`FRAME_MARGIN_S`), then add
     :data:`FRAME_PAD_S` of digital silence either side. In steady noise louder than that
     threshold nothing is cut, which is the same for a whole clip and a listener's cut."""
+    from hingecoach.audio.pcm import frame_rms
+
     x = np.asarray(samples, dtype=np.int16)
     hop = rate // 100
-    n = len(x) // hop
-    if n:
-        rms = np.sqrt((x[: n * hop].astype(np.float64).reshape(n, hop) ** 2).mean(1)) + 1e-9
-        db = 20.0 * np.log10(rms)
+    if len(x) >= hop:
+        db = 20.0 * np.log10(frame_rms(x, hop) + 1e-9)
         ref = max(float(np.percentile(db, 95)), float(db.max()) - FRAME_REF_UNDER_MAX_DB)
         loud = np.nonzero(db >= ref - FRAME_SPEECH_DB)[0]
         margin = int(FRAME_MARGIN_S * rate)
@@ -214,6 +215,7 @@ def model_paths(models_dir: str | Path | None = None) -> tuple[Path, Path]:
 
     dirs = [Path(models_dir)] if models_dir is not None else []
     dirs.append(mm.models_dir())
+
     def verified(d: Path) -> tuple[Path, Path]:
         try:
             return mm.require(MEL_MODEL, d), mm.require(EMBEDDING_MODEL, d)

@@ -118,6 +118,13 @@ def rms(x: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.square(x.astype(np.float64)))))
 
 
+def frame_rms(x: np.ndarray, hop: int = 160) -> np.ndarray:
+    """RMS level of each whole ``hop``-sample frame of int16 samples (10 ms at 16 kHz); a
+    partial last frame is left out."""
+    n = len(x) // hop
+    return np.sqrt((np.asarray(x)[: n * hop].astype(np.float64).reshape(n, hop) ** 2).mean(1))
+
+
 def active_rms(x: np.ndarray, frame: int = 320) -> float:
     """RMS over the louder half of 20 ms frames: the speech level, ignoring pauses."""
     n = len(x) // frame

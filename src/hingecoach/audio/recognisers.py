@@ -41,7 +41,7 @@ from hingecoach.audio.grammar import (
     vosk_grammar,
 )
 from hingecoach.audio.intents import Intent, parse_command
-from hingecoach.audio.pcm import ASR_RATE
+from hingecoach.audio.pcm import ASR_RATE, frame_rms
 from hingecoach.errors import DeviceError, ModelError
 
 log = logging.getLogger(__name__)
@@ -145,9 +145,8 @@ Segment = tuple[str, int, int, float]  # (unit, first frame, last frame incl., l
 def noise_floor_std(samples: np.ndarray, below_db: float, min_std: float = 0.0) -> float:
     """Standard deviation (int16 units) of a noise floor ``below_db`` under the 95th
     percentile of the 10 ms frame RMS of ``samples``, at least ``min_std``."""
-    x = np.asarray(samples, dtype=np.int16)
-    n = len(x) // 160 * 160
-    loud = float(np.percentile(np.sqrt((x[:n].astype(np.float64).reshape(-1, 160) ** 2).mean(1)), 95)) if n else 0.0
+    levels = frame_rms(np.asarray(samples, dtype=np.int16))
+    loud = float(np.percentile(levels, 95)) if len(levels) else 0.0
     return max(min_std, loud * 10.0 ** (-below_db / 20.0))
 
 
@@ -750,7 +749,8 @@ class CheckedRecogniser:
         elif said is not None and v.prob(said) >= self.rule["veto"]:
             chosen, by, conf = said, "decoder", r.confidence
         details["decided_by"] = by
-        if chosen is not None and chosen != said and _intent_from_label(chosen) is None:
+        proto = _intent_from_label(chosen) if chosen is not None and chosen != said else None
+        if chosen is not None and chosen != said and proto is None:
             # a head trained on intents this build no longer has: the decoder decides
             chosen, conf = said, r.confidence
             details["decided_by"] = "decoder"
@@ -760,8 +760,7 @@ class CheckedRecogniser:
         if chosen == said and r.intent is not None:
             intent = Intent(r.intent.name, dict(r.intent.slots), r.text, conf)
             return Recognition(r.text, intent, conf, self.name, details)
-        proto = _intent_from_label(chosen)
-        assert proto is not None  # checked above
+        assert proto is not None  # chosen != said, and a label this build lacks was dropped above
         intent = Intent(proto.name, proto.slots, proto.text, conf)
         return Recognition(proto.text, intent, conf, self.name, details)
 

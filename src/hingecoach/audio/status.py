@@ -72,20 +72,4 @@ def voice_checks(models_dir: str | Path | None = None) -> list[Check]:
     checks.append(_device("input"))
     choice = describe_recogniser(models_dir)
     checks.append(Check("recogniser", choice.engine == "vosk", f"{choice.engine}: {choice.reason}"))
-    checks.append(_embedding(models_dir))
     return checks
-
-
-def _embedding(models_dir: str | Path | None) -> Check:
-    """The speech embedding that checks the decoder (hingecoach.audio.embedding)."""
-    from hingecoach.audio.embedding import model_paths
-    from hingecoach.errors import ModelError
-
-    if not _has("onnxruntime"):
-        return Check("command check", False, "onnxruntime missing: `pip install onnxruntime` "
-                     "(the decoder works alone, less accurately)")
-    try:
-        mel, emb = model_paths(models_dir)
-    except ModelError as exc:
-        return Check("command check", False, f"{exc} (the decoder works alone, less accurately)")
-    return Check("command check", True, f"speech embedding {emb.name} + {mel.name} checks every command")
