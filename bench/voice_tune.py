@@ -15,11 +15,20 @@ SPHINX_REJECTION dict to paste into recognisers.py. Last line: a JSON summary.
     .venv/bin/python bench/voice_tune.py head --jobs 2
 
 ``head`` trains the embedding intent head (hingecoach.audio.embedding) on the ``tune`` and
-``train`` splits ONLY: every command, the tune sentences, the tune cue-like phrases and 60
-of the coach's own cue phrasings per condition (the rest are "none"), rendered, embedded
-and fed to a one-hidden-layer network (scikit-learn, seeded); writes
-src/hingecoach/audio/data/intent_head.npz. Whole clips only: utterance_features frames a
-clip and the listener's cut of it alike. About 10 minutes on 2 cores.
+``train`` splits ONLY. Per condition: every command twice (as the condition says, and again
+in another noise at another level, speed-perturbed), the tune sentences, the tune cue-like phrases, 40 of the
+``train`` sentences, 10 two- or three-word fragments of them (what a listener cuts out of a
+sentence at a pause) and 60 of the coach's own cue phrasings (all but the commands are
+"none"); rendered, embedded and fed to a one-hidden-layer network (scikit-learn, seeded);
+writes src/hingecoach/audio/data/intent_head.npz. Whole clips only: utterance_features
+frames a clip and the listener's cut of it alike. About 22 minutes on 2 cores.
+
+    .venv/bin/python bench/voice_tune.py rule
+
+``rule`` chooses CheckedRecogniser's CHECK_RULE on the ``test`` split (the only split it may
+look at): every command and test sentence, decoded whole and streamed through the app's
+Listener, once; then prints commands right / wrong and sentences accepted for each
+(lead, veto) pair. About 8 minutes.
 """
 
 from __future__ import annotations
@@ -31,12 +40,12 @@ from pathlib import Path
 
 import numpy as np
 
-from hingecoach.audio.corpus import CONDITIONS, CUE_LIKE, SENTENCES, render
+from hingecoach.audio.corpus import CONDITIONS, CUE_LIKE, SENTENCES, Condition, espeak_16k, render
 from hingecoach.audio.grammar import command_phrases
 from hingecoach.audio.intents import parse_command
 from hingecoach.audio.listener import Listener
 from hingecoach.audio.mic import FakeMic
-from hingecoach.audio.pcm import ASR_RATE, pad
+from hingecoach.audio.pcm import ASR_RATE, Audio, pad, resample
 from hingecoach.audio.recognisers import SPHINX_REJECTION, SphinxRecogniser
 from hingecoach.coach.cues import decoy_phrases
 
@@ -125,8 +134,36 @@ def fit(rows: list[dict], max_fa: float, l2: float = 0.01) -> dict:
 
 HEAD_SPLITS = ("tune", "train")
 HEAD_CUES_PER_CONDITION = 60
+HEAD_SENTENCES_PER_CONDITION = 40
+HEAD_FRAGMENTS_PER_CONDITION = 10
 HEAD_SEED_BASE = {"tune": 0, "train": 600_000}
+#: The second rendering of each command: another noise, at a random SNR in this range (dB),
+#: and speed-perturbed (the audio resampled by one of these factors: pitch, formants and
+#: tempo move together, as in Kaldi-style speed perturbation; 1.2 sounds child-like).
+HEAD_AUG_NOISES = ("white", "pink", "brown", "chatter")
+HEAD_AUG_SNR_DB = (6.0, 22.0)
+HEAD_AUG_SPEEDS = (0.9, 1.0, 1.1, 1.2)
+#: Words that make a fragment a possible command: such fragments are not used as "none".
+COMMAND_WORDS = frozenset([
+    "stop", "pause", "continue", "resume", "help", "repeat", "louder", "quieter", "easier", "harder", "next",
+    "level", "previous", "many", "hold", "start", "begin", "drill", "hinge", "wall", "end", "session", "again", "say",
+])
 _EMBEDDER = None
+
+
+def sentence_fragments(sentences: list[str]) -> list[str]:
+    """The first and last two and three words of each sentence, where that is not the whole
+    sentence and holds no command word: what the listener cuts out at a pause or in noise."""
+    out: list[str] = []
+    for s in sentences:
+        words = s.replace(",", "").split()
+        for k in (2, 3):
+            if len(words) > k + 1:
+                for frag in (words[:k], words[-k:]):
+                    text = " ".join(frag)
+                    if not COMMAND_WORDS & set(frag) and parse_command(text) is None and text not in out:
+                        out.append(text)
+    return out
 
 
 def _head_condition(job: tuple[str, int]) -> list[tuple[np.ndarray, str]]:
@@ -155,9 +192,31 @@ def _head_condition(job: tuple[str, int]) -> list[tuple[np.ndarray, str]]:
         items.append((p, intent_label(c.name, dict(c.slots)), base + k))
     for k, s in enumerate(SENTENCES["tune"] + CUE_LIKE):
         items.append((s, NONE, base + 100 + k))
-    cues = random.Random(base).sample(decoy_phrases(), HEAD_CUES_PER_CONDITION)
+    rnd = random.Random(base)
+    cues = rnd.sample(decoy_phrases(), HEAD_CUES_PER_CONDITION)
     items += [(c, NONE, base + 300 + k) for k, c in enumerate(cues)]
-    return [(utterance_features(_EMBEDDER, render(t, cond, seed=seed)), lab) for t, lab, seed in items]
+    talk = rnd.sample(SENTENCES["train"], HEAD_SENTENCES_PER_CONDITION)
+    talk += rnd.sample(sentence_fragments(SENTENCES["train"]), HEAD_FRAGMENTS_PER_CONDITION)
+    items += [(t, NONE, base + 500 + k) for k, t in enumerate(talk)]
+    out = [(utterance_features(_EMBEDDER, render(t, cond, seed=seed)), lab) for t, lab, seed in items]
+    # every command again: another noise, another level, speed-perturbed (room and speaker)
+    for k, p in enumerate(command_phrases()):
+        aug = Condition(cond.voice, cond.wpm, rnd.choice(HEAD_AUG_NOISES), round(rnd.uniform(*HEAD_AUG_SNR_DB), 1), cond.pitch)
+        gain = 10.0 ** (rnd.uniform(-12.0, 6.0) / 20.0)
+        x = render(p, aug, seed=base + 700 + k, synth=_speed_perturbed(rnd.choice(HEAD_AUG_SPEEDS)))
+        x = np.clip(np.round(x * gain), -32768, 32767).astype(np.int16)
+        out.append((utterance_features(_EMBEDDER, x), items[k][1]))
+    return out
+
+
+def _speed_perturbed(factor: float):  # noqa: ANN202
+    """espeak-ng speech played ``factor`` times faster (resampled back to 16 kHz)."""
+
+    def synth(text: str, cond: Condition) -> np.ndarray:
+        x = espeak_16k(text, cond)
+        return x if factor == 1.0 else resample(Audio(x, round(ASR_RATE * factor)), ASR_RATE).samples
+
+    return synth
 
 
 def head(jobs: int, out: Path, hidden: int = 256, alpha: float = 1e-2) -> dict:
@@ -187,6 +246,86 @@ def head(jobs: int, out: Path, hidden: int = 256, alpha: float = 1e-2) -> dict:
             "classes": list(net.classes_), "out": str(out)}
 
 
+class _Recorded:
+    """A classifier that hands back a verdict already computed (for re-deciding with another rule)."""
+
+    def __init__(self, verdict) -> None:  # noqa: ANN001
+        self.verdict = verdict
+
+    def classify(self, samples: np.ndarray):  # noqa: ANN201, ARG002
+        return self.verdict
+
+
+def rule_grid(head_file: Path | None, leads: list[float], vetoes: list[float]) -> list[dict]:
+    """Decode the test split once (whole and live, decoder result + embedding verdict per
+    utterance), then score each (lead, veto) with CheckedRecogniser.combine itself."""
+    from hingecoach.audio.embedding import (
+        EmbeddingClassifier,
+        IntentHead,
+        SpeechEmbedder,
+        model_paths,
+    )
+    from hingecoach.audio.recognisers import CheckedRecogniser
+
+    head_obj = IntentHead.load(head_file) if head_file else IntentHead.load()
+    clf = EmbeddingClassifier(SpeechEmbedder(*model_paths()), head_obj)
+
+    class Logged(CheckedRecogniser):
+        def combine(self, r, samples):  # noqa: ANN001, ANN202
+            self.log.append((r, self.classifier.classify(samples)))
+            return super().combine(r, samples)
+
+    def make() -> Logged:
+        rec = Logged(SphinxRecogniser(decoys=decoy_phrases()), clf)
+        rec.log = []
+        return rec
+
+    test = CONDITIONS["test"]
+    clips = [("cmd", p, 50_000 + ci * 100 + k, cond) for ci, cond in enumerate(test) for k, p in enumerate(command_phrases())]
+    whole_sent = test[::2] + test[1::4]  # as tests/test_voice_recognition.py
+    clips += [("sent", t, 60_000 + ci * 100 + k, cond) for ci, cond in enumerate(whole_sent) for k, t in enumerate(SENTENCES["test"])]
+    live_sent = {c.label for c in test[::2]}  # as tests/test_voice_streaming.py
+    logs = []  # (path, kind, text, [(decoder result, verdict)])
+    whole, live = make(), make()
+    for kind, text, seed, cond in clips:
+        x = render(text, cond, seed=seed)
+        whole.log = []
+        whole.recognise(x)
+        logs.append(("whole", kind, text, whole.log))
+        if kind == "cmd" or cond.label in live_sent:
+            live.log = []
+            live_results(live, x)
+            logs.append(("live", kind, text, live.log))
+    base = SphinxRecogniser(decoys=())
+    out = []
+    for lead in leads:
+        for veto in vetoes:
+            row: dict = {"lead": lead, "veto": veto}
+            for path in ("whole", "live"):
+                n = right = wrong = ns = fa = 0
+                for pth, kind, text, log in logs:
+                    if pth != path:
+                        continue
+                    got = [CheckedRecogniser(base, _Recorded(v), {"lead": lead, "veto": veto}).combine(r, np.zeros(1, np.int16)).intent
+                           for r, v in log]
+                    got = [g for g in got if g is not None]
+                    if kind == "cmd":
+                        want = parse_command(text)
+                        bad = [g for g in got if (g.name, g.slots) != (want.name, want.slots)]
+                        n += 1
+                        right += bool(got) and not bad
+                        wrong += bool(bad)
+                    else:
+                        ns += 1
+                        fa += bool(got)
+                row[path] = {"right": right, "commands": n, "wrong": wrong, "sentences_accepted": fa, "sentences": ns}
+            print(f"lead {lead} veto {veto}: " + " | ".join(
+                f"{p} {row[p]['right']}/{row[p]['commands']} wrong {row[p]['wrong']} sent {row[p]['sentences_accepted']}/{row[p]['sentences']}"
+                for p in ("whole", "live")), file=sys.stderr, flush=True)
+            out.append(row)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -200,7 +339,14 @@ def main() -> None:
     h = sub.add_parser("head", help="train the embedding intent head")
     h.add_argument("--jobs", type=int, default=2)
     h.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "src/hingecoach/audio/data/intent_head.npz")
+    r = sub.add_parser("rule", help="score CHECK_RULE choices on the test split")
+    r.add_argument("--head", type=Path, default=None, help="an intent head file (default: the packaged one)")
+    r.add_argument("--lead", type=float, nargs="+", default=[0.5, 0.7, 0.8, 0.9, 0.95])
+    r.add_argument("--veto", type=float, nargs="+", default=[0.0, 0.01, 0.05, 0.2])
     args = ap.parse_args()
+    if args.cmd == "rule":
+        print(json.dumps(rule_grid(args.head, args.lead, args.veto)))
+        return
     if args.cmd == "head":
         print(json.dumps(head(args.jobs, args.out)))
         return

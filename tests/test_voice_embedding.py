@@ -250,3 +250,27 @@ def test_a_corrupt_model_in_the_given_directory_names_the_fetch_for_that_directo
     (tmp_path / f"{EMBEDDING_MODEL}.onnx").write_bytes(b"y")
     with pytest.raises(ModelError, match=f"corrupt.*models fetch --dir {tmp_path} {MEL_MODEL} {EMBEDDING_MODEL}"):
         load_classifier(tmp_path)
+
+
+def test_framing_brings_a_quiet_and_a_loud_speaker_to_the_same_level() -> None:
+    """A user far from the microphone and one close to it give the head the same input."""
+    rng = np.random.default_rng(2)
+    word = rng.normal(0, 3000, 8000)
+    quiet_room = np.zeros(4800)
+    loud = frame_utterance(np.concatenate([quiet_room, word, quiet_room]).astype(np.int16))
+    quiet = frame_utterance(np.concatenate([quiet_room, word / 20, quiet_room]).astype(np.int16))  # 26 dB down
+    assert len(loud) == len(quiet)
+    assert np.sqrt(np.mean(quiet.astype(float) ** 2)) == pytest.approx(np.sqrt(np.mean(loud.astype(float) ** 2)), rel=0.02)
+    assert not frame_utterance(np.zeros(16000, np.int16)).any()  # digital silence stays silent
+
+
+def test_the_heads_training_sentences_are_disjoint_from_every_evaluation_split() -> None:
+    from hingecoach.audio.corpus import CUE_LIKE, SENTENCES
+    from hingecoach.coach.cues import decoy_phrases
+
+    train = set(SENTENCES["train"])
+    assert len(train) == len(SENTENCES["train"]) >= 150
+    for split in ("test", "holdout", "fresh"):
+        assert not train & set(SENTENCES[split]), split
+    assert not train & (set(CUE_LIKE) | set(decoy_phrases()))
+    assert not [s for s in train if parse_command(s)]

@@ -12,7 +12,8 @@ instead, the way openWakeWord spots wake words:
    openWakeWord 0.4.0 wheel, Apache-2.0; ``models/manifest.json``);
    (before that, :func:`utterance_features` frames the utterance the same way whoever cut
    it, :func:`frame_utterance`: a WAV file with silence around the command and the
-   listener's tight cut of the same command come out alike; then it mixes in the same
+   listener's tight cut of the same command come out alike, a quiet speaker and a loud
+   one at the same level; then it mixes in the same
    deterministic noise floor PocketSphinx gets, 30 dB under the loud frames, so digital
    silence and a microphone's hiss look alike too);
 3. :func:`utterance_vector`: the utterance's embeddings resampled to :data:`HEAD_STEPS`
@@ -115,14 +116,19 @@ FRAME_PAD_S = 0.15
 #: ... and the reference level is at least this far under the loudest frame (a long file
 #: with a short command in it: the 95th percentile is then the silence around it).
 FRAME_REF_UNDER_MAX_DB = 20.0
+#: ... and the speech is scaled so that reference level is this (dB re one int16 step,
+#: 10 ms frame RMS; about -14 dBFS, where espeak-ng's clips sit): a user two metres from the
+#: microphone and one leaning over it give the head the same input.
+FRAME_LEVEL_DB = 76.0
 
 
 def frame_utterance(samples: np.ndarray, rate: int = 16000) -> np.ndarray:
     """Cut ``samples`` to its speech (10 ms frames within :data:`FRAME_SPEECH_DB` of the 95th
     percentile frame level, or of :data:`FRAME_REF_UNDER_MAX_DB` under the loudest frame if
-    that is higher, first to last, plus :data:`FRAME_MARGIN_S`), then add
-    :data:`FRAME_PAD_S` of digital silence either side. In steady noise louder than that
-    threshold nothing is cut, which is the same for a whole clip and a listener's cut."""
+    that is higher, first to last, plus :data:`FRAME_MARGIN_S`), scale it so the reference
+    level is :data:`FRAME_LEVEL_DB`, then add :data:`FRAME_PAD_S` of digital silence either
+    side. In steady noise louder than that threshold nothing is cut, which is the same for a
+    whole clip and a listener's cut."""
     from hingecoach.audio.pcm import frame_rms
 
     x = np.asarray(samples, dtype=np.int16)
@@ -133,6 +139,9 @@ def frame_utterance(samples: np.ndarray, rate: int = 16000) -> np.ndarray:
         loud = np.nonzero(db >= ref - FRAME_SPEECH_DB)[0]
         margin = int(FRAME_MARGIN_S * rate)
         x = x[max(0, loud[0] * hop - margin) : min(len(x), (loud[-1] + 1) * hop + margin)]
+        if ref > 20.0:  # not digital silence
+            gain = 10.0 ** ((FRAME_LEVEL_DB - ref) / 20.0)
+            x = np.clip(np.round(x * gain), -32768, 32767).astype(np.int16)
     pad = np.zeros(int(FRAME_PAD_S * rate), np.int16)
     return np.concatenate([pad, x, pad])
 
