@@ -171,18 +171,16 @@ def _head_condition(job: tuple[str, int]) -> list[tuple[np.ndarray, str]]:
     import random
 
     from hingecoach.audio.embedding import (
-        EMBEDDING_MODEL,
-        MEL_MODEL,
         NONE,
         SpeechEmbedder,
         intent_label,
+        model_paths,
         utterance_features,
     )
-    from hingecoach.pose import models
 
     global _EMBEDDER
     if _EMBEDDER is None:
-        _EMBEDDER = SpeechEmbedder(models.require(MEL_MODEL), models.require(EMBEDDING_MODEL))
+        _EMBEDDER = SpeechEmbedder(*model_paths())
     split, ci = job
     cond = CONDITIONS[split][ci]
     base = HEAD_SEED_BASE[split] + ci * 1000
@@ -190,6 +188,7 @@ def _head_condition(job: tuple[str, int]) -> list[tuple[np.ndarray, str]]:
     for k, p in enumerate(command_phrases()):
         c = parse_command(p)
         items.append((p, intent_label(c.name, dict(c.slots)), base + k))
+    commands = list(items)
     for k, s in enumerate(SENTENCES["tune"] + CUE_LIKE):
         items.append((s, NONE, base + 100 + k))
     rnd = random.Random(base)
@@ -200,12 +199,12 @@ def _head_condition(job: tuple[str, int]) -> list[tuple[np.ndarray, str]]:
     items += [(t, NONE, base + 500 + k) for k, t in enumerate(talk)]
     out = [(utterance_features(_EMBEDDER, render(t, cond, seed=seed)), lab) for t, lab, seed in items]
     # every command again: another noise, another level, speed-perturbed (room and speaker)
-    for k, p in enumerate(command_phrases()):
+    for k, (p, label, _) in enumerate(commands):
         aug = Condition(cond.voice, cond.wpm, rnd.choice(HEAD_AUG_NOISES), round(rnd.uniform(*HEAD_AUG_SNR_DB), 1), cond.pitch)
         gain = 10.0 ** (rnd.uniform(-12.0, 6.0) / 20.0)
         x = render(p, aug, seed=base + 700 + k, synth=_speed_perturbed(rnd.choice(HEAD_AUG_SPEEDS)))
         x = np.clip(np.round(x * gain), -32768, 32767).astype(np.int16)
-        out.append((utterance_features(_EMBEDDER, x), items[k][1]))
+        out.append((utterance_features(_EMBEDDER, x), label))
     return out
 
 
@@ -271,9 +270,12 @@ def rule_grid(head_file: Path | None, leads: list[float], vetoes: list[float]) -
     clf = EmbeddingClassifier(SpeechEmbedder(*model_paths()), head_obj)
 
     class Logged(CheckedRecogniser):
+        """Records each decoder result with its verdict (the utterance is classified once)."""
+
         def combine(self, r, samples):  # noqa: ANN001, ANN202
-            self.log.append((r, self.classifier.classify(samples)))
-            return super().combine(r, samples)
+            v = self.classifier.classify(samples)
+            self.log.append((r, v))
+            return CheckedRecogniser(self.base, _Recorded(v), self.rule).combine(r, samples)
 
     def make() -> Logged:
         rec = Logged(SphinxRecogniser(decoys=decoy_phrases()), clf)
@@ -296,7 +298,6 @@ def rule_grid(head_file: Path | None, leads: list[float], vetoes: list[float]) -
             live.log = []
             live_results(live, x)
             logs.append(("live", kind, text, live.log))
-    base = SphinxRecogniser(decoys=())
     out = []
     for lead in leads:
         for veto in vetoes:
@@ -306,7 +307,7 @@ def rule_grid(head_file: Path | None, leads: list[float], vetoes: list[float]) -
                 for pth, kind, text, log in logs:
                     if pth != path:
                         continue
-                    got = [CheckedRecogniser(base, _Recorded(v), {"lead": lead, "veto": veto}).combine(r, np.zeros(1, np.int16)).intent
+                    got = [CheckedRecogniser(whole.base, _Recorded(v), {"lead": lead, "veto": veto}).combine(r, np.zeros(1, np.int16)).intent
                            for r, v in log]
                     got = [g for g in got if g is not None]
                     if kind == "cmd":
