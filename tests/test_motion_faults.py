@@ -52,6 +52,17 @@ def test_the_rules_follow_the_safety_order():
     assert list(faults) == [f for f in FAULTS if f in faults]
 
 
+def test_a_descent_right_at_the_bound_is_not_too_fast_whatever_the_float_rounding():
+    # frames 34 and 40 at 15 fps: six frames, 0.4 s, but 40/15 - 34/15 < 0.4 in floating point
+    m = RepMetrics(start_s=34 / 15, bottom_s=40 / 15, end_s=4.0, peak_lean=60, peak_hip=120,
+                   peak_knee=10, peak_shin=3, head_bottom=-5, lockout_lean=0, short=False)
+    assert m.bottom_s - m.start_s < DEFAULT.min_descent_time_s
+    assert "too_fast" not in judge(m, DEFAULT)[0]
+    quick = RepMetrics(start_s=34 / 15, bottom_s=39 / 15, end_s=4.0, peak_lean=60, peak_hip=120,
+                       peak_knee=10, peak_shin=3, head_bottom=-5, lockout_lean=0, short=False)
+    assert "too_fast" in judge(quick, DEFAULT)[0]  # five frames, 0.33 s
+
+
 def test_front_on_sessions_are_counted_but_not_judged():
     rng = random.Random(5)
     specs = [faulty_rep(rng, "knees_forward") for _ in range(3)]
