@@ -3,6 +3,7 @@
     .venv/bin/python bench/voice.py            # latency + holdout accuracy (a few minutes)
     .venv/bin/python bench/voice.py --quick    # latency only
     .venv/bin/python bench/voice.py --split fresh   # accuracy on the `fresh` split instead
+    .venv/bin/python bench/voice.py --split other   # other synthesizers (flite, festival)
 
 Figures (last line is one JSON object):
 
@@ -14,7 +15,7 @@ Figures (last line is one JSON object):
   sample handed to the sink (median), for a warmed phrase and for a new one (pyttsx3
   render included). Device sinks add a 150 ms pre-roll after 2 s of idle (HDMI/USB wake
   up), not counted here.
-* ``holdout_*`` - accuracy on the corpus ``holdout`` split (or ``--split fresh``): voices,
+* ``holdout_*`` - accuracy on the corpus ``holdout`` split (or ``--split fresh|other``): voices,
   speeds, noises and sentences used neither in tuning nor in tests, each clip decoded
   whole (as ``listen --wav`` does). ``holdout_live_*``: the same clips streamed through
   the app's :class:`~hingecoach.audio.listener.Listener` (endpointer, decoding while
@@ -30,7 +31,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
+import sys
 import time
 
 import numpy as np
@@ -116,7 +119,7 @@ def cue_latency() -> dict:
     }
 
 
-SEEDS = {"test": 50_000, "holdout": 90_000, "fresh": 200_000}
+SEEDS = {"test": 50_000, "holdout": 90_000, "fresh": 200_000, "other": 300_000}
 
 
 def whole_clip(rec: Recogniser):  # noqa: ANN201
@@ -178,6 +181,9 @@ def main() -> None:
     ap.add_argument("--split", choices=sorted(SEEDS), default="holdout", help="accuracy split (default holdout)")
     ap.add_argument("--alone", action="store_true", help="PocketSphinx alone, without the embedding check")
     args = ap.parse_args()
+    if args.split == "other" and not (shutil.which("flite") and shutil.which("text2wave")):
+        sys.exit("voice bench: the other split needs flite and festival: "
+                 "apt install flite festival festvox-kdlpc16k festvox-us-slt-hts")
     rec = make_recogniser("pocketsphinx", decoys=decoy_phrases(), check=not args.alone)
     out: dict = {"recogniser": rec.name}
     out.update(intent_latency(rec))

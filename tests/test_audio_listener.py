@@ -6,7 +6,7 @@ import numpy as np
 
 from hingecoach.audio.listener import ENDPOINT, Endpointer, Listener
 from hingecoach.audio.mic import FakeMic
-from hingecoach.audio.pcm import ASR_RATE
+from hingecoach.audio.pcm import ASR_RATE, coloured_noise
 from hingecoach.audio.recognisers import ScriptedRecogniser
 from hingecoach.audio.speaker import FakeSpeaker
 
@@ -66,6 +66,28 @@ def test_steady_background_noise_is_learnt_as_the_floor() -> None:
     speech = np.concatenate([np.zeros(int(1.0 * ASR_RATE), np.int16), tone(0.8, amp=6000), np.zeros(int(1.2 * ASR_RATE), np.int16)])
     us = utterances(np.clip(noise.astype(int) + speech, -32768, 32767).astype(np.int16))
     assert len(us) == 1
+
+
+def test_rumble_under_80_hz_opens_nothing_and_does_not_hide_a_command() -> None:
+    # brown noise: its slow swings move a 20 ms block's level by tens of dB, all below 80 Hz
+    rumble = coloured_noise(int(4.0 * ASR_RATE), "brown", np.random.default_rng(8)) * 2000
+    speech = np.concatenate([np.zeros(int(0.3 * ASR_RATE)), tone(0.8), np.zeros(int(2.9 * ASR_RATE))])
+    x = np.clip(np.round(rumble + speech), -32768, 32767).astype(np.int16)
+    (u,) = utterances(x)  # only 0.3 s to learn the floor, and still one utterance
+    assert abs(u.t_start - 0.3) < 0.05 and abs(u.t_end - 1.1) < 0.05
+    raw = Endpointer(settings=dict(ENDPOINT, level_highpass_hz=0.0))
+    # measured without the high-pass, the rumble holds the command open half a second longer
+    (held,) = utterances(x, raw)
+    assert held.t_end - u.t_end > 0.3
+
+
+def test_the_high_pass_leaves_the_level_of_speech_alone() -> None:
+    x = np.concatenate([tone(0.5, f=150.0), tone(0.5, f=300.0)])
+    hp, raw = Endpointer(), Endpointer(settings=dict(ENDPOINT, level_highpass_hz=0.0))
+    for t, block in FakeMic(x).blocks():
+        hp.push(t, block)
+        raw.push(t, block)
+    assert abs(hp._peak_db - raw._peak_db) < 0.5
 
 
 def test_the_listener_ignores_everything_heard_while_the_speaker_talks() -> None:

@@ -270,7 +270,20 @@ def test_the_heads_training_sentences_are_disjoint_from_every_evaluation_split()
 
     train = set(SENTENCES["train"])
     assert len(train) == len(SENTENCES["train"]) >= 150
-    for split in ("test", "holdout", "fresh"):
+    for split in ("test", "holdout", "fresh", "other"):
         assert not train & set(SENTENCES[split]), split
     assert not train & (set(CUE_LIKE) | set(decoy_phrases()))
     assert not [s for s in train if parse_command(s)]
+
+
+def test_the_other_synthesizers_split_is_for_evaluation_only() -> None:
+    from hingecoach.audio.corpus import CONDITIONS, SENTENCES, TALKERS
+
+    other = CONDITIONS["other"]
+    assert len(other) == 36 and all(":" in c.voice for c in other)  # flite: / festival: voices only
+    for split in ("tune", "train", "test", "holdout", "fresh"):
+        assert not {c.voice for c in CONDITIONS[split]} & {c.voice for c in other}, split
+        if split != "other":
+            assert not set(SENTENCES.get(split, [])) & set(SENTENCES["other"]), split
+    assert {c.noise for c in other} - {"clean"} <= {"white", "pink", "brown", *TALKERS}
+    assert not [s for s in SENTENCES["other"] if parse_command(s)]

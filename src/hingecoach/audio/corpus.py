@@ -9,6 +9,11 @@ accuracy is honest:
   it did guide the choice of front-end: the noise floor and pronunciations were checked on it).
 * ``fresh``   - added after that work and run once, for the closing figures: voices,
   variants, speeds, noises and sentences no decision was ever based on.
+* ``other``   - added 2026-11-22 and run once, for the closing figures: voices of two
+  other synthesizers (flite's CMU ARCTIC voices, which are built from recordings of real
+  speakers, and festival's), so a head trained on espeak-ng alone is checked on speech
+  espeak-ng never made. Needs ``apt install flite festival festvox-kdlpc16k
+  festvox-us-slt-hts``; used by nothing but ``bench/voice.py --split other``.
 * ``train``   - more speakers for training the embedding intent head
   (:mod:`hingecoach.audio.embedding`) with ``tune``: the tune voices at other speeds and
   pitches, and 66 espeak-ng voice variants that test, holdout and fresh never use (:data:`TRAIN_VARIANTS`);
@@ -93,6 +98,13 @@ CONDITIONS: dict[str, list[Condition]] = {
         ["en-gb+m6", "en-us+f5", "en-us-nyc+m7", "en-gb-x-gbclan+norbert", "en+Denis", "en-gb+Andrea"],
         [115, 165, 220],
         [("white", 10.0), ("pink", 18.0), ("brown", 15.0)],
+    ),
+    # other synthesizers (see :func:`other_16k`); speeds are nominal (170 wpm = the voice's own)
+    "other": _grid(
+        ["flite:awb", "flite:rms", "flite:slt", "flite:kal16", "festival:ked_diphone",
+         "festival:cmu_us_slt_arctic_hts"],
+        [130, 170, 215],
+        [("pink", 12.0), ("babble", 15.0), ("white", 15.0), ("brown", 12.0)],
     ),
 }
 
@@ -265,6 +277,32 @@ SENTENCES: dict[str, list[str]] = {
         "the oven takes ages to heat up",
         "my favourite colour is green",
         "I am going to bed early tonight",
+    ],
+    "other": [
+        "the garden fence blew down in the storm",
+        "I forgot to buy onions",
+        "my brother works nights at the hospital",
+        "we are painting the kitchen yellow",
+        "the bus was twenty minutes late",
+        "have you fed the cat yet",
+        "the printer is out of paper again",
+        "I like to read before I sleep",
+        "the museum is closed on mondays",
+        "our neighbour has a very loud dog",
+        "the gutters are full of leaves",
+        "I am learning to play the guitar",
+        "it snowed all night in the hills",
+        "the meeting has moved to thursday",
+        "my aunt collects old teapots",
+        "the window will not open",
+        "we had pizza for dinner",
+        "my knee hurts when it rains",
+        "the train to leeds is full",
+        "the ferry leaves at half past nine",
+        "we ran out of printer ink",
+        "turn left at the church",
+        "the shop shuts at six",
+        "the carpet in the hall is worn",
     ],
     # For the embedding head only (bench/voice_tune.py head): everyday talk, gym talk, command
     # words inside ordinary sentences, questions and short remarks. Written for this list;
@@ -527,11 +565,57 @@ _CACHE: dict[tuple[str, Condition], np.ndarray] = {}
 
 
 def espeak_16k(text: str, cond: Condition) -> np.ndarray:
-    """espeak-ng speech at 16 kHz (memoised per process)."""
+    """Speech at 16 kHz (memoised per process): espeak-ng, or another synthesizer when the
+    voice is ``flite:<voice>`` or ``festival:<voice>`` (:func:`other_16k`)."""
+    if ":" in cond.voice:
+        return other_16k(text, cond)
     key = (text, Condition(cond.voice, cond.wpm, pitch=cond.pitch))
     if key not in _CACHE:
         from hingecoach.audio.tts import EspeakTts
 
         audio: Audio = EspeakTts(cond.voice, cond.wpm, cond.pitch).render(text)
         _CACHE[key] = resample(audio, ASR_RATE).samples
+    return _CACHE[key]
+
+
+#: The speaking rate that ``other_16k`` takes as the voice's own (duration stretch 1.0).
+OTHER_NOMINAL_WPM = 170
+
+
+def other_16k(text: str, cond: Condition) -> np.ndarray:
+    """``flite:<voice>`` (``flite -voice``) or ``festival:<voice>`` (``text2wave``) speech at
+    16 kHz, slowed or sped up by duration stretch ``OTHER_NOMINAL_WPM / cond.wpm`` (HTS voices:
+    the engine's speed rate, its inverse)
+    (memoised per process; pitch is ignored)."""
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+
+    key = (text, Condition(cond.voice, cond.wpm))
+    if key in _CACHE:
+        return _CACHE[key]
+    engine, voice = cond.voice.split(":", 1)
+    stretch = f"{OTHER_NOMINAL_WPM / cond.wpm:.3f}"
+    binary = {"flite": "flite", "festival": "text2wave"}.get(engine)
+    if binary is None or shutil.which(binary) is None:
+        raise RuntimeError(f"{cond.voice}: {binary or engine} not found: apt install flite festival "
+                           "festvox-kdlpc16k festvox-us-slt-hts")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = f"{tmp}/x.wav"
+        if engine == "flite":
+            cmd = ["flite", "-voice", voice, "--setf", f"duration_stretch={stretch}", "-t", text, "-o", out]
+            run = subprocess.run(cmd, capture_output=True, check=False, timeout=60)
+        else:
+            # diphone voices take Duration_Stretch; HTS voices ignore it and take the engine's speed rate
+            speed = f"(set! hts_engine_params (append hts_engine_params (list (list \"-r\" {cond.wpm / OTHER_NOMINAL_WPM:.3f}))))"
+            cmd = ["text2wave", "-eval", f"(voice_{voice})", "-eval", f"(Parameter.set 'Duration_Stretch {stretch})"]
+            cmd += ["-eval", speed] if voice.endswith("_hts") else []
+            cmd += ["-o", out]
+            run = subprocess.run(cmd, input=text.encode(), capture_output=True, check=False, timeout=60)
+        if run.returncode != 0 or not os.path.exists(out):
+            raise RuntimeError(f"{cond.voice}: {run.stderr.decode(errors='replace').strip()}")
+        from hingecoach.audio.pcm import read_wav
+
+        _CACHE[key] = resample(read_wav(out), ASR_RATE).samples
     return _CACHE[key]
