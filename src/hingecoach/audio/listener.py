@@ -54,16 +54,6 @@ ENDPOINT = {
     # 18 dB above it, and its block levels span 27-57 dB (p5-p95; 15-20 dB high-passed),
     # so a floor learned in 0.3 s opened utterances on noise alone. Speech moves < 0.3 dB.
     "level_highpass_hz": 80.0,
-    # the user has stopped when no block of the last ``tail_window_s`` came within
-    # ``tail_db_under_peak`` of the utterance's loudest: what still holds it open is talk
-    # or noise behind them, and the utterance ends at its last loud block. Without this,
-    # background talkers 12 dB under the user held a command open until it was dropped as
-    # too long. Train split, command clips with 0.3 s of noise before and 1.5 s after:
-    # talkers at 12 dB, clips with no utterance 229 -> 2 of 675, end detected 589 -> 284 ms
-    # (median); white noise 39 -> 1 of 1107 lost; cut in two (other noises and clean)
-    # 27 -> 38 of 3537. 0.4 s / 8 dB: 2 lost, 65 cut; 0.5 s / 8 dB: 1 lost, 41 cut, 353 ms.
-    "tail_window_s": 0.4,
-    "tail_db_under_peak": 10.0,
 }
 
 
@@ -162,7 +152,6 @@ class Endpointer:
         self._pre_db: deque[float] = deque(maxlen=n_pre)  # their levels
         self._hang_blocks = max(1, int(round(s["hangover_s"] * self.rate / BLOCK)))
         self._highpass = _make_highpass(s.get("level_highpass_hz", 0.0), self.rate)
-        self._tail_blocks = int(round(s.get("tail_window_s", 0.0) * self.rate / BLOCK))
         self.reset()
 
     def reset(self) -> None:
@@ -174,8 +163,6 @@ class Endpointer:
         self._t_start = 0.0
         self._t_last_speech = 0.0
         self._peak_db = 0.0
-        self._recent: deque[float] = deque(maxlen=self._tail_blocks or 1)  # last blocks' levels
-        self._t_last_loud = 0.0
         self._too_long = False
         self._pre.clear()
         self._pre_db.clear()
@@ -213,18 +200,12 @@ class Endpointer:
                 self._peak_db = max(self._pre_db)
                 self._buf = list(self._pre)
                 self._t_start = t - (s["start_blocks"] - 1) * dt
-                self._t_last_speech = self._t_last_loud = t + dt
+                self._t_last_speech = t + dt
                 self._silent = 0
                 self._too_long = False
             return None
         self._buf.append(block)
         self._peak_db = max(self._peak_db, db)
-        if self._tail_blocks:
-            self._recent.append(db)
-            if db >= self._peak_db - s["tail_db_under_peak"]:
-                self._t_last_loud = t + dt
-            elif len(self._recent) == self._tail_blocks and max(self._recent) < self._peak_db - s["tail_db_under_peak"]:
-                return self._close(t + dt, min(self._t_last_speech, self._t_last_loud))
         if db < self._peak_db - s["max_db_under_peak"]:
             speech = False
         elif not speech and self._vad is not None and len(block) == BLOCK and db >= s["min_speech_db"]:
@@ -240,19 +221,15 @@ class Endpointer:
             self._buf = []  # do not hold minutes of talk in memory
         if self._silent < self._hang_blocks:
             return None
-        return self._close(t + dt, self._t_last_speech)
-
-    def _close(self, t_detected: float, t_end: float) -> Utterance | None:
-        """End the open utterance at ``t_end`` (decided at ``t_detected``)."""
-        too_long, t_start = self._too_long, self._t_start
+        too_long, t_start, t_end = self._too_long, self._t_start, self._t_last_speech
         samples = np.concatenate(self._buf) if self._buf else np.zeros(0, np.int16)
         self.reset()
         if too_long:
             self.dropped_long += 1
             return None
-        if t_end - t_start < self.settings["min_s"]:
+        if t_end - t_start < s["min_s"]:
             return None
-        return Utterance(t_start, t_end, t_detected, samples)
+        return Utterance(t_start, t_end, t + dt, samples)
 
 
 @dataclass
