@@ -31,14 +31,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
 import sys
 import time
 
 import numpy as np
 
-from hingecoach.audio.corpus import CONDITIONS, SENTENCES, Condition, espeak_16k, render
+from hingecoach.audio.corpus import (
+    CONDITIONS,
+    SENTENCES,
+    Condition,
+    command_outcome,
+    espeak_16k,
+    other_synth_missing,
+    render,
+)
 from hingecoach.audio.grammar import command_phrases
 from hingecoach.audio.intents import parse_command
 from hingecoach.audio.listener import Listener
@@ -149,11 +156,9 @@ def accuracy(decode, split: str, label: str) -> dict:  # noqa: ANN001
     base = SEEDS[split]
     for ci, cond in enumerate(CONDITIONS[split]):
         for k, phrase in enumerate(command_phrases()):
-            got = [i for i in decode(render(phrase, cond, seed=base + ci * 100 + k)) if i is not None]
-            want = parse_command(phrase)
-            bad = [i for i in got if (i.name, i.slots) != (want.name, want.slots)]
-            right += bool(got) and not bad
-            wrong += bool(bad)
+            ok, bad = command_outcome(phrase, decode(render(phrase, cond, seed=base + ci * 100 + k)))
+            right += ok
+            wrong += bad
             total += 1
     fa = n_sent = 0
     accepted = []
@@ -183,9 +188,8 @@ def main() -> None:
     ap.add_argument("--paths", choices=["both", "whole", "live"], default="both",
                     help="accuracy on whole clips, the live path, or both (default)")
     args = ap.parse_args()
-    if args.split == "other" and not (shutil.which("flite") and shutil.which("text2wave")):
-        sys.exit("voice bench: the other split needs flite and festival: "
-                 "apt install flite festival festvox-kdlpc16k festvox-us-slt-hts")
+    if args.split == "other" and (missing := other_synth_missing()):
+        sys.exit(f"voice bench: the other split needs flite and festival: {missing}")
     rec = make_recogniser("pocketsphinx", decoys=decoy_phrases(), check=not args.alone)
     out: dict = {"recogniser": rec.name}
     out.update(intent_latency(rec))

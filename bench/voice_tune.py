@@ -40,7 +40,15 @@ from pathlib import Path
 
 import numpy as np
 
-from hingecoach.audio.corpus import CONDITIONS, CUE_LIKE, SENTENCES, Condition, espeak_16k, render
+from hingecoach.audio.corpus import (
+    CONDITIONS,
+    CUE_LIKE,
+    SENTENCES,
+    Condition,
+    command_outcome,
+    espeak_16k,
+    render,
+)
 from hingecoach.audio.grammar import command_phrases
 from hingecoach.audio.intents import parse_command
 from hingecoach.audio.listener import Listener
@@ -309,16 +317,14 @@ def rule_grid(head_file: Path | None, leads: list[float], vetoes: list[float]) -
                         continue
                     got = [CheckedRecogniser(whole.base, _Recorded(v), {"lead": lead, "veto": veto}).combine(r, np.zeros(1, np.int16)).intent
                            for r, v in log]
-                    got = [g for g in got if g is not None]
                     if kind == "cmd":
-                        want = parse_command(text)
-                        bad = [g for g in got if (g.name, g.slots) != (want.name, want.slots)]
+                        ok, bad = command_outcome(text, got)
                         n += 1
-                        right += bool(got) and not bad
-                        wrong += bool(bad)
+                        right += ok
+                        wrong += bad
                     else:
                         ns += 1
-                        fa += bool(got)
+                        fa += any(g is not None for g in got)
                 row[path] = {"right": right, "commands": n, "wrong": wrong, "sentences_accepted": fa, "sentences": ns}
             print(f"lead {lead} veto {veto}: " + " | ".join(
                 f"{p} {row[p]['right']}/{row[p]['commands']} wrong {row[p]['wrong']} sent {row[p]['sentences_accepted']}/{row[p]['sentences']}"

@@ -580,6 +580,29 @@ def espeak_16k(text: str, cond: Condition) -> np.ndarray:
 
 #: The speaking rate that ``other_16k`` takes as the voice's own (duration stretch 1.0).
 OTHER_NOMINAL_WPM = 170
+#: What ``other_16k`` needs (programs, by engine) and how to get it.
+OTHER_PROGRAMS = {"flite": "flite", "festival": "text2wave"}
+OTHER_INSTALL = "apt install flite festival festvox-kdlpc16k festvox-us-slt-hts"
+
+
+def other_synth_missing() -> str | None:
+    """Why the ``other`` split cannot be spoken here (a one-line fix), or None."""
+    import shutil
+
+    missing = [p for p in OTHER_PROGRAMS.values() if shutil.which(p) is None]
+    return f"{', '.join(missing)} not found: {OTHER_INSTALL}" if missing else None
+
+
+def command_outcome(phrase: str, heard: list) -> tuple[bool, bool]:
+    """(right, taken for another) for a command clip from the intents its utterances gave
+    (None = no command): right when some utterance gives the intended command and none
+    gives another."""
+    from hingecoach.audio.intents import parse_command
+
+    want = parse_command(phrase)
+    got = [i for i in heard if i is not None]
+    bad = [i for i in got if (i.name, i.slots) != (want.name, want.slots)]
+    return bool(got) and not bad, bool(bad)
 
 
 def other_16k(text: str, cond: Condition) -> np.ndarray:
@@ -597,10 +620,9 @@ def other_16k(text: str, cond: Condition) -> np.ndarray:
         return _CACHE[key]
     engine, voice = cond.voice.split(":", 1)
     stretch = f"{OTHER_NOMINAL_WPM / cond.wpm:.3f}"
-    binary = {"flite": "flite", "festival": "text2wave"}.get(engine)
+    binary = OTHER_PROGRAMS.get(engine)
     if binary is None or shutil.which(binary) is None:
-        raise RuntimeError(f"{cond.voice}: {binary or engine} not found: apt install flite festival "
-                           "festvox-kdlpc16k festvox-us-slt-hts")
+        raise RuntimeError(f"{cond.voice}: {binary or engine} not found: {OTHER_INSTALL}")
     with tempfile.TemporaryDirectory() as tmp:
         out = f"{tmp}/x.wav"
         if engine == "flite":

@@ -83,15 +83,14 @@ class _HighPass:
     """A streaming 2nd-order Butterworth high-pass (state carried from block to block)."""
 
     def __init__(self, cutoff_hz: float, rate: int) -> None:
-        from scipy.signal import butter, sosfilt_zi
+        from scipy.signal import butter, sosfilt
 
+        self._sosfilt = sosfilt  # bound once: called for every 20 ms block
         self._sos = butter(2, cutoff_hz, "highpass", fs=rate, output="sos")
-        self._zi = sosfilt_zi(self._sos) * 0.0
+        self._zi = np.zeros((len(self._sos), 2))  # at rest before the first block
 
     def __call__(self, block: np.ndarray) -> np.ndarray:
-        from scipy.signal import sosfilt
-
-        y, self._zi = sosfilt(self._sos, block.astype(np.float64), zi=self._zi)
+        y, self._zi = self._sosfilt(self._sos, block.astype(np.float64), zi=self._zi)
         return y
 
 
@@ -151,7 +150,7 @@ class Endpointer:
         self._pre: deque[np.ndarray] = deque(maxlen=n_pre)
         self._pre_db: deque[float] = deque(maxlen=n_pre)  # their levels
         self._hang_blocks = max(1, int(round(s["hangover_s"] * self.rate / BLOCK)))
-        self._highpass = _make_highpass(s.get("level_highpass_hz", 0.0), self.rate)
+        self._highpass = _make_highpass(s["level_highpass_hz"], self.rate)
         self.reset()
 
     def reset(self) -> None:
