@@ -176,35 +176,3 @@ def test_every_rep_count_the_coach_says_is_a_decoy() -> None:
     phrases = decoy_phrases()
     assert all(f"That makes {n}." in phrases for n in DECOY_COUNTS)
     assert len(phrases) == len(set(phrases))
-
-
-def _tone(hz: float, seconds: float = 1.0, amp: float = 3000.0) -> np.ndarray:
-    t = np.arange(int(16000 * seconds)) / 16000
-    return amp * np.sin(2 * np.pi * hz * t)
-
-
-def test_the_recogniser_hears_no_rumble_and_all_of_the_voice() -> None:
-    """The input high-pass takes a 30 Hz hum down by more than 15 dB and leaves a voice's
-    150 and 300 Hz within half a decibel (steady state, after the first 0.2 s)."""
-    from hingecoach.audio.pcm import rms
-    from hingecoach.audio.recognisers import high_passed
-
-    def db_change(hz: float) -> float:
-        x = _tone(hz).astype(np.int16)
-        return 20 * np.log10(rms(high_passed(x)[3200:]) / rms(x[3200:]))
-
-    assert db_change(30.0) < -15.0
-    assert abs(db_change(150.0)) < 0.5 and abs(db_change(300.0)) < 0.5
-    assert high_passed(np.zeros(0, np.int16)).dtype == np.int16
-
-
-def test_a_stream_filters_its_blocks_as_the_whole_utterance_is_filtered() -> None:
-    """Block by block (the live path) the filter carries its state: the same samples as
-    filtering the whole clip at once (the ``listen --wav`` path)."""
-    from hingecoach.audio.recognisers import high_passed, input_highpass
-
-    rng = np.random.default_rng(3)
-    x = (rng.normal(0, 2000, 16000) + _tone(40.0)).astype(np.int16)
-    hp = input_highpass()
-    blocks = np.concatenate([hp(x[i : i + 320]) for i in range(0, len(x), 320)])
-    assert np.array_equal(np.clip(np.round(blocks), -32768, 32767).astype(np.int16), high_passed(x))

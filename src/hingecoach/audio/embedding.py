@@ -148,14 +148,9 @@ def frame_utterance(samples: np.ndarray, rate: int = 16000) -> np.ndarray:
 
 def utterance_features(embedder: Any, samples: np.ndarray) -> np.ndarray:  # noqa: ANN401
     """What the head sees of one utterance (training and run time alike)."""
-    from hingecoach.audio.recognisers import (
-        DITHER_STD,
-        NOISE_FLOOR_DB,
-        add_noise_floor,
-        high_passed,
-    )
+    from hingecoach.audio.recognisers import DITHER_STD, NOISE_FLOOR_DB, add_noise_floor
 
-    x = add_noise_floor(frame_utterance(high_passed(samples)), NOISE_FLOOR_DB, DITHER_STD)
+    x = add_noise_floor(frame_utterance(samples), NOISE_FLOOR_DB, DITHER_STD)
     return utterance_vector(embedder.embed(x))
 
 

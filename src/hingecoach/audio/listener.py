@@ -25,7 +25,7 @@ from typing import Protocol
 import numpy as np
 
 from hingecoach.audio.mic import BLOCK, Microphone
-from hingecoach.audio.pcm import ASR_RATE, HighPass
+from hingecoach.audio.pcm import ASR_RATE
 from hingecoach.audio.recognisers import Recogniser, Recognition
 
 log = logging.getLogger(__name__)
@@ -79,11 +79,26 @@ def _make_vad(mode: int | None) -> object | None:
     return Vad(mode, ASR_RATE, BLOCK / ASR_RATE)
 
 
-def _make_highpass(cutoff_hz: float, rate: int) -> HighPass | None:
+class _HighPass:
+    """A streaming 2nd-order Butterworth high-pass (state carried from block to block)."""
+
+    def __init__(self, cutoff_hz: float, rate: int) -> None:
+        from scipy.signal import butter, sosfilt
+
+        self._sosfilt = sosfilt  # bound once: called for every 20 ms block
+        self._sos = butter(2, cutoff_hz, "highpass", fs=rate, output="sos")
+        self._zi = np.zeros((len(self._sos), 2))  # at rest before the first block
+
+    def __call__(self, block: np.ndarray) -> np.ndarray:
+        y, self._zi = self._sosfilt(self._sos, block.astype(np.float64), zi=self._zi)
+        return y
+
+
+def _make_highpass(cutoff_hz: float, rate: int) -> _HighPass | None:
     if cutoff_hz <= 0:
         return None
     try:
-        return HighPass(cutoff_hz, rate)
+        return _HighPass(cutoff_hz, rate)
     except ImportError:  # the raw level still works, fooled by rumble
         log.warning("scipy is not installed: the endpointer measures levels without its high-pass")
         return None

@@ -167,24 +167,3 @@ def pad(samples: np.ndarray, rate: int, before_s: float, after_s: float) -> np.n
     b = np.zeros(int(rate * before_s), dtype=np.int16)
     a = np.zeros(int(rate * after_s), dtype=np.int16)
     return np.concatenate([b, samples.astype(np.int16), a])
-
-
-class HighPass:
-    """A streaming 2nd-order Butterworth high-pass (scipy; state carried from block to block,
-    at rest before the first). Call it on consecutive blocks; returns float64 samples."""
-
-    def __init__(self, cutoff_hz: float, rate: int) -> None:
-        from scipy.signal import butter, sosfilt
-
-        self._sosfilt = sosfilt  # bound once: called for every 20 ms block
-        self._sos = butter(2, cutoff_hz, "highpass", fs=rate, output="sos")
-        self._zi = np.zeros((len(self._sos), 2))
-
-    def __call__(self, block: np.ndarray) -> np.ndarray:
-        y, self._zi = self._sosfilt(self._sos, np.asarray(block, dtype=np.float64), zi=self._zi)
-        return y
-
-
-def to_int16(x: np.ndarray) -> np.ndarray:
-    """Round and clip to int16."""
-    return np.clip(np.round(x), -32768, 32767).astype(np.int16)

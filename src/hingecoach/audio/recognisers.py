@@ -41,7 +41,7 @@ from hingecoach.audio.grammar import (
     vosk_grammar,
 )
 from hingecoach.audio.intents import Intent, parse_command
-from hingecoach.audio.pcm import ASR_RATE, HighPass, frame_rms, to_int16
+from hingecoach.audio.pcm import ASR_RATE, frame_rms
 from hingecoach.errors import DeviceError, ModelError
 
 log = logging.getLogger(__name__)
@@ -129,32 +129,6 @@ DITHER_STD = 3.0
 #: 99.1%, 40 dB: 98.6%); recorded speech in a real room already has a floor at least
 #: this loud, so there it changes next to nothing.
 NOISE_FLOOR_DB = 30.0
-
-#: High-pass (Hz) on everything the recogniser hears, before the noise floor: PocketSphinx
-#: and the speech embedding alike. Rumble under 80 Hz (fans, traffic, a washing machine) is
-#: not speech, and the corpus's brown noise puts most of its power there.
-INPUT_HIGHPASS_HZ = 80.0
-
-
-def input_highpass() -> HighPass | None:
-    """A fresh :data:`INPUT_HIGHPASS_HZ` filter for one utterance (None without scipy)."""
-    try:
-        return HighPass(INPUT_HIGHPASS_HZ, ASR_RATE)
-    except ImportError:
-        if not _NO_SCIPY_WARNED:
-            _NO_SCIPY_WARNED.append(True)
-            log.warning("scipy is not installed: the recogniser hears rumble under %g Hz", INPUT_HIGHPASS_HZ)
-        return None
-
-
-_NO_SCIPY_WARNED: list[bool] = []
-
-
-def high_passed(samples: np.ndarray) -> np.ndarray:
-    """One whole utterance through :func:`input_highpass` (int16)."""
-    hp = input_highpass()
-    x = np.asarray(samples, dtype=np.int16)
-    return to_int16(hp(x)) if hp is not None and len(x) else x
 
 #: PocketSphinx settings for the grammar search. ``bestpath`` off and wide beams: on the
 #: tune split this fixed 10 of 15 grammar errors (partial paths that never reached the
@@ -391,10 +365,10 @@ class SphinxRecogniser:
 
     @staticmethod
     def _dither(samples: np.ndarray) -> np.ndarray:
-        """The utterance high-passed (:data:`INPUT_HIGHPASS_HZ`), with a deterministic noise
-        floor (:data:`NOISE_FLOOR_DB` below its loud frames, never quieter than
-        :data:`DITHER_STD`) mixed in."""
-        return add_noise_floor(high_passed(samples), NOISE_FLOOR_DB, DITHER_STD)
+        """The utterance with a deterministic noise floor (:data:`NOISE_FLOOR_DB` below its
+        loud frames, never quieter than :data:`DITHER_STD`) mixed in."""
+        x = np.asarray(samples, dtype=np.int16)
+        return add_noise_floor(x, NOISE_FLOOR_DB, DITHER_STD)
 
     @staticmethod
     def _settle(decoder: Any, pcm: bytes) -> None:  # noqa: ANN401
@@ -509,7 +483,6 @@ class SphinxStream:
         self._mixed: list[np.ndarray] = []
         self._std: float | None = None
         self._rng = np.random.default_rng(0)
-        self._hp = input_highpass()  # fed the utterance in order, from its first sample
         self._done = False
         self.compute_s = 0.0
 
@@ -523,7 +496,7 @@ class SphinxStream:
         self._raw_n += len(x)
         if self._live:
             if self._std is not None:
-                self._decode(self._filtered(x))
+                self._decode(x)
             elif self._raw_n >= STREAM_LEVEL_WINDOW_S * ASR_RATE:
                 self._begin()
         self.compute_s += time.perf_counter() - t0
@@ -533,11 +506,8 @@ class SphinxStream:
         """Seconds of the utterance already decoded."""
         return sum(len(m) for m in self._mixed) / ASR_RATE
 
-    def _filtered(self, x: np.ndarray) -> np.ndarray:
-        return to_int16(self._hp(x)) if self._hp is not None and len(x) else x
-
     def _begin(self) -> None:
-        head = self._filtered(np.concatenate(self._raw) if self._raw else np.zeros(0, np.int16))
+        head = np.concatenate(self._raw) if self._raw else np.zeros(0, np.int16)
         self._std = noise_floor_std(head, NOISE_FLOOR_DB, DITHER_STD)
         if self._rec._stream is not None:  # another stream was left open: it is over
             self._rec._stream.cancel()
