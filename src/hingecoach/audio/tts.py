@@ -26,6 +26,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
@@ -95,6 +96,10 @@ class EspeakTts:
         return wav_bytes_to_audio(out.stdout)
 
 
+#: How long :class:`Pyttsx3Tts` waits for one phrase (a cue renders in 10-15 ms).
+RENDER_TIMEOUT_S = 10.0
+
+
 class Pyttsx3Tts:
     """pyttsx3 (espeak-ng driver) rendering to WAV via ``save_to_file`` + ``runAndWait``.
 
@@ -115,6 +120,7 @@ class Pyttsx3Tts:
         self._engine = None
         self._dir = tempfile.mkdtemp(prefix="hingecoach-tts-")
         self._n = 0
+        self._finished = threading.Event()
 
     def _get_engine(self):  # noqa: ANN202 - pyttsx3 has no types
         if self._engine is None:
@@ -124,6 +130,7 @@ class Pyttsx3Tts:
             engine.setProperty("rate", self.rate_wpm)
             if self.voice:
                 engine.setProperty("voice", self.voice)
+            engine.connect("finished-utterance", lambda **_: self._finished.set())
             self._engine = engine
         return self._engine
 
@@ -131,9 +138,17 @@ class Pyttsx3Tts:
         engine = self._get_engine()
         self._n += 1
         path = os.path.join(self._dir, f"r{self._n:06d}.wav")  # fresh file every time
+        self._finished.clear()
         with contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "Audio saved to"
             engine.save_to_file(text, path)
             engine.runAndWait()
+            # pyttsx3 2.99 starts a fresh engine's first synthesis after the command that
+            # ends its loop, so that runAndWait can return before espeak-ng (on its own
+            # thread) has written the file (pyttsx3 issue #219): under load the demo's first
+            # cue was missing 1 time in 4. The file is complete when the utterance finishes.
+            if not self._finished.wait(RENDER_TIMEOUT_S):
+                raise DeviceError(f"text to speech: espeak-ng did not finish {text!r} within "
+                                  f"{RENDER_TIMEOUT_S:g} s: check `hingecoach doctor`")
         try:
             audio = read_wav(path)
         finally:

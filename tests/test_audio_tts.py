@@ -1,0 +1,48 @@
+"""The default speech engine, pyttsx3 over libespeak-ng, for real (no sound card needed)."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from hingecoach.audio.tts import Pyttsx3Tts
+
+pytest.importorskip("pyttsx3")
+espeak = pytest.importorskip("pyttsx3.drivers.espeak")
+
+
+def _speechlike(audio) -> bool:  # noqa: ANN001
+    x = audio.samples.astype(np.float64)
+    seconds = len(x) / audio.rate
+    return 0.8 < seconds < 4.0 and np.sqrt(np.mean(x**2)) > 300
+
+
+def test_renders_phrase_after_phrase_and_prints_nothing(capsys):
+    tts = Pyttsx3Tts()
+    try:
+        first = tts.render("Push your hips back to the wall")
+        second = tts.render("Good rep, three done")  # a second runAndWait must not hang
+    finally:
+        tts.close()
+    assert _speechlike(first) and _speechlike(second)
+    assert capsys.readouterr().out == ""  # pyttsx3's "Audio saved to ..." stays out of --json
+
+
+def test_a_slow_first_synthesis_still_reaches_the_file(monkeypatch):
+    # pyttsx3 2.99 runs a fresh engine's loop-ending command before its first synthesis, so
+    # runAndWait returns as soon as espeak-ng (asynchronous, on its own thread) is slower
+    # than one 10 ms poll: a loaded Pi. Make espeak-ng slow on purpose.
+    real = espeak.EspeakDriver._start_synthesis
+
+    def slow_start(self, text):  # noqa: ANN001, ANN202
+        threading.Timer(0.3, real, (self, text)).start()
+
+    monkeypatch.setattr(espeak.EspeakDriver, "_start_synthesis", slow_start)
+    tts = Pyttsx3Tts()
+    try:
+        audio = tts.render("Stand tall and brace")
+    finally:
+        tts.close()
+    assert _speechlike(audio)
