@@ -104,6 +104,49 @@ def test_losing_the_athlete_for_long_drops_the_rep_in_progress():
     assert reps == []
 
 
+
+def test_a_dropout_of_exactly_max_gap_is_not_a_loss_at_any_frame():
+    # at 30 fps a 30-frame gap is 1.0 s (max_gap_s), yet (i + 30)/30 - i/30 is a hair over
+    # 1.0 in floating point for some i: the bound must not depend on where the gap falls
+    th = RepTracker().th
+    fps = 30.0
+    n = round(th.max_gap_s * fps)
+    for i in range(45, 105):
+        tr = RepTracker()
+        for k in range(i + 1):
+            tr.update(k / fps, Angles(2.0, 2.0, 10, 3, 0, None))
+        assert tr.phase is P.STANDING
+        tr.lost((i + n) / fps)
+        tr.update((i + n) / fps, Angles(2.0, 2.0, 10, 3, 0, None))
+        assert tr.phase is P.STANDING, i
+        tr.lost((i + 2 * n + 1) / fps)
+        assert tr.phase is P.UNKNOWN, i
+
+
+def test_a_rep_may_start_once_standing_has_lasted_settle_s_from_any_frame():
+    # 0.3 s at 30 fps is 9 frames; in floating point (i + 9)/30 - i/30 falls short of 0.3
+    # for most i, which made the wait one frame longer depending on where standing began
+    fps = 30.0
+    n = round(RepTracker().th.settle_s * fps)
+    for i in range(0, 90):
+        for lean_at, starts in ((n, True), (n - 1, False)):
+            tr = RepTracker(record=True)
+            for k in range(i, i + lean_at):
+                tr.update(k / fps, Angles(2.0, 2.0, 10, 3, 0, None))
+            tr.update((i + lean_at) / fps, Angles(25.0, 25.0, 10, 3, 0, None))
+            assert (tr.phase is P.DESCENDING) is starts, (i, lean_at)
+
+
+def test_a_dropped_frame_before_a_rep_does_not_move_its_start():
+    # the start is put half a frame after the last quiet frame: the frame period must be the
+    # camera's, not one stretched by a frame the pose model missed
+    curve = lean_curve([(0, 2), (2.0, 2), (2.8, 70), (3.2, 70), (4.2, 2), (5.5, 2)], fps=15.0)
+    _, whole = feed(curve)
+    _, gappy = feed([f for i, f in enumerate(curve) if i != 25])  # t = 1.667 s, before the rep
+    assert len(whole) == len(gappy) == 1
+    assert gappy[0].start_s == whole[0].start_s
+
+
 def test_short_dropouts_mid_rep_do_not_lose_the_rep():
     segs = [Segment("idle", 2.0), Segment("rep", rep=RepSpec()), Segment("idle", 1.5)]
     session = Session(segments=segs, spoil=Spoil(jitter=0.003, dropout=0.15), seed=3)

@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable
 
 from hingecoach.motion.reps import RepMetrics
-from hingecoach.motion.thresholds import DEFAULT, Thresholds
+from hingecoach.motion.thresholds import DEFAULT, Thresholds, elapsed_s
 from hingecoach.motion.types import FAULTS
 
 
@@ -46,9 +46,7 @@ def too_fast(m: RepMetrics, th: Thresholds) -> bool:
     """The descent took less than about half a second."""
     if m.from_floor:
         return False  # the descent was never seen
-    # to the millisecond: at 15 fps a six-frame descent is 0.4 s, yet 2.6667 - 2.2667 is
-    # 0.39999... in floating point, which flagged a descent measured right at the bound
-    d = round(m.bottom_s - m.start_s, 3)
+    d = elapsed_s(m.bottom_s, m.start_s)
     return not math.isnan(d) and d < th.min_descent_time_s
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from hingecoach.motion.thresholds import DEFAULT, Thresholds
+from hingecoach.motion.thresholds import DEFAULT, Thresholds, elapsed_s
 from hingecoach.motion.types import Angles, Features, Framing
 from hingecoach.pose import landmarks as L
 from hingecoach.pose.landmarks import FrameInfo, Pose
@@ -363,6 +363,6 @@ class Kinematics:
         return f * (an[0] - hip[0]) * metres_per_px
 
     def _maybe_reset(self, t: float) -> None:
-        if self._last_present_t is not None and t - self._last_present_t > self.th.max_gap_s:
+        if self._last_present_t is not None and elapsed_s(t, self._last_present_t) > self.th.max_gap_s:
             self._smooth.reset()
             self._last_present_t = None

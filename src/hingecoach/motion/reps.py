@@ -34,10 +34,12 @@ was never seen, so it is not judged for tempo (too_fast).
 from __future__ import annotations
 
 import math
+import statistics
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from hingecoach.motion.thresholds import DEFAULT, Thresholds
+from hingecoach.motion.thresholds import DEFAULT, Thresholds, elapsed_s
 from hingecoach.motion.types import Angles, Phase
 
 
@@ -191,7 +193,8 @@ class RepTracker:
         self._angles: Angles | None = None
         # state
         self._speed = 0.0  # smoothed lean speed, deg/s
-        self._frame_dt = 1 / 30  # running estimate of the frame period, s
+        self._frame_dt = 1 / 30  # the frame period, s: the median of the recent intervals,
+        self._frame_dts: deque[float] = deque(maxlen=9)  # so a dropped frame does not move it
         self._prev: tuple[float, float] | None = None
         self._settle_since: float | None = None
         self._settled = False
@@ -211,7 +214,7 @@ class RepTracker:
     # -- public -----------------------------------------------------------------------
     def lost(self, t: float) -> list[RepMetrics]:
         """Call on frames with no usable pose. Resets after ``max_gap_s`` without one."""
-        if self._last_seen is not None and t - self._last_seen > self.th.max_gap_s:
+        if self._last_seen is not None and elapsed_s(t, self._last_seen) > self.th.max_gap_s:
             if self.phase is not Phase.UNKNOWN:
                 self._go(t, Phase.UNKNOWN)
             self._rep = None
@@ -234,7 +237,7 @@ class RepTracker:
         self._raw = a if raw is None else raw
         self.raw_lean = self._raw.torso_lean
         self.raw_hip = self._raw.hip_flexion
-        if self._last_seen is not None and t - self._last_seen > th.max_gap_s:
+        if self._last_seen is not None and elapsed_s(t, self._last_seen) > th.max_gap_s:
             self.lost(t)
         self._last_seen = t
         self.t, self.lean, self._angles = t, a.torso_lean, a
@@ -274,7 +277,8 @@ class RepTracker:
         if self._prev is not None:
             dt = t - self._prev[0]
             if 0 < dt < 0.5:
-                self._frame_dt += 0.1 * (dt - self._frame_dt)
+                self._frame_dts.append(dt)
+                self._frame_dt = statistics.median(self._frame_dts)
             if dt > 0:
                 v = (lean - self._prev[1]) / dt
                 k = min(1.0, dt / 0.15)  # ~0.15 s time constant
@@ -311,7 +315,7 @@ class RepTracker:
 
     def _g_leaning_in_settled(self) -> bool:
         if not self._settled and self._settle_since is not None:
-            self._settled = self.t - self._settle_since >= self.th.settle_s
+            self._settled = elapsed_s(self.t, self._settle_since) >= self.th.settle_s
         return self._settled and self._g_leaning_in()
 
     def _g_deep_and_still(self) -> bool:
@@ -321,7 +325,7 @@ class RepTracker:
             return False
         if self._still_since is None:
             self._still_since = self.t
-        return self.t - self._still_since >= th.settle_s
+        return elapsed_s(self.t, self._still_since) >= th.settle_s
 
     def _g_deep(self) -> bool:
         return self.lean > self.th.depth_lean_deg or self._hip() > self.th.squat_depth_hip_deg
@@ -345,11 +349,11 @@ class RepTracker:
             return False
         if self._stall_since is None:
             self._stall_since = self.t
-        return self.t - self._stall_since >= th.stall_time_s
+        return elapsed_s(self.t, self._stall_since) >= th.stall_time_s
 
     def _g_lockout_window_over(self) -> bool:
         rep = self._rep
-        return rep is None or self.t - rep.end_s >= self.th.lockout_window_s
+        return rep is None or elapsed_s(self.t, rep.end_s) >= self.th.lockout_window_s
 
     def _g_leaving_pause(self) -> bool:
         if self.lean > self._pause_lean + self.th.rebound_deg:

@@ -15,6 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def elapsed_s(later: float, earlier: float) -> float:
+    """``later - earlier`` to the millisecond, for comparing with the durations below: frame
+    times are sums of float steps, so at 15 fps six frames (0.4 s) came out as 0.39999 s and
+    fell short of a 0.4 s bound they meet."""
+    return round(later - earlier, 3)
+
+
 @dataclass(frozen=True, slots=True)
 class Thresholds:
     # --- rep phases (torso lean, degrees) -----------------------------------------------
