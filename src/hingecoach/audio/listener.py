@@ -54,6 +54,11 @@ ENDPOINT = {
     # 18 dB above it, and its block levels span 27-57 dB (p5-p95; 15-20 dB high-passed),
     # so a floor learned in 0.3 s opened utterances on noise alone. Speech moves < 0.3 dB.
     "level_highpass_hz": 80.0,
+    # an utterance that begins this soon after the last one ended and whose loudest block is
+    # this far under that one's is talk behind the user carrying on after a command, not the
+    # user (the corpus's babble at 15 dB, cut off after a command, was heard as commands)
+    "follower_gap_s": 0.6,
+    "follower_db_under": 10.0,
 }
 
 
@@ -141,6 +146,7 @@ class Endpointer:
     rate: int = ASR_RATE
     floor_db: float | None = None
     dropped_long: int = 0
+    dropped_follower: int = 0
     vad_mode: int | None = VAD_MODE
 
     def __post_init__(self) -> None:
@@ -151,6 +157,7 @@ class Endpointer:
         self._pre_db: deque[float] = deque(maxlen=n_pre)  # their levels
         self._hang_blocks = max(1, int(round(s["hangover_s"] * self.rate / BLOCK)))
         self._highpass = _make_highpass(s["level_highpass_hz"], self.rate)
+        self._last: tuple[float, float] | None = None  # (end, loudest block dB) of the last utterance
         self.reset()
 
     def reset(self) -> None:
@@ -220,7 +227,7 @@ class Endpointer:
             self._buf = []  # do not hold minutes of talk in memory
         if self._silent < self._hang_blocks:
             return None
-        too_long, t_start, t_end = self._too_long, self._t_start, self._t_last_speech
+        too_long, t_start, t_end, peak = self._too_long, self._t_start, self._t_last_speech, self._peak_db
         samples = np.concatenate(self._buf) if self._buf else np.zeros(0, np.int16)
         self.reset()
         if too_long:
@@ -228,6 +235,13 @@ class Endpointer:
             return None
         if t_end - t_start < s["min_s"]:
             return None
+        last = self._last
+        if (last is not None and t_start - last[0] < s["follower_gap_s"]
+                and peak < last[1] - s["follower_db_under"]):
+            self.dropped_follower += 1
+            self._last = (t_end, last[1])  # talk going on behind the user: still the user's level
+            return None
+        self._last = (t_end, peak)
         return Utterance(t_start, t_end, t + dt, samples)
 
 
