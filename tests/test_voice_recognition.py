@@ -11,6 +11,7 @@ app's :class:`CheckedRecogniser`.
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
@@ -153,4 +154,15 @@ def test_listen_with_a_missing_wav_is_a_one_line_error(tmp_path, capsys) -> None
     assert main(["listen", "--wav", str(tmp_path / "nope.wav")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "nope.wav" in err[0] and "error" in err[0]
+
+
+def test_listen_checks_the_file_before_loading_a_recogniser(tmp_path, capsys) -> None:  # noqa: ANN001
+    # in a fresh process the recogniser's fallback notice would otherwise come first
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-m", "hingecoach", "listen", "--wav", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"hingecoach listen: error: {tmp_path}: is a folder, not a WAV file: name the file in it"]
 

@@ -44,6 +44,8 @@ def read_wav(path: str | Path) -> Audio:
     Raises InputError naming the file when it is missing or not a PCM WAV.
     """
     p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{p}: is a folder, not a WAV file: name the file in it")
     if not p.is_file():
         raise InputError(f"{p}: no such WAV file: check the path")
     try:

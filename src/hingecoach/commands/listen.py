@@ -50,10 +50,10 @@ def run(args: argparse.Namespace) -> int:
     from hingecoach.audio.recognisers import make_recogniser
     from hingecoach.coach.cues import decoy_phrases
 
+    samples = to_asr(read_wav(args.wav)) if args.wav else None  # a bad file: its error alone
     # the same grammar the app listens with: the coach's own phrases compete as decoys
     recogniser = make_recogniser(args.recogniser, args.models, decoys=decoy_phrases())
-    if args.wav:
-        samples = to_asr(read_wav(args.wav))
+    if samples is not None:
         _emit(recogniser.recognise(samples), args.json, args.verbose)
         return 0
 
