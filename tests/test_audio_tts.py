@@ -46,3 +46,22 @@ def test_a_slow_first_synthesis_still_reaches_the_file(monkeypatch):
     finally:
         tts.close()
     assert _speechlike(audio)
+
+
+def test_an_engine_that_follows_the_speakers_renders_every_phrase_whole(tmp_path):
+    # pyttsx3 hands every Pyttsx3Tts in a process the same engine, and its loop-ending
+    # stop() cancelled the next phrase while espeak-ng was still busy: an empty WAV, 6 times
+    # in 10 here before the adapter waited for espeak-ng to be idle
+    from hingecoach.audio.speaker import Priority, make_speaker
+
+    for i in range(10):
+        spk = make_speaker(f"wav:{tmp_path / str(i)}")
+        spk.say("hips back", Priority.CUE, "cue")
+        assert spk.wait_idle(30)
+        spk.close()
+        tts = Pyttsx3Tts()
+        try:
+            phrases = [tts.render("Push your hips back to the wall"), tts.render("Good rep, three done")]
+        finally:
+            tts.close()
+        assert all(_speechlike(a) for a in phrases), i

@@ -27,6 +27,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
@@ -96,8 +97,10 @@ class EspeakTts:
         return wav_bytes_to_audio(out.stdout)
 
 
-#: How long :class:`Pyttsx3Tts` waits for one phrase (a cue renders in 10-15 ms).
+#: How long :class:`Pyttsx3Tts` waits for one phrase (a cue renders in 10-15 ms), and how
+#: often it tries a phrase that pyttsx3 cancelled.
 RENDER_TIMEOUT_S = 10.0
+RENDER_ATTEMPTS = 3
 
 
 class Pyttsx3Tts:
@@ -121,6 +124,7 @@ class Pyttsx3Tts:
         self._dir = tempfile.mkdtemp(prefix="hingecoach-tts-")
         self._n = 0
         self._finished = threading.Event()
+        self._completed = False
 
     def _get_engine(self):  # noqa: ANN202 - pyttsx3 has no types
         if self._engine is None:
@@ -130,36 +134,67 @@ class Pyttsx3Tts:
             engine.setProperty("rate", self.rate_wpm)
             if self.voice:
                 engine.setProperty("voice", self.voice)
-            engine.connect("finished-utterance", lambda **_: self._finished.set())
+            self._token = engine.connect("finished-utterance", self._on_finished)
             self._engine = engine
         return self._engine
 
     def render(self, text: str) -> Audio:
+        for _ in range(RENDER_ATTEMPTS):
+            audio = self._render_once(text)
+            if audio is not None:
+                return audio
+        raise DeviceError(f"text to speech: espeak-ng cancelled {text!r} {RENDER_ATTEMPTS} times: "
+                          f"check `hingecoach doctor`")
+
+    def _render_once(self, text: str) -> Audio | None:
+        """One ``save_to_file`` + ``runAndWait``; None when pyttsx3 cancelled it.
+
+        pyttsx3 2.99 over espeak-ng (asynchronous: it synthesises on its own thread) has two
+        races, both seen here under load and in the test suite:
+
+        * a fresh engine's first synthesis starts after the command that ends the loop, so
+          ``runAndWait`` can return before the file is written (pyttsx3 issue #219; the
+          demo's first cue went missing 1 time in 4): wait for ``finished-utterance``;
+        * that loop-ending command calls ``stop()``, which cancels the next synthesis if
+          espeak-ng is still busy (setting up a new engine's voice, or the tail of the last
+          phrase): the phrase comes out empty (2 in 10 when a second engine followed the
+          speaker's). Wait until espeak-ng is idle first, and treat a cancelled utterance
+          as not rendered.
+        """
+        from pyttsx3.drivers import _espeak
+
         engine = self._get_engine()
+        deadline = time.monotonic() + RENDER_TIMEOUT_S
+        while _espeak.IsPlaying() and time.monotonic() < deadline:
+            time.sleep(0.002)
         self._n += 1
         path = os.path.join(self._dir, f"r{self._n:06d}.wav")  # fresh file every time
         self._finished.clear()
+        self._completed = False
         with contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "Audio saved to"
             engine.save_to_file(text, path)
             engine.runAndWait()
-            # pyttsx3 2.99 starts a fresh engine's first synthesis after the command that
-            # ends its loop, so that runAndWait can return before espeak-ng (on its own
-            # thread) has written the file (pyttsx3 issue #219): under load the demo's first
-            # cue was missing 1 time in 4. The file is complete when the utterance finishes.
             if not self._finished.wait(RENDER_TIMEOUT_S):
                 raise DeviceError(f"text to speech: espeak-ng did not finish {text!r} within "
                                   f"{RENDER_TIMEOUT_S:g} s: check `hingecoach doctor`")
         try:
+            if not self._completed:
+                return None
             audio = read_wav(path)
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(path)
-        return audio
+        return audio if len(audio.samples) else None
+
+    def _on_finished(self, completed: bool = True, **_: object) -> None:
+        self._completed = bool(completed)
+        self._finished.set()
 
     def close(self) -> None:
         """Release the engine and the temporary folder."""
         if self._engine is not None:
             with contextlib.suppress(Exception):
+                self._engine.disconnect(self._token)  # pyttsx3 hands the next one this engine
                 self._engine.stop()
             self._engine = None
         shutil.rmtree(self._dir, ignore_errors=True)
