@@ -56,7 +56,6 @@ def test_long_talk_is_dropped_unheard_as_no_command_can_be_that_long() -> None:
     assert ep.dropped_long == 1
 
 
-
 def test_quieter_talk_right_after_a_command_is_not_the_user() -> None:
     # a command, then talk behind the user 20 dB down starting 0.3 s after it, going on
     x = np.concatenate([quiet(0.5), tone(0.8, amp=6000), quiet(0.3, seed=1), tone(0.5, amp=600),
@@ -73,6 +72,7 @@ def test_a_second_command_at_the_users_level_or_after_a_pause_is_heard() -> None
     # a quieter voice is heard too once it is not following straight on (0.6 s, follower_gap_s)
     later = np.concatenate([quiet(0.5), tone(0.8, amp=6000), quiet(0.9, seed=1), tone(0.5, amp=600), quiet(0.8)])
     assert len(utterances(later)) == 2
+
 
 def test_a_click_is_not_an_utterance() -> None:
     assert utterances(np.concatenate([quiet(0.4), tone(0.06), quiet(0.6)])) == []

@@ -104,7 +104,6 @@ def test_losing_the_athlete_for_long_drops_the_rep_in_progress():
     assert reps == []
 
 
-
 def test_a_dropout_of_exactly_max_gap_is_not_a_loss_at_any_frame():
     # at 30 fps a 30-frame gap is 1.0 s (max_gap_s), yet (i + 30)/30 - i/30 is a hair over
     # 1.0 in floating point for some i: the bound must not depend on where the gap falls

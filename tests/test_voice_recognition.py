@@ -156,7 +156,7 @@ def test_listen_with_a_missing_wav_is_a_one_line_error(tmp_path, capsys) -> None
     assert len(err) == 1 and "nope.wav" in err[0] and "error" in err[0]
 
 
-def test_listen_checks_the_file_before_loading_a_recogniser(tmp_path, capsys) -> None:  # noqa: ANN001
+def test_listen_checks_the_file_before_loading_a_recogniser(tmp_path) -> None:  # noqa: ANN001
     # in a fresh process the recogniser's fallback notice would otherwise come first
     import subprocess
 
@@ -165,4 +165,3 @@ def test_listen_checks_the_file_before_loading_a_recogniser(tmp_path, capsys) ->
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         f"hingecoach listen: error: {tmp_path}: is a folder, not a WAV file: name the file in it"]
-

@@ -193,8 +193,9 @@ class RepTracker:
         self._angles: Angles | None = None
         # state
         self._speed = 0.0  # smoothed lean speed, deg/s
-        self._frame_dt = 1 / 30  # the frame period, s: the median of the recent intervals,
-        self._frame_dts: deque[float] = deque(maxlen=9)  # so a dropped frame does not move it
+        # recent frame intervals, s: their median is the frame period (a dropped frame does
+        # not move it)
+        self._frame_dts: deque[float] = deque(maxlen=9)
         self._prev: tuple[float, float] | None = None
         self._settle_since: float | None = None
         self._settled = False
@@ -278,7 +279,6 @@ class RepTracker:
             dt = t - self._prev[0]
             if 0 < dt < 0.5:
                 self._frame_dts.append(dt)
-                self._frame_dt = statistics.median(self._frame_dts)
             if dt > 0:
                 v = (lean - self._prev[1]) / dt
                 k = min(1.0, dt / 0.15)  # ~0.15 s time constant
@@ -379,7 +379,8 @@ class RepTracker:
 
     def _a_begin(self) -> None:
         # the movement began between the last quiet frame and the next one
-        self._begin(self._quiet_t + 0.5 * self._frame_dt)
+        frame_dt = statistics.median(self._frame_dts) if self._frame_dts else 1 / 30
+        self._begin(self._quiet_t + 0.5 * frame_dt)
 
     def _a_begin_from_floor(self) -> None:
         self._begin(self.t)
