@@ -21,7 +21,8 @@ in another noise at another level, speed-perturbed), the tune sentences, the tun
 sentence at a pause) and 60 of the coach's own cue phrasings (all but the commands are
 "none"); rendered, embedded and fed to a one-hidden-layer network (scikit-learn, seeded);
 writes src/hingecoach/audio/data/intent_head.npz. Whole clips only: utterance_features
-frames a clip and the listener's cut of it alike. About 22 minutes on 2 cores.
+frames a clip and the listener's cut of it alike, except in steady noise less than 25 dB
+under the speech, where the clip keeps all its noise (README, session 10). About 22 minutes on 2 cores.
 
     .venv/bin/python bench/voice_tune.py rule
 

@@ -127,8 +127,9 @@ def frame_utterance(samples: np.ndarray, rate: int = 16000) -> np.ndarray:
     percentile frame level, or of :data:`FRAME_REF_UNDER_MAX_DB` under the loudest frame if
     that is higher, first to last, plus :data:`FRAME_MARGIN_S`), scale it so the reference
     level is :data:`FRAME_LEVEL_DB`, then add :data:`FRAME_PAD_S` of digital silence either
-    side. In steady noise louder than that threshold nothing is cut, which is the same for a
-    whole clip and a listener's cut."""
+    side. In steady noise less than :data:`FRAME_SPEECH_DB` under the speech nothing is cut,
+    so a WAV file keeps all the noise around its command while the listener's cut of it
+    holds only its pre-roll and hangover (README, "Tried and not shipped (session 10)")."""
     from hingecoach.audio.pcm import frame_rms
 
     x = np.asarray(samples, dtype=np.int16)
