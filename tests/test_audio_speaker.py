@@ -171,6 +171,40 @@ def test_warmed_phrases_are_served_from_the_cache() -> None:
         spk.close()
 
 
+def test_closing_during_start_up_warming_stops_it_and_the_worker_closes_the_engine() -> None:
+    """A session that ends while hundreds of cues are still being rendered (a slow Pi) does
+    not wait for them, and the engine is closed once, by the thread that renders with it,
+    never under a render (pyttsx3 must stay on one thread)."""
+
+    class SlowTts:
+        name = "slow"
+
+        def __init__(self) -> None:
+            self.rendered: list[str] = []
+            self.rendering = threading.Event()
+            self.closed_by: list[tuple[str, bool]] = []  # (thread, a render in progress)
+
+        def render(self, text: str) -> Audio:
+            self.rendering.set()
+            time.sleep(0.1)
+            self.rendered.append(text)
+            self.rendering.clear()
+            return Audio(np.full(160, 1000, dtype=np.int16), 16000)
+
+        def close(self) -> None:
+            self.closed_by.append((threading.current_thread().name, self.rendering.is_set()))
+
+    tts = SlowTts()
+    spk = PlaybackSpeaker(MemorySink(), tts=tts, warm=[f"cue number {i}" for i in range(200)])  # 20 s
+    while not tts.rendered:
+        time.sleep(0.01)
+    spk.close()
+    spk._thread.join(10)
+    assert not spk._thread.is_alive()
+    assert len(tts.rendered) < 200
+    assert tts.closed_by == [("hingecoach-speaker", False)]
+
+
 def test_volume_scales_the_samples_that_reach_the_sink() -> None:
     class Loud:
         name = "loud"

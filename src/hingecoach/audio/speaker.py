@@ -332,11 +332,30 @@ class PlaybackSpeaker(Speaker):
             return Audio(np.zeros(n, dtype=np.int16), 16000)
         return self.cache.get(text)
 
+    def _warm(self, phrases: list[str]) -> None:
+        """Render phrases into the cache one at a time, stopping once the speaker is closed
+        (a few hundred cues take seconds; a session that ends during them must not wait)."""
+        if self.cache is None or not self.sink.needs_audio:
+            return
+        for p in phrases:
+            if self._closed:
+                return
+            self.cache.warm([p])
+
     def _worker(self) -> None:
+        """The speaker's one thread: it owns the TTS engine (pyttsx3 must stay on one
+        thread), so it also closes it, once the speaker is closed."""
+        try:
+            self._serve()
+        finally:
+            tts = getattr(self.cache, "tts", None)
+            if hasattr(tts, "close"):
+                tts.close()
+
+    def _serve(self) -> None:
         try:
             self.cache = self._make_cache()
-            if self.sink.needs_audio:
-                self.cache.warm(self._pending_warm)
+            self._warm(self._pending_warm)
         except HingeError as exc:
             self.errors.append(str(exc))
             log.error("speaker: %s; speech is off for this session", exc)
@@ -440,8 +459,7 @@ class PlaybackSpeaker(Speaker):
         done = threading.Event()
 
         def task() -> None:
-            if self.cache is not None and self.sink.needs_audio:
-                self.cache.warm(items)
+            self._warm(items)
 
         with self._cv:
             self._tasks.append((task, done))
@@ -475,10 +493,9 @@ class PlaybackSpeaker(Speaker):
             self._stop_current.set()
             self._cv.notify_all()
         self._thread.join(timeout=5)
+        if self._thread.is_alive():  # a render still running: the worker closes the engine after it
+            log.warning("speaker: the speech engine is still rendering; it is released when it finishes")
         self.sink.close()
-        tts = getattr(self.cache, "tts", None)
-        if hasattr(tts, "close"):
-            tts.close()
 
 
 _warned: set[str] = set()
