@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+
 from hingecoach.audio import session as session_mod
 from hingecoach.audio import speaker as speaker_mod
-from hingecoach.audio.pcm import read_wav
+from hingecoach.audio.pcm import Audio, read_wav, write_wav
 from hingecoach.audio.session import VoiceSession
 from hingecoach.audio.speaker import Priority
 from hingecoach.cli import main
-from hingecoach.errors import DeviceError
+from hingecoach.errors import DeviceError, InputError
 
 
 def test_with_no_microphone_the_session_says_so_once_and_still_speaks(tmp_path, monkeypatch, capsys) -> None:  # noqa: ANN001
@@ -56,3 +59,35 @@ def test_say_with_no_sound_device_falls_back_to_wav_files_and_succeeds(tmp_path,
 def test_say_with_empty_text_is_a_one_line_error(capsys) -> None:  # noqa: ANN001
     assert main(["say", "  "]) == 2
     assert "nothing to say" in capsys.readouterr().err
+
+
+def test_say_into_a_place_it_cannot_write_is_a_one_line_error(tmp_path, capfd) -> None:  # noqa: ANN001
+    # a folder, a path under a file, a full device: one line each, no traceback and no
+    # "Exception ignored" from a half-built wave writer (capfd sees what __del__ prints)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    for target, says in [(tmp_path, "is a folder"), (blocker / "x.wav", "cannot write the WAV file"),
+                         ("/dev/full", "No space left on device")]:
+        assert main(["say", "hips back", "--wav", str(target)]) == 2
+        err = capfd.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and says in err[0] and str(target) in err[0], err
+
+
+def test_say_rejects_a_volume_outside_0_to_1(capsys) -> None:  # noqa: ANN001
+    # the config's audio.volume is 0-100; the flag is a fraction, and 80 used to play at full scale
+    for v in ("80", "-3"):
+        assert main(["say", "hips back", "--volume", v]) == 2
+        assert "out of range" in capsys.readouterr().err
+
+
+def test_a_truncated_or_headerless_wav_is_named_for_what_it_is(tmp_path) -> None:  # noqa: ANN001
+    good = write_wav(tmp_path / "good.wav", Audio(np.ones(16000, np.int16), 16000))
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(good.read_bytes()[:1044])  # header + 500 of 16000 samples
+    with pytest.raises(InputError, match=r"cut.wav: truncated WAV file \(holds 500 of the 16000 samples"):
+        read_wav(cut)
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    with pytest.raises(InputError, match=r"empty.wav: not a readable PCM WAV file \(too short for a WAV header\)"):
+        read_wav(empty)
+    assert len(read_wav(good).samples) == 16000

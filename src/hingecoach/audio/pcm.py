@@ -50,10 +50,17 @@ def read_wav(path: str | Path) -> Audio:
         raise InputError(f"{p}: no such WAV file: check the path")
     try:
         with wave.open(str(p), "rb") as w:
-            return _from_wave(w)
+            audio = _from_wave(w)
+            promised = w.getnframes()
     except (wave.Error, EOFError, ValueError) as exc:
-        raise InputError(f"{p}: not a readable PCM WAV file ({exc}): convert it with "
+        why = str(exc) or "too short for a WAV header"
+        raise InputError(f"{p}: not a readable PCM WAV file ({why}): convert it with "
                          f"`sox IN -r 16000 -c 1 -b 16 out.wav`") from None
+    if len(audio.samples) < promised:
+        raise InputError(f"{p}: truncated WAV file (holds {len(audio.samples)} of the {promised} samples its "
+                         f"header promises): record it again, or keep what is there with "
+                         f"`sox --ignore-length IN out.wav`")
+    return audio
 
 
 def wav_bytes_to_audio(data: bytes) -> Audio:
@@ -82,7 +89,9 @@ def write_wav(path: str | Path, audio: Audio) -> Path:
     """Write mono int16 audio as a PCM WAV file; returns the path."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(p), "wb") as w:
+    # the file first, then the wave writer: a wave.open that cannot open its file leaves a
+    # half-built writer whose __del__ prints "Exception ignored ... no attribute '_file'"
+    with open(p, "wb") as f, wave.open(f, "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(int(audio.rate))

@@ -36,7 +36,7 @@ from typing import Protocol
 import numpy as np
 
 from hingecoach.audio.pcm import Audio, read_wav, wav_bytes_to_audio
-from hingecoach.errors import DeviceError, ModelError
+from hingecoach.errors import DeviceError, InputError, ModelError
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +180,10 @@ class Pyttsx3Tts:
         try:
             if not self._completed:
                 return None
-            audio = read_wav(path)
+            try:
+                audio = read_wav(path)
+            except InputError:  # missing, or shorter than its header says: not rendered (tried again)
+                return None
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(path)

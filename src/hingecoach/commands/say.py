@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,12 +35,21 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.text.strip():
         raise InputError("nothing to say: pass some text, e.g. `hingecoach say \"hips back\"`")
+    if not 0.0 <= args.volume <= 1.0:
+        raise InputError(f"--volume {args.volume:g} is out of range: give a fraction of full scale "
+                         f"from 0 to 1, e.g. --volume 0.8")
     if args.wav:
+        out = Path(args.wav)
+        if out.is_dir():
+            raise InputError(f"{out}: is a folder: name a WAV file in it, e.g. --wav {out / 'say.wav'}")
         tts = make_tts(args.tts)
         audio = tts.render(args.text)
-        vol = min(1.0, max(0.0, args.volume))
-        audio = Audio(np.round(audio.samples.astype(np.float32) * vol).astype(np.int16), audio.rate)
-        path = write_wav(args.wav, audio)
+        audio = Audio(np.round(audio.samples.astype(np.float32) * args.volume).astype(np.int16), audio.rate)
+        try:
+            path = write_wav(out, audio)
+        except OSError as exc:
+            raise InputError(f"{out}: cannot write the WAV file ({exc.strerror or exc}): "
+                             f"choose a writable path") from None
         print(f"wrote {path} ({audio.duration_s:.2f} s, {audio.rate} Hz, {tts.name})", file=sys.stderr)
         return 0
     speaker = make_speaker(args.speaker, tts=lambda: make_tts(args.tts))
