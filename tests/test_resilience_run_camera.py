@@ -65,3 +65,27 @@ def test_a_camera_lost_mid_set_pauses_reconnects_and_coaching_goes_on(tmp_path: 
     # the set went on after the camera came back: reps were coached on both sides of the gap
     summary = [c for c in cues if c["kind"] == "summary"][-1]["text"]
     assert "8 reps" in summary or "7 reps" in summary, summary
+
+
+def test_a_camera_absent_at_boot_is_announced_while_it_is_away(tmp_path: Path, monkeypatch) -> None:
+    """No frame ever arrives: the notice is still said (it used to wait for the first frame,
+    and a camera lost mid-set was announced only once it was back)."""
+    opens = []
+
+    def open_poses(spec: str):
+        opens.append(spec)
+        if len(opens) < 3:
+            raise OSError("[Errno 19] No such device")
+        return _Source(None, [], then=None)  # found, and the stream ends at once
+
+    import hingecoach.app
+
+    monkeypatch.setattr(hingecoach.app, "open_poses", open_poses)
+    monkeypatch.setenv("HINGECOACH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    transcript = tmp_path / "t.jsonl"
+    rc = main(["run", "--source", "camera:7", "--no-voice", "--speaker", "none", "--quiet",
+               "--transcript", str(transcript)])
+    assert rc == 0 and len(opens) == 3  # absent, a failed retry (0.5 s), then found (1 s)
+    texts = [json.loads(line)["text"] for line in transcript.read_text().splitlines()]
+    assert any("can't find the camera yet" in t for t in texts), texts

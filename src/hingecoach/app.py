@@ -215,7 +215,8 @@ def run_session(info: FrameInfo, poses: Iterable[Pose], coach: Coach, *,
 
     Args:
         info: the stream's header.
-        poses: the pose stream (time-ordered).
+        poses: the pose stream (time-ordered); a ``None`` in it is a live camera away (no
+            frame: only notices and heard commands are handled, at the last frame's time).
         coach: the coach (with its recorder attached).
         speaker: anything with ``say(text, priority, kind)``; None = silent.
         transcript: where cues are written.
@@ -249,6 +250,14 @@ def run_session(info: FrameInfo, poses: Iterable[Pose], coach: Coach, *,
                 adjust()
 
     for pose in poses:
+        if pose is None:  # a live camera is away: no frame, but its notices and commands go on
+            if live_intents is not None:
+                for it in live_intents():
+                    intent(it, res.last_t)
+            if notices is not None:
+                for text in notices():
+                    emit(coach.notice(res.last_t, text))
+            continue
         if t0 is None:
             t0 = pose.t
             wall0 = time.monotonic()

@@ -315,6 +315,7 @@ def live_items(
     clock: Clock = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     idle_step: float = 0.05,
+    ticks: bool = False,
 ) -> Any:
     """Yield items from ``device`` until its stream ends or a stop is requested.
 
@@ -331,6 +332,9 @@ def live_items(
         clock: monotonic seconds, for the watchdog.
         sleep: how to wait (tests inject a fake).
         idle_step: the longest single wait, in seconds.
+        ticks: also yield ``None`` after each wait of an outage, so the consumer can go on
+            with everything that does not need a frame (saying "I've lost the camera",
+            hearing commands) while the camera is away.
     """
     while service is None or not service.stop_requested:
         item = device.read()
@@ -340,6 +344,8 @@ def live_items(
             service.tick(clock())
         if item is None:
             sleep(min(idle_step, device.retry_in()) or idle_step)
+            if ticks:
+                yield None
             continue
         yield item
 

@@ -129,7 +129,7 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
         camera = ResilientCamera(lambda: open_poses(args.source), on_event=events.append)
         w, h, fps = getattr(args, "camera_info", None) or (640, 480, 30.0)
         info = FrameInfo(w, h, fps)
-        poses: Any = live_items(camera, svc)
+        poses: Any = live_items(camera, svc, ticks=True)  # None while the camera is away
         closer: Any = camera
     else:
         source = open_poses(args.source)
