@@ -170,6 +170,24 @@ def test_missing_models_are_listed_with_the_fetch_command(models_dir):
     assert checks["model vosk-small-en"].fix == "hingecoach models fetch vosk-small-en"
 
 
+def test_an_unpinned_pose_model_that_is_not_configured_is_no_warning(tmp_path: Path):
+    """The repository's manifest lists the lite pose model unpinned (no copy could be had
+    where it was written): with pose.model = full, its absence costs nothing, and `models
+    fetch` would refuse it, so it is not reported as a reduced feature to fix."""
+    import importlib
+
+    from hingecoach.pose.models import load_manifest
+
+    unpinned = [s.name for s in load_manifest() if s.sha256 is None]
+    assert unpinned == ["pose_landmarker_lite"]
+    checks = {c.name: c for c in doctor.check_models(tmp_path, "full", real_files(import_module=importlib.import_module))}
+    lite = checks["model pose_landmarker_lite"]
+    assert lite.ok and not lite.required and "not installed" in lite.detail
+    full, speech = checks["model pose_landmarker_full"], checks["model speech_embedding"]
+    assert not full.ok and full.required                   # the configured one is still needed
+    assert not speech.ok and speech.fix == "hingecoach models fetch speech_embedding"  # pinned: fetchable
+
+
 def test_a_corrupt_model_fails_its_checksum(models_dir):
     (models_dir / "pose_landmarker_lite.task").write_bytes(b"truncated")
     check = next(c for c in doctor.check_models(models_dir, "lite", real_files())

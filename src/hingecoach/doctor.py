@@ -375,6 +375,12 @@ def _checks_from_pose_api(api: Any, models_dir: Path, variant: str) -> list[Chec
         st = api.check(spec, models_dir)
         if st.state == "ok":
             checks.append(_ok(label, f"{st.path} ({st.detail})", required=required))
+        elif st.state == "missing" and not required and spec.sha256 is None:
+            # another pose model, not pinned yet: nothing runs short without it, and `models
+            # fetch` would refuse it (it prints the file's sha256 to check and pin instead)
+            checks.append(_ok(label, f"not installed (optional, not pinned in models/manifest.json: "
+                              f"`hingecoach models fetch {spec.name}` prints its sha256 to check and pin)",
+                              required=False))
         elif st.state == "missing":
             checks.append(_bad(label, f"{st.path} is missing", f"hingecoach models fetch {spec.name}",
                                required=required))
