@@ -39,7 +39,7 @@ def _emit(result, as_json: bool, verbose: bool) -> None:  # noqa: ANN001
         print(json.dumps(obj), flush=True)
     else:
         intent = obj["intent"] or "(no command)"
-        slots = f" {obj['slots']}" if obj["slots"] else ""
+        slots = "".join(f" {k}={v}" for k, v in obj["slots"].items())
         print(f"{intent}{slots}  heard={obj['text']!r} confidence={obj['confidence']}", flush=True)
         if verbose:
             print(f"  evidence: {json.dumps(result.details)}", flush=True)
