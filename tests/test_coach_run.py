@@ -156,3 +156,13 @@ def test_the_config_can_switch_units_and_keep_history_off(traces: dict, tmp_path
     assert "15 centimetres" in out.read_text()
     with Store(tmp_path / "d" / "hingecoach.db") as st:
         assert st.reps() == [] and st.sessions() == []
+
+
+def test_a_run_in_which_no_drill_was_started_says_how_to_start_one(traces: dict, tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    trace, _ = traces["clean-0"]
+    assert main(["run", "--source", str(trace), "--no-voice", "--speaker", "none", "--quiet",
+                 "--data-dir", str(tmp_path / "d")]) == 0
+    err = capsys.readouterr().err
+    assert "0 coached reps" in err and 'no drill was started: say "start hinge drill"' in err
+    run(trace, tmp_path)  # with a start command: no such hint
+    assert "no drill was started" not in capsys.readouterr().err

@@ -190,6 +190,9 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
                  else "progress NOT saved")
         print(f"hingecoach run: {result.frames} frames, {coach.total_reps} coached reps, "
               f"{result.cues} cues; {where}", file=sys.stderr)
+        if result.frames and not coach.transitions:
+            print("hingecoach run: no drill was started: say \"start hinge drill\" (or \"start wall "
+                  "drill\"), or script it with --commands \"0:start hinge drill\"", file=sys.stderr)
     finally:
         store.close()
     return 0
