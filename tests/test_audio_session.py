@@ -91,3 +91,32 @@ def test_a_truncated_or_headerless_wav_is_named_for_what_it_is(tmp_path) -> None
     with pytest.raises(InputError, match=r"empty.wav: not a readable PCM WAV file \(too short for a WAV header\)"):
         read_wav(empty)
     assert len(read_wav(good).samples) == 16000
+
+
+def _extensible_wav(x16: np.ndarray, bits: int, channels: int = 2, rate: int = 16000) -> bytes:
+    """A WAVE_FORMAT_EXTENSIBLE file (as sox writes 24- and 32-bit PCM) of int16 samples."""
+    width = bits // 8
+    wide = x16.astype(np.int64) << (bits - 16)
+    frame = np.repeat(wide, channels)
+    pcm = b"".join(int(v).to_bytes(width, "little", signed=True) for v in frame)
+    guid = bytes.fromhex("0100000000001000800000aa00389b71")  # KSDATAFORMAT_SUBTYPE_PCM
+    fmt = (0xFFFE).to_bytes(2, "little") + channels.to_bytes(2, "little") + rate.to_bytes(4, "little")
+    fmt += (rate * width * channels).to_bytes(4, "little") + (width * channels).to_bytes(2, "little")
+    fmt += bits.to_bytes(2, "little") + (22).to_bytes(2, "little") + bits.to_bytes(2, "little")
+    fmt += (3).to_bytes(4, "little") + guid
+    body = b"WAVE" + b"fmt " + len(fmt).to_bytes(4, "little") + fmt + b"data" + len(pcm).to_bytes(4, "little") + pcm
+    return b"RIFF" + len(body).to_bytes(4, "little") + body
+
+
+def test_24_and_32_bit_extensible_wavs_read_exactly(tmp_path) -> None:  # noqa: ANN001
+    # Python 3.11's wave refuses WAVE_FORMAT_EXTENSIBLE ("unknown format: 65534")
+    x = (np.sin(np.arange(800) / 7.0) * 20000).astype(np.int16)
+    x[:3] = [-32768, 32767, -1]
+    for bits in (24, 32):
+        f = tmp_path / f"x{bits}.wav"
+        f.write_bytes(_extensible_wav(x, bits))
+        audio = read_wav(f)
+        assert audio.rate == 16000 and np.array_equal(audio.samples, x), bits
+        f.write_bytes(f.read_bytes()[:-300])  # cut short
+        with pytest.raises(InputError, match="truncated WAV file"):
+            read_wav(f)

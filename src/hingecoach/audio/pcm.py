@@ -39,7 +39,8 @@ class Audio:
 
 
 def read_wav(path: str | Path) -> Audio:
-    """Read a PCM WAV file (8/16/32-bit, any channel count) as mono int16.
+    """Read an integer PCM WAV file (8/16/24/32-bit, any channel count, plain or
+    WAVE_FORMAT_EXTENSIBLE) as mono int16.
 
     Raises InputError naming the file when it is missing or not a PCM WAV.
     """
@@ -49,9 +50,14 @@ def read_wav(path: str | Path) -> Audio:
     if not p.is_file():
         raise InputError(f"{p}: no such WAV file: check the path")
     try:
-        with wave.open(str(p), "rb") as w:
-            audio = _from_wave(w)
-            promised = w.getnframes()
+        try:
+            with wave.open(str(p), "rb") as w:
+                audio = _from_wave(w)
+                promised = w.getnframes()
+        except wave.Error as exc:
+            if "65534" not in str(exc):
+                raise
+            audio, promised = _read_extensible(p.read_bytes())
     except (wave.Error, EOFError, ValueError) as exc:
         why = str(exc) or "too short for a WAV header"
         raise InputError(f"{p}: not a readable PCM WAV file ({why}): convert it with "
@@ -70,12 +76,47 @@ def wav_bytes_to_audio(data: bytes) -> Audio:
 
 
 def _from_wave(w: wave.Wave_read) -> Audio:
-    width, channels, rate = w.getsampwidth(), w.getnchannels(), w.getframerate()
-    raw = w.readframes(w.getnframes())
+    return _to_mono16(w.readframes(w.getnframes()), w.getsampwidth(), w.getnchannels(), w.getframerate())
+
+
+#: WAVE_FORMAT_EXTENSIBLE, what sox and many recorders write for 24- and 32-bit PCM or more
+#: than two channels; Python 3.11's ``wave`` refuses it ("unknown format: 65534").
+_EXTENSIBLE = 0xFFFE
+
+
+def _read_extensible(data: bytes) -> tuple[Audio, int]:
+    """A WAVE_FORMAT_EXTENSIBLE file holding integer PCM: (audio, frames its header promises)."""
+    if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        raise ValueError("no RIFF/WAVE header")
+    fmt, raw, declared, pos = None, None, 0, 12
+    while pos + 8 <= len(data):
+        cid, size = data[pos : pos + 4], int.from_bytes(data[pos + 4 : pos + 8], "little")
+        if cid == b"fmt ":
+            fmt = data[pos + 8 : pos + 8 + size]
+        elif cid == b"data":
+            raw, declared = data[pos + 8 : pos + 8 + size], size
+            break
+        pos += 8 + size + (size & 1)
+    if fmt is None or raw is None or len(fmt) < 26:
+        raise ValueError("no fmt or data chunk")
+    tag, channels, rate = int.from_bytes(fmt[0:2], "little"), int.from_bytes(fmt[2:4], "little"), int.from_bytes(fmt[4:8], "little")
+    bits, sub = int.from_bytes(fmt[14:16], "little"), int.from_bytes(fmt[24:26], "little")
+    if tag != _EXTENSIBLE or sub != 1:  # sub-format 1 = integer PCM (3 would be float)
+        raise ValueError(f"format {tag:#06x}, sub-format {sub}: only integer PCM is read")
+    width = bits // 8
+    raw = raw[: len(raw) - len(raw) % (width * channels)] if width and channels else raw
+    return _to_mono16(raw, width, channels, rate), declared // max(1, width * channels)
+
+
+def _to_mono16(raw: bytes, width: int, channels: int, rate: int) -> Audio:
+    """Little-endian integer PCM frames (1-4 bytes a sample, any channels) as mono int16."""
     if width == 2:
         x = np.frombuffer(raw, dtype="<i2").astype(np.int32)
     elif width == 1:
         x = (np.frombuffer(raw, dtype=np.uint8).astype(np.int32) - 128) << 8
+    elif width == 3:
+        b = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 3).astype(np.int32)
+        x = ((b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)) << 8) >> 16  # sign from the top byte
     elif width == 4:
         x = np.frombuffer(raw, dtype="<i4").astype(np.int64) >> 16
     else:
