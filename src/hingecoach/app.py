@@ -249,14 +249,20 @@ def run_session(info: FrameInfo, poses: Iterable[Pose], coach: Coach, *,
             if callable(adjust):
                 adjust()
 
+    def heard(t: float) -> None:  # intents heard since the last frame (voice, device pauses)
+        if live_intents is not None:
+            for it in live_intents():
+                intent(it, t)
+
+    def announce(t: float) -> None:  # device notices since the last frame
+        if notices is not None:
+            for text in notices():
+                emit(coach.notice(t, text))
+
     for pose in poses:
         if pose is None:  # a live camera is away: no frame, but its notices and commands go on
-            if live_intents is not None:
-                for it in live_intents():
-                    intent(it, res.last_t)
-            if notices is not None:
-                for text in notices():
-                    emit(coach.notice(res.last_t, text))
+            heard(res.last_t)
+            announce(res.last_t)
             continue
         if t0 is None:
             t0 = pose.t
@@ -271,16 +277,12 @@ def run_session(info: FrameInfo, poses: Iterable[Pose], coach: Coach, *,
         while pending and pending[0].t <= t:
             it = pending.pop(0)
             intent(it, it.t)
-        if live_intents is not None:
-            for it in live_intents():
-                intent(it, t)
+        heard(t)
         u = tracker.update(pose)
         if u.rep is not None:
             res.reps += 1
         emit(coach.on_update(u, pose))
-        if notices is not None:
-            for text in notices():
-                emit(coach.notice(t, text))
+        announce(t)
         res.frames += 1
         res.last_t = t
     for it in pending:  # commands timed after the last frame
