@@ -50,14 +50,7 @@ def read_wav(path: str | Path) -> Audio:
     if not p.is_file():
         raise InputError(f"{p}: no such WAV file: check the path")
     try:
-        try:
-            with wave.open(str(p), "rb") as w:
-                audio = _from_wave(w)
-                promised = w.getnframes()
-        except wave.Error as exc:
-            if "65534" not in str(exc):
-                raise
-            audio, promised = _read_extensible(p.read_bytes())
+        audio, promised = _read_file(p)
     except (wave.Error, EOFError, ValueError) as exc:
         why = str(exc) or "too short for a WAV header"
         raise InputError(f"{p}: not a readable PCM WAV file ({why}): convert it with "
@@ -67,6 +60,18 @@ def read_wav(path: str | Path) -> Audio:
                          f"header promises): record it again, or keep what is there with "
                          f"`sox --ignore-length IN out.wav`")
     return audio
+
+
+def _read_file(p: Path) -> tuple[Audio, int]:
+    """The file's audio and the frames its header promises (``wave``, or our own reader for
+    the WAVE_FORMAT_EXTENSIBLE files it refuses)."""
+    try:
+        with wave.open(str(p), "rb") as w:
+            return _from_wave(w), w.getnframes()
+    except wave.Error as exc:
+        if f"unknown format: {_EXTENSIBLE}" not in str(exc):
+            raise
+    return _read_extensible(p.read_bytes())
 
 
 def wav_bytes_to_audio(data: bytes) -> Audio:
