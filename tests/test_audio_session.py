@@ -12,6 +12,7 @@ from hingecoach.audio.session import VoiceSession
 from hingecoach.audio.speaker import Priority
 from hingecoach.cli import main
 from hingecoach.errors import DeviceError, InputError
+from hingecoach.resilience import NOTICES
 
 
 def test_with_no_microphone_the_session_says_so_once_and_still_speaks(tmp_path, monkeypatch, capsys) -> None:  # noqa: ANN001
@@ -23,17 +24,92 @@ def test_with_no_microphone_the_session_says_so_once_and_still_speaks(tmp_path, 
 
     monkeypatch.setattr(mic_mod, "DeviceMic", NoMic)
     monkeypatch.setattr(speaker_mod, "_warned", set())
-    voice = VoiceSession(speaker=f"wav:{tmp_path}", listen=True)
+    events: list = []
+    voice = VoiceSession(speaker=f"wav:{tmp_path}", listen=True, on_event=events.append)
     try:
-        assert not voice.listening and "voice commands are off" in voice.problem
+        assert _wait(lambda: events)
+        assert "voice commands are off" in voice.problem
         voice.speaker.say("hips back", Priority.CUE, "cue")
         assert voice.speaker.wait_idle(30)
         assert voice.poll() == []
     finally:
         voice.close()
+    assert events[0].kind == "microphone_lost" and events[0].at_start
+    assert events[0].notice == NOTICES["microphone_lost_at_start"]  # what the app says aloud
     assert capsys.readouterr().err.count("no microphone") == 1
     assert [p.name for p in tmp_path.glob("*.wav")] == ["0001-hips-back.wav"]
     assert session_mod.VoiceSession is VoiceSession
+
+
+def test_a_microphone_that_turns_up_later_is_found_and_heard(tmp_path, capsys) -> None:  # noqa: ANN001
+    """No microphone at start: said once; tried again after a second; once it opens, a
+    spoken command comes through as an intent and "found a microphone" is said."""
+    from hingecoach.audio.corpus import Condition, render
+    from hingecoach.audio.mic import FakeMic
+    from hingecoach.audio.pcm import pad
+
+    tries = []
+
+    def opener() -> FakeMic:
+        tries.append(1)
+        if len(tries) == 1:
+            raise DeviceError("no microphone (test): plug in a USB microphone")
+        return FakeMic(pad(render("pause", Condition("en-us", 150), seed=1), 16000, 0.5, 1.0))
+
+    events: list = []
+    voice = VoiceSession(speaker="none", listen=True, on_event=events.append, mic_opener=opener)
+    try:
+        heard: list = []
+        assert _wait(lambda: heard.extend(voice.poll()) or heard, timeout=30)
+    finally:
+        voice.close()
+    assert [i.name for i in heard] == ["pause"]
+    assert [(e.kind, e.at_start) for e in events] == [("microphone_lost", True), ("microphone_back", True)]
+    assert events[1].notice == NOTICES["microphone_back_at_start"]
+    assert events[1].t - events[0].t >= 1.0  # the first retry waits a second
+    err = capsys.readouterr().err
+    assert err.count("no microphone") == 1 and "voice commands are on" in err
+
+
+def test_a_microphone_that_fails_mid_session_is_reported_once_and_retried() -> None:
+    """A microphone that dies after some audio: one microphone_lost (not at start), then
+    quiet retries, never an exception out of the session."""
+    from hingecoach.audio.mic import FakeMic
+
+    class Dying(FakeMic):
+        def blocks(self):  # noqa: ANN202
+            yield from list(super().blocks())[:10]
+            raise DeviceError("the microphone stopped sending audio: check its cable")
+
+    opened = []
+
+    def opener() -> FakeMic:
+        opened.append(1)
+        if len(opened) > 1:
+            raise DeviceError("no microphone (test): plug in a USB microphone")
+        return Dying(np.zeros(16000, np.int16))
+
+    events: list = []
+    voice = VoiceSession(speaker="none", listen=True, on_event=events.append, mic_opener=opener)
+    try:
+        assert _wait(lambda: len(opened) >= 2, timeout=10)  # lost, then tried again a second later
+    finally:
+        voice.close()
+    kinds = [e.kind for e in events]
+    assert kinds[0] == "microphone_lost" and not events[0].at_start
+    assert events[0].notice == NOTICES["microphone_lost"]
+    assert set(kinds[1:]) <= {"microphone_retry_failed"}
+
+
+def _wait(cond, timeout: float = 10.0) -> bool:  # noqa: ANN001
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(0.02)
+    return False
 
 
 def test_say_writes_a_wav_file(tmp_path) -> None:  # noqa: ANN001

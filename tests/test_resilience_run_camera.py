@@ -89,3 +89,34 @@ def test_a_camera_absent_at_boot_is_announced_while_it_is_away(tmp_path: Path, m
     assert rc == 0 and len(opens) == 3  # absent, a failed retry (0.5 s), then found (1 s)
     texts = [json.loads(line)["text"] for line in transcript.read_text().splitlines()]
     assert any("can't find the camera yet" in t for t in texts), texts
+
+
+def test_run_says_aloud_that_there_is_no_microphone(tmp_path: Path, monkeypatch) -> None:
+    """Voice on, no microphone: the notice is a spoken cue (in the transcript), not only a
+    line on stderr, and coaching goes on."""
+    import hingecoach.app
+    import hingecoach.audio.mic as mic_mod
+    from hingecoach.errors import DeviceError
+    from hingecoach.resilience import NOTICES
+
+    class NoMic:
+        def __init__(self, *a, **k) -> None:
+            raise DeviceError("no microphone found (test): plug in a USB microphone")
+
+    opens = []
+
+    def open_poses(spec: str):
+        opens.append(spec)
+        if len(opens) < 3:
+            raise OSError("[Errno 19] No such device")
+        return _Source(None, [], then=None)
+
+    monkeypatch.setattr(mic_mod, "DeviceMic", NoMic)
+    monkeypatch.setattr(hingecoach.app, "open_poses", open_poses)
+    monkeypatch.setenv("HINGECOACH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    transcript = tmp_path / "t.jsonl"
+    rc = main(["run", "--source", "camera:7", "--speaker", "none", "--quiet", "--transcript", str(transcript)])
+    assert rc == 0
+    texts = [json.loads(line)["text"] for line in transcript.read_text().splitlines()]
+    assert texts.count(NOTICES["microphone_lost_at_start"]) == 1, texts

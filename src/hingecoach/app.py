@@ -78,18 +78,22 @@ def polled_intents(poll: Callable[[], list[Any]]) -> Callable[[], list[TimedInte
     return drain
 
 
-def open_voice(speaker_spec: str, listen: bool) -> tuple[Any, Callable[[], list[TimedIntent]] | None, Any]:
+def open_voice(speaker_spec: str, listen: bool, on_event: Callable[[Any], None] | None = None,
+               ) -> tuple[Any, Callable[[], list[TimedIntent]] | None, Any]:
     """(speaker, live intents or None, object to close).
 
     The voice package's ``VoiceSession``: its speaker, and its microphone listener when
     ``listen`` (the recogniser gets every catalogue phrase as a decoy, and the speaker
-    pre-renders them). No sound device or no microphone: it says so once and coaching goes on.
+    pre-renders them). No sound device or no microphone: it says so once and coaching goes
+    on; the microphone is tried again with back-off, and ``on_event`` gets its
+    ``microphone_lost`` / ``microphone_back`` events (from the listener's thread).
     """
     from hingecoach.audio.session import VoiceSession
     from hingecoach.coach.cues import decoy_phrases
 
     phrases = decoy_phrases()
-    session = VoiceSession(speaker=speaker_spec, listen=listen, warm=phrases, decoys=phrases)
+    session = VoiceSession(speaker=speaker_spec, listen=listen, warm=phrases, decoys=phrases,
+                           on_event=on_event)
     return session.speaker, (polled_intents(session.poll) if listen else None), session
 
 

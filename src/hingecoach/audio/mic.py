@@ -107,7 +107,7 @@ class DeviceMic:
         try:
             sd.query_devices(device, "input")
         except Exception as exc:  # PortAudioError / ValueError
-            raise DeviceError(f"no microphone ({exc}): plug in a USB microphone, or use `listen --wav FILE`") from None
+            raise DeviceError(f"no microphone found (PortAudio: {exc}): plug in a USB microphone, or use `listen --wav FILE`") from None
         self._sd = sd
         self.device = device
         self.clock = clock
@@ -134,7 +134,10 @@ class DeviceMic:
             try:
                 yield self._q.get(timeout=0.5)
             except queue.Empty:
-                continue
+                stream = self._stream
+                if stream is not None and not self._closed and not stream.active:
+                    # PortAudio stopped the stream (the USB microphone was unplugged)
+                    raise DeviceError("the microphone stopped sending audio: check its cable") from None
 
     def close(self) -> None:
         self._closed = True

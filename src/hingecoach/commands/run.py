@@ -141,7 +141,7 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
                                 passthrough=("levels", "close"))
     try:
         listen = live and not args.no_voice
-        speaker, voice_intents, voice = open_voice(speaker_spec, listen)
+        speaker, voice_intents, voice = open_voice(speaker_spec, listen, on_event=events.append)
         user = store.user(user_name, units) or User(0, user_name, units or "in")
         recorder = StoreRecorder(store, user, args.source) if record else None
         coach = Coach(units=user.units, levels=store.levels(user.id) or {},
@@ -150,14 +150,15 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
 
         def notices() -> list[str]:
             out = []
-            for e in events:
+            batch = events[:]  # the microphone's events arrive from the listener's thread
+            del events[: len(batch)]
+            for e in batch:
                 if e.notice:
                     out.append(e.notice)
                 if e.kind == "camera_lost":
                     device_intents.append(TimedIntent(0.0, "pause"))
                 elif e.kind == "camera_back":
                     device_intents.append(TimedIntent(0.0, "resume"))
-            events.clear()
             return out
 
         def live_intents() -> list[TimedIntent]:
