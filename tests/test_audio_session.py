@@ -196,3 +196,35 @@ def test_24_and_32_bit_extensible_wavs_read_exactly(tmp_path) -> None:  # noqa: 
         f.write_bytes(f.read_bytes()[:-300])  # cut short
         with pytest.raises(InputError, match="truncated WAV file"):
             read_wav(f)
+
+
+@pytest.mark.parametrize("rate", [0, 1])
+def test_a_wav_header_with_an_impossible_sample_rate_is_refused(tmp_path, rate: int, capsys) -> None:  # noqa: ANN001
+    """Rate 0 used to end in a ZeroDivisionError traceback, rate 1 in resampling to 16 kHz
+    that needed 22 GB (the kernel killed it)."""
+    import struct
+
+    data = np.zeros(16000, np.int16).tobytes()
+    path = tmp_path / "bad.wav"
+    path.write_bytes(b"RIFF" + struct.pack("<I", 36 + len(data)) + b"WAVEfmt "
+                     + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16) + b"data"
+                     + struct.pack("<I", len(data)) + data)
+    assert main(["listen", "--wav", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and f"sample rate of {rate} Hz" in err and "damaged" in err
+
+
+def test_listen_refuses_a_wav_longer_than_one_command(tmp_path, capsys) -> None:  # noqa: ANN001
+    from hingecoach.commands.listen import MAX_WAV_S
+
+    path = write_wav(tmp_path / "long.wav", Audio(np.zeros(int(16000 * (MAX_WAV_S + 1)), np.int16), 16000))
+    assert main(["listen", "--wav", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "one spoken command" in err and "sox" in err
+
+
+def test_say_refuses_text_too_long_to_speak(capsys) -> None:  # noqa: ANN001
+    from hingecoach.commands.say import MAX_SAY_CHARS
+
+    assert main(["say", "x" * (MAX_SAY_CHARS + 1), "--speaker", "none"]) == 2
+    assert "split it" in capsys.readouterr().err

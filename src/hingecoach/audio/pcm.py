@@ -38,6 +38,12 @@ class Audio:
         return len(self.samples) / float(self.rate)
 
 
+#: Sample rates a WAV header may give (a header saying 0 or 1 Hz is corrupt, and resampling
+#: from it to 16 kHz would need gigabytes).
+MIN_WAV_RATE = 4000
+MAX_WAV_RATE = 384000
+
+
 def read_wav(path: str | Path) -> Audio:
     """Read an integer PCM WAV file (8/16/24/32-bit, any channel count, plain or
     WAVE_FORMAT_EXTENSIBLE) as mono int16.
@@ -55,6 +61,10 @@ def read_wav(path: str | Path) -> Audio:
         why = str(exc) or "too short for a WAV header"
         raise InputError(f"{p}: not a readable PCM WAV file ({why}): convert it with "
                          f"`sox IN -r 16000 -c 1 -b 16 out.wav`") from None
+    if not MIN_WAV_RATE <= audio.rate <= MAX_WAV_RATE:
+        raise InputError(f"{p}: its header gives a sample rate of {audio.rate} Hz, which no recording has "
+                         f"({MIN_WAV_RATE}-{MAX_WAV_RATE} Hz expected), so the file is damaged: record or "
+                         f"export it again (16 kHz mono 16-bit is best)")
     if len(audio.samples) < promised:
         raise InputError(f"{p}: truncated WAV file (holds {len(audio.samples)} of the {promised} samples its "
                          f"header promises): record it again, or keep what is there with "

@@ -6,7 +6,11 @@ import argparse
 import json
 import sys
 
-from hingecoach.errors import DeviceError
+from hingecoach.errors import DeviceError, InputError
+
+#: The longest WAV ``listen --wav`` takes: one command is a few seconds, and a long file's
+#: decode grows to gigabytes (2 min of silence: 2.3 GB, 87 s; review, session 11).
+MAX_WAV_S = 30.0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -50,7 +54,13 @@ def run(args: argparse.Namespace) -> int:
     from hingecoach.audio.recognisers import make_recogniser
     from hingecoach.coach.cues import decoy_phrases
 
-    samples = to_asr(read_wav(args.wav)) if args.wav else None  # a bad file: its error alone
+    if args.wav:  # a bad file: its error alone
+        audio = read_wav(args.wav)
+        if audio.duration_s > MAX_WAV_S:
+            raise InputError(f"{args.wav}: {audio.duration_s:.0f} s long: `listen --wav` hears one spoken "
+                             f"command (at most {MAX_WAV_S:g} s): cut out the part with it, e.g. "
+                             f"`sox IN cut.wav trim 12.5 5` for the 5 s from 12.5 s")
+    samples = to_asr(audio) if args.wav else None
     # the same grammar the app listens with: the coach's own phrases compete as decoys
     recogniser = make_recogniser(args.recogniser, args.models, decoys=decoy_phrases())
     if samples is not None:

@@ -25,6 +25,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+#: The longest text ``say`` takes (about two minutes of speech; espeak-ng timed out on
+#: 25,000 characters and crashed the process on 100,000: review, session 11).
+MAX_SAY_CHARS = 2000
+
+
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
@@ -35,6 +40,9 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.text.strip():
         raise InputError("nothing to say: pass some text, e.g. `hingecoach say \"hips back\"`")
+    if len(args.text) > MAX_SAY_CHARS:
+        raise InputError(f"the text is {len(args.text)} characters long: `say` speaks at most {MAX_SAY_CHARS} "
+                         f"at a time (espeak-ng crashes on very long input): split it")
     if not 0.0 <= args.volume <= 1.0:
         raise InputError(f"--volume {args.volume:g} is out of range: give a fraction of full scale "
                          f"from 0 to 1, e.g. --volume 0.8")
