@@ -91,16 +91,18 @@ def test_a_camera_absent_at_boot_is_announced_while_it_is_away(tmp_path: Path, m
     assert any("can't find the camera yet" in t for t in texts), texts
 
 
-def test_run_says_aloud_that_there_is_no_microphone(tmp_path: Path, monkeypatch) -> None:
-    """Voice on, no microphone: the notice is a spoken cue (in the transcript), not only a
-    line on stderr, and coaching goes on."""
+def _run_without_camera_or_microphone(tmp_path: Path, monkeypatch, env: dict[str, str]) -> tuple[list, list[str]]:
+    """`run` on a live camera that is absent twice, then ends; DeviceMic is a recording fake
+    that finds no microphone. Returns (the devices DeviceMic was asked for, cue texts)."""
     import hingecoach.app
     import hingecoach.audio.mic as mic_mod
     from hingecoach.errors import DeviceError
-    from hingecoach.resilience import NOTICES
+
+    asked: list = []
 
     class NoMic:
-        def __init__(self, *a, **k) -> None:
+        def __init__(self, device=None, *a, **k) -> None:
+            asked.append(device)
             raise DeviceError("no microphone found (test): plug in a USB microphone")
 
     opens = []
@@ -115,8 +117,27 @@ def test_run_says_aloud_that_there_is_no_microphone(tmp_path: Path, monkeypatch)
     monkeypatch.setattr(hingecoach.app, "open_poses", open_poses)
     monkeypatch.setenv("HINGECOACH_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
     transcript = tmp_path / "t.jsonl"
-    rc = main(["run", "--source", "camera:7", "--speaker", "none", "--quiet", "--transcript", str(transcript)])
-    assert rc == 0
-    texts = [json.loads(line)["text"] for line in transcript.read_text().splitlines()]
+    assert main(["run", "--source", "camera:7", "--speaker", "none", "--quiet", "--transcript", str(transcript)]) == 0
+    return asked, [json.loads(line)["text"] for line in transcript.read_text().splitlines()]
+
+
+def test_run_says_aloud_that_there_is_no_microphone(tmp_path: Path, monkeypatch) -> None:
+    """Voice on, no microphone: the notice is a spoken cue (in the transcript), not only a
+    line on stderr, and coaching goes on."""
+    from hingecoach.resilience import NOTICES
+
+    asked, texts = _run_without_camera_or_microphone(tmp_path, monkeypatch, {})
     assert texts.count(NOTICES["microphone_lost_at_start"]) == 1, texts
+    assert asked[0] is None  # the default input
+
+
+def test_run_uses_the_configured_microphone_or_none(tmp_path: Path, monkeypatch) -> None:
+    """audio.input from the config (here its environment form) picks the microphone `run`
+    opens; `none` opens none and says nothing about it (it used to be ignored)."""
+    asked, _ = _run_without_camera_or_microphone(tmp_path, monkeypatch, {"HINGECOACH_AUDIO_INPUT": "USB Mic"})
+    assert asked and set(asked) == {"USB Mic"}
+    asked, texts = _run_without_camera_or_microphone(tmp_path, monkeypatch, {"HINGECOACH_AUDIO_INPUT": "none"})
+    assert asked == [] and not any("microphone" in t for t in texts)

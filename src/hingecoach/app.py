@@ -79,6 +79,7 @@ def polled_intents(poll: Callable[[], list[Any]]) -> Callable[[], list[TimedInte
 
 
 def open_voice(speaker_spec: str, listen: bool, on_event: Callable[[Any], None] | None = None,
+               settings: dict[str, Any] | None = None,
                ) -> tuple[Any, Callable[[], list[TimedIntent]] | None, Any]:
     """(speaker, live intents or None, object to close).
 
@@ -87,14 +88,32 @@ def open_voice(speaker_spec: str, listen: bool, on_event: Callable[[Any], None] 
     pre-renders them). No sound device or no microphone: it says so once and coaching goes
     on; the microphone is tried again with back-off, and ``on_event`` gets its
     ``microphone_lost`` / ``microphone_back`` events (from the listener's thread).
+    ``settings``: the config's ``audio.input``, ``audio.output``, ``audio.volume`` (percent),
+    ``voice.engine`` and ``voice.tts``; missing keys keep their defaults.
     """
     from hingecoach.audio.session import VoiceSession
     from hingecoach.coach.cues import decoy_phrases
 
     phrases = decoy_phrases()
+    cfg = settings or {}
+    engine = str(cfg.get("voice.engine", "auto"))
+    tts = {"none": "silent"}.get(str(cfg.get("voice.tts", "auto")), str(cfg.get("voice.tts", "auto")))
     session = VoiceSession(speaker=speaker_spec, listen=listen, warm=phrases, decoys=phrases,
-                           on_event=on_event)
+                           on_event=on_event, recogniser=engine if engine != "none" else "auto",
+                           mic_device=sound_device(cfg.get("audio.input")),
+                           output_device=sound_device(cfg.get("audio.output")), tts=tts)
+    if "audio.volume" in cfg:
+        session.speaker.volume = float(cfg["audio.volume"]) / 100.0
     return session.speaker, (polled_intents(session.poll) if listen else None), session
+
+
+def sound_device(value: Any) -> int | str | None:  # noqa: ANN401
+    """The config's ``audio.input`` / ``audio.output`` as sounddevice wants it: ``default``
+    (or nothing) -> None, ``"2"`` -> 2, a name stays a name."""
+    text = "" if value is None else str(value).strip()
+    if text in ("", "default", "none"):
+        return None
+    return int(text) if text.isdigit() else text
 
 
 # --- speaker ---------------------------------------------------------------------------

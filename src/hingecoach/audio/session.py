@@ -47,6 +47,8 @@ class VoiceSession:
             :class:`~hingecoach.resilience.DeviceEvent`.
         mic_opener: opens the microphone (default: the sound card's input,
             :class:`~hingecoach.audio.mic.DeviceMic`); raises when there is none.
+        mic_device, output_device: sounddevice index or name (None: the default device).
+        tts: the speech engine (:func:`~hingecoach.audio.tts.make_tts`).
     """
 
     def __init__(
@@ -60,9 +62,17 @@ class VoiceSession:
         models_dir: str | Path | None = None,
         on_event: Callable[[Any], None] | None = None,
         mic_opener: Callable[[], Any] | None = None,
+        mic_device: int | str | None = None,
+        output_device: int | str | None = None,
+        tts: str = "auto",
     ) -> None:
+        from hingecoach.audio.tts import make_tts
+
         warm = list(warm)
-        self.speaker: PlaybackSpeaker = make_speaker(speaker, fallback_dir=fallback_dir, warm=warm)
+        self.speaker: PlaybackSpeaker = make_speaker(speaker, fallback_dir=fallback_dir, warm=warm,
+                                                     tts=None if tts == "auto" else (lambda: make_tts(tts)),
+                                                     device=output_device)
+        self._mic_device = mic_device
         self._intents: queue.Queue[Intent] = queue.Queue()
         self._mic: Any = None
         self._thread: threading.Thread | None = None
@@ -90,7 +100,7 @@ class VoiceSession:
             from hingecoach.audio.mic import DeviceMic
 
             def mic_opener() -> Any:  # noqa: ANN401
-                return DeviceMic(clock=self.speaker.clock)
+                return DeviceMic(self._mic_device, clock=self.speaker.clock)
 
         listener = Listener(rec, speaker=self.speaker)
         self._mic = ResilientMicrophone(lambda: _OpenMic(mic_opener()), clock=self.speaker.clock,

@@ -517,8 +517,10 @@ def make_speaker(
     tts: Tts | Callable[[], Tts] | None = None,
     warm: Iterable[str] = (),
     clock: Callable[[], float] = time.monotonic,
+    device: int | str | None = None,
 ) -> PlaybackSpeaker:
-    """Build a speaker from ``none`` | ``wav:DIR`` | ``device`` | ``auto`` | ``fake``.
+    """Build a speaker from ``none`` | ``wav:DIR`` | ``device`` | ``auto`` | ``fake``
+    (``device``: the sounddevice output for ``device``/``auto``; None = the default).
 
     ``device``/``auto`` with no usable sound device says so once, clearly, and falls back
     to WAV files in ``fallback_dir`` (or to silence when that is None); never raises for
@@ -532,7 +534,7 @@ def make_speaker(
         return PlaybackSpeaker(WavDirSink(directory, clock=clock), tts=tts, clock=clock, warm=warm)
     if spec in ("device", "auto"):
         try:
-            sink: Sink = DeviceSink()
+            sink: Sink = DeviceSink(device)
         except DeviceError as exc:
             if fallback_dir is not None:
                 _say_once("speaker", f"{exc}; spoken cues go to WAV files in {fallback_dir}/ instead")

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from hingecoach.config import add_config_arguments
 from hingecoach.errors import DeviceError, InputError
 
 #: The longest WAV ``listen --wav`` takes: one command is a few seconds, and a long file's
@@ -30,8 +31,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="auto (Vosk when a model is in models/, else PocketSphinx), vosk, vosk:PATH, pocketsphinx",
     )
     p.add_argument("--models", default=None, help="models folder (default: models/ or $HINGECOACH_MODELS)")
-    p.add_argument("--device", default=None, help="microphone: PortAudio device index or name")
+    p.add_argument("--device", default=None,
+                   help="microphone: PortAudio device index or name (default: audio.input from the config)")
     p.add_argument("--verbose", action="store_true", help="also print the rejection evidence")
+    add_config_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -67,10 +70,13 @@ def run(args: argparse.Namespace) -> int:
         _emit(recogniser.recognise(samples), args.json, args.verbose)
         return 0
 
+    from hingecoach.app import sound_device
     from hingecoach.audio.listener import Listener
     from hingecoach.audio.mic import DeviceMic
+    from hingecoach.config import config_from_args
 
-    device = int(args.device) if args.device and args.device.isdigit() else args.device
+    # --device, else the microphone the app uses (audio.input in the config)
+    device = sound_device(args.device if args.device is not None else config_from_args(args).get("audio.input"))
     try:
         mic = DeviceMic(device)
     except DeviceError as exc:

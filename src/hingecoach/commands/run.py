@@ -84,6 +84,9 @@ def session_settings(args: argparse.Namespace) -> tuple[str | None, str, str | N
     if not data_dir and not os.environ.get("HINGECOACH_DATA_DIR") and cfg.get("paths.data_dir"):
         data_dir = str(cfg.get("paths.data_dir"))
     units = cfg.get("user.units") if cfg.origin("user.units") != "default" else None
+    args.voice_settings = {k: cfg.get(k) for k in ("audio.input", "audio.output", "audio.volume",
+                                                   "voice.engine", "voice.tts")
+                           if cfg.origin(k) != "default"}  # unset: the voice package's own defaults
     return data_dir, str(cfg.get("user.name")), units, bool(cfg.get("privacy.record_history"))
 
 
@@ -140,8 +143,11 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
     store = RecordingGuard.open(lambda: Store(db_path(data_dir)), on_event=events.append,
                                 passthrough=("levels", "close"))
     try:
-        listen = live and not args.no_voice
-        speaker, voice_intents, voice = open_voice(speaker_spec, listen, on_event=events.append)
+        voice_settings = getattr(args, "voice_settings", {})
+        listen = (live and not args.no_voice and voice_settings.get("audio.input") != "none"
+                  and voice_settings.get("voice.engine") != "none")
+        speaker, voice_intents, voice = open_voice(speaker_spec, listen, on_event=events.append,
+                                                   settings=voice_settings)
         user = store.user(user_name, units) or User(0, user_name, units or "in")
         recorder = StoreRecorder(store, user, args.source) if record else None
         coach = Coach(units=user.units, levels=store.levels(user.id) or {},
