@@ -228,3 +228,12 @@ def test_say_refuses_text_too_long_to_speak(capsys) -> None:  # noqa: ANN001
 
     assert main(["say", "x" * (MAX_SAY_CHARS + 1), "--speaker", "none"]) == 2
     assert "split it" in capsys.readouterr().err
+
+
+def test_a_second_say_into_the_same_folder_adds_files_instead_of_overwriting(tmp_path) -> None:  # noqa: ANN001
+    for text in ("hips back", "soft knees"):
+        assert main(["say", text, "--speaker", f"wav:{tmp_path}"]) == 0
+    assert sorted(p.name for p in tmp_path.glob("*.wav")) == ["0001-hips-back.wav", "0002-soft-knees.wav"]
+    rows = [line.split("\t") for line in (tmp_path / "transcript.tsv").read_text().splitlines()]
+    assert [(r[0], r[2], r[3]) for r in rows] == [("1", "0001-hips-back.wav", "hips back"),
+                                                   ("2", "0002-soft-knees.wav", "soft knees")]

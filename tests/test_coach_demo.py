@@ -31,3 +31,6 @@ def test_the_demo_coaches_the_whole_story_and_writes_wav_cues(tmp_path: Path) ->
     assert len(files) >= len(cues) // 2  # (a real speaker may drop or merge stale lines)
     with wave.open(str(files[0])) as w:
         assert w.getnframes() > 0
+    rows = [line.split("\t") for line in (wavs / "transcript.tsv").read_text().splitlines()]
+    assert [r[2] for r in rows] == [f.name for f in files]             # listed, as wav:DIR says
+    assert [r[3] for r in rows] == [c["text"] for c in cues]

@@ -57,7 +57,8 @@ def _slug(text: str, n: int = 40) -> str:
 
 class WavDirSink:
     """Writes each utterance as ``DIR/0001-push-your-hips-back.wav`` and appends a line
-    to ``DIR/transcript.tsv`` (index, seconds since start, file, text).
+    to ``DIR/transcript.tsv`` (index, seconds since start, file, text). Numbering goes on
+    after the highest-numbered file already in ``DIR``.
 
     Args:
         directory: created if missing.
@@ -80,7 +81,9 @@ class WavDirSink:
         self.paced = paced
         self.clock = clock
         self._t0 = clock()
-        self.count = 0
+        # go on from the files already there, so a second session or `say` adds to the
+        # folder instead of overwriting its 0001-... (transcript.tsv is appended to as well)
+        self.count = max((int(p.name[:4]) for p in self.directory.glob("[0-9][0-9][0-9][0-9]-*.wav")), default=0)
         self.files: list[Path] = []
 
     def play(

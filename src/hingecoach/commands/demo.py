@@ -103,7 +103,9 @@ def _audio_plan(spec: str) -> tuple[str, str | None]:
 
 
 def write_cue_wavs(lines: list[str], directory: str) -> int:
-    """Render each transcript cue, in order, as ``NNN-<words>.wav`` (the coach's own voice)."""
+    """Render each transcript cue, in order, as ``NNN-<words>.wav`` (the coach's own voice),
+    listed in ``transcript.tsv`` (index, session seconds, file, text) as the speaker's WAV
+    sink lists its files. A rerun writes the same files again."""
     import json
     from pathlib import Path
 
@@ -114,9 +116,13 @@ def write_cue_wavs(lines: list[str], directory: str) -> int:
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     cache = PhraseCache(make_tts("auto"))
+    rows = []
     for n, line in enumerate(lines, start=1):
-        text = json.loads(line)["text"]
-        write_wav(folder / f"{n:03d}-{_slug(text)}.wav", cache.get(text))
+        cue = json.loads(line)
+        name = f"{n:03d}-{_slug(cue['text'])}.wav"
+        write_wav(folder / name, cache.get(cue["text"]))
+        rows.append(f"{n}\t{float(cue['t']):.3f}\t{name}\t{cue['text']}\n")
+    (folder / "transcript.tsv").write_text("".join(rows), encoding="utf-8")
     return len(lines)
 
 
