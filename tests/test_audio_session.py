@@ -133,8 +133,14 @@ def test_say_with_no_sound_device_falls_back_to_wav_files_and_succeeds(tmp_path,
 
 
 def test_say_with_empty_text_is_a_one_line_error(capsys) -> None:  # noqa: ANN001
-    assert main(["say", "  "]) == 2
-    assert "nothing to say" in capsys.readouterr().err
+    for text in ("  ", "...", "?!"):  # punctuation alone rendered 0.33 s of silence and "succeeded"
+        assert main(["say", text]) == 2
+        assert "nothing to say" in capsys.readouterr().err
+
+
+def test_say_will_not_write_wav_audio_under_another_format_s_name(tmp_path, capsys) -> None:  # noqa: ANN001
+    assert main(["say", "hips back", "--wav", str(tmp_path / "cue.mp3")]) == 2
+    assert "cue.wav" in capsys.readouterr().err and not (tmp_path / "cue.mp3").exists()
 
 
 def test_say_into_a_place_it_cannot_write_is_a_one_line_error(tmp_path, capfd) -> None:  # noqa: ANN001

@@ -38,8 +38,8 @@ def run(args: argparse.Namespace) -> int:
     from hingecoach.audio.tts import make_tts
     from hingecoach.errors import InputError
 
-    if not args.text.strip():
-        raise InputError("nothing to say: pass some text, e.g. `hingecoach say \"hips back\"`")
+    if not any(ch.isalnum() for ch in args.text):
+        raise InputError(f"nothing to say in {args.text!r}: pass some words, e.g. `hingecoach say \"hips back\"`")
     if len(args.text) > MAX_SAY_CHARS:
         raise InputError(f"the text is {len(args.text)} characters long: `say` speaks at most {MAX_SAY_CHARS} "
                          f"at a time (espeak-ng crashes on very long input): split it")
@@ -48,6 +48,9 @@ def run(args: argparse.Namespace) -> int:
                          f"from 0 to 1, e.g. --volume 0.8")
     if args.wav:
         out = Path(args.wav)
+        if out.suffix.lower() in (".mp3", ".ogg", ".oga", ".opus", ".flac", ".m4a", ".aac", ".wma"):
+            raise InputError(f"--wav {out}: say writes WAV audio only: name a .wav file, e.g. --wav "
+                             f"{out.with_suffix('.wav')} (convert it after with sox)")
         if out.is_dir():
             raise InputError(f"{out}: is a folder: name a WAV file in it, e.g. --wav {out / 'say.wav'}")
         tts = make_tts(args.tts)
