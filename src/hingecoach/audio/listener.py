@@ -320,6 +320,12 @@ class Listener:
         self._was_gated = False
         self._stream: UtteranceStream | None = None  # the open utterance's, fed up to the last block
 
+    def reset(self) -> None:
+        """Drop any utterance in progress (the microphone went away in the middle of it)."""
+        self.endpointer.reset()
+        self._cancel()
+        self._was_gated = False
+
     def _cancel(self) -> None:
         if self._stream is not None:
             self._stream.cancel()

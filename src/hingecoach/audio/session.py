@@ -114,6 +114,7 @@ class VoiceSession:
                     if mic.ended:
                         return
                     if item is None:  # no microphone: wait for the next try (or the close)
+                        listener.reset()  # half an utterance from before an outage is not one
                         self._closing.wait(min(0.25, mic.retry_in()) or 0.05)
                         continue
                     heard = listener.feed(*item)
