@@ -62,17 +62,6 @@ DEFAULT_DECOYS: tuple[str, ...] = (
 )
 
 
-#: Everyday remarks that also compete in the grammar as decoys (after the caller's), so the
-#: decoder has somewhere to put them other than a command. A new-user review (session 11)
-#: found "what time is it" taken as help in 8 of 8 espeak-ng clips (the path "what can i
-#: say") and "okay" as help. "wait" is left out: someone saying it may well mean pause.
-#: On the test split this kept every command (316/324 whole, 315/324 live) and cut the
-#: sentences accepted live from 2 to 1 of 120 (/work/exp11 PLAN, change D).
-EVERYDAY_DECOYS: tuple[str, ...] = (
-    "what time is it", "okay", "all right", "thank you", "good morning", "hello", "yes", "no",
-)
-
-
 _ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
 _TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 

@@ -34,7 +34,6 @@ import numpy as np
 
 from hingecoach.audio.grammar import (
     DEFAULT_DECOYS,
-    EVERYDAY_DECOYS,
     EXTRA_PRONUNCIATIONS,
     clean_decoy,
     grammar_words,
@@ -297,8 +296,7 @@ class SphinxRecogniser:
     Args:
         model_dir: an acoustic model folder; default: the one in the pocketsphinx wheel.
         decoys: phrases that must map to no intent (the coach's cue catalogue, counts);
-            :data:`~hingecoach.audio.grammar.DEFAULT_DECOYS` and
-            :data:`~hingecoach.audio.grammar.EVERYDAY_DECOYS` are always included.
+            :data:`~hingecoach.audio.grammar.DEFAULT_DECOYS` are always included.
         rejection: override :data:`SPHINX_REJECTION` (tuning only); ``None`` uses it.
         reject: False to accept every grammar match (tuning: collect evidence only).
     """
@@ -336,7 +334,7 @@ class SphinxRecogniser:
         if missing:
             raise ModelError(f"no pronunciation for grammar words {missing}: add them to EXTRA_PRONUNCIATIONS")
         usable = []
-        for d in (*DEFAULT_DECOYS, *decoys, *EVERYDAY_DECOYS):
+        for d in (*DEFAULT_DECOYS, *decoys):
             words = clean_decoy(d).split()
             if words and all(self._grammar.lookup_word(w) is not None for w in words):
                 usable.append(" ".join(words))
@@ -593,7 +591,7 @@ class VoskRecogniser:
         decoys: list[str] | tuple[str, ...] = (),
     ) -> None:
         p = Path(model_path)
-        self.decoys = [clean_decoy(d) for d in (*DEFAULT_DECOYS, *decoys, *EVERYDAY_DECOYS) if clean_decoy(d)]
+        self.decoys = [clean_decoy(d) for d in (*DEFAULT_DECOYS, *decoys) if clean_decoy(d)]
         if not p.is_dir():
             raise ModelError(f"Vosk model folder {p} not found: unpack a model into models/")
         try:
