@@ -243,3 +243,14 @@ def test_a_second_say_into_the_same_folder_adds_files_instead_of_overwriting(tmp
     rows = [line.split("\t") for line in (tmp_path / "transcript.tsv").read_text().splitlines()]
     assert [(r[0], r[2], r[3]) for r in rows] == [("1", "0001-hips-back.wav", "hips back"),
                                                    ("2", "0002-soft-knees.wav", "soft knees")]
+
+
+def test_say_takes_the_config_s_tts_spellings(tmp_path) -> None:  # noqa: ANN001
+    """voice.tts in the config is pyttsx3|espeak-ng|none; `say --tts none` used to be refused
+    with a hint to use `silent`."""
+    from hingecoach.audio.tts import SilentTts, make_tts
+
+    assert isinstance(make_tts("none"), SilentTts)
+    out = tmp_path / "quiet.wav"
+    assert main(["say", "hips back", "--tts", "none", "--wav", str(out)]) == 0
+    assert not read_wav(out).samples.any()

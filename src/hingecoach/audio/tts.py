@@ -263,13 +263,14 @@ def find_piper_voice(models_dir: str | Path = "models") -> Path | None:
 
 
 def make_tts(spec: str = "auto", models_dir: str | Path = "models") -> Tts:
-    """Build a TTS engine from ``auto|pyttsx3|espeak|piper|silent``.
+    """Build a TTS engine from ``auto|pyttsx3|espeak|piper|silent`` (also the config's
+    ``voice.tts`` spellings: ``espeak-ng``, and ``none`` for silent).
 
     ``auto``: Piper if a voice is installed, else pyttsx3, else the espeak-ng program;
     each fallback is logged with its reason. Raises DeviceError if nothing works.
     """
     spec = spec.lower()
-    if spec == "silent":
+    if spec in ("silent", "none"):
         return SilentTts()
     if spec in ("auto", "piper"):
         voice = find_piper_voice(models_dir)
@@ -291,7 +292,7 @@ def make_tts(spec: str = "auto", models_dir: str | Path = "models") -> Tts:
             log.warning("tts: %s; falling back to the espeak-ng program", exc)
     if spec in ("auto", "espeak", "espeak-ng"):
         return EspeakTts()
-    raise DeviceError(f"unknown TTS engine {spec!r}: use auto, pyttsx3, espeak, piper or silent")
+    raise DeviceError(f"unknown TTS engine {spec!r}: use auto, pyttsx3, espeak (espeak-ng), piper or silent (none)")
 
 
 class PhraseCache:

@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("text", help="what to say")
     p.add_argument("--wav", metavar="FILE", help="write the speech to this WAV file instead of playing it")
     p.add_argument("--speaker", default="auto", help="auto|device|none|wav:DIR (ignored with --wav)")
-    p.add_argument("--tts", default="auto", help="auto|pyttsx3|espeak|piper")
+    p.add_argument("--tts", default="auto", help="auto|pyttsx3|espeak|piper|silent (the config's voice.tts spellings espeak-ng and none work too)")
     p.add_argument("--volume", type=float, default=0.8, help="0..1 of full scale")
     p.set_defaults(func=run)
 
