@@ -476,7 +476,9 @@ class RecordingGuard:
 class EventQueue:
     """A plain list the wrappers append to and the loop drains once per frame.
 
-    ``on_event=queue.put`` on each wrapper, then ``for ev in queue.drain(): ...``.
+    ``on_event=queue.put`` on each wrapper, then ``for ev in queue.drain(): ...``. A wrapper
+    may put from another thread (the microphone's listener): an event put while the loop
+    drains is kept for the next drain.
     """
 
     items: list[DeviceEvent] = field(default_factory=list)
@@ -487,5 +489,6 @@ class EventQueue:
 
     def drain(self) -> list[DeviceEvent]:
         """Take every pending event, oldest first."""
-        out, self.items = self.items, []
+        out = self.items[:]
+        del self.items[: len(out)]  # (not a swap: a put from another thread could land in the old list)
         return out

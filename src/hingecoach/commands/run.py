@@ -120,16 +120,16 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
     )
     from hingecoach.coach.coach import Coach, NullRecorder
     from hingecoach.pose.landmarks import FrameInfo
-    from hingecoach.resilience import RecordingGuard, ResilientCamera, live_items
+    from hingecoach.resilience import EventQueue, RecordingGuard, ResilientCamera, live_items
     from hingecoach.store.db import Store, User
     from hingecoach.store.paths import db_path
     from hingecoach.store.recorder import StoreRecorder
 
-    events: list[Any] = []
+    events = EventQueue()
     if live:
         # A camera that fails or is unplugged is reopened with back-off; the coach pauses
         # meanwhile (camera_lost -> pause, camera_back -> resume) and says so.
-        camera = ResilientCamera(lambda: open_poses(args.source), on_event=events.append)
+        camera = ResilientCamera(lambda: open_poses(args.source), on_event=events.put)
         w, h, fps = getattr(args, "camera_info", None) or (640, 480, 30.0)
         info = FrameInfo(w, h, fps)
         poses: Any = live_items(camera, svc, ticks=True)  # None while the camera is away
@@ -140,13 +140,13 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
         poses = _serviced(iterate(source), svc)
         closer = source
     # A full disk stops recording, never the coaching (the Pi helper's RecordingGuard).
-    store = RecordingGuard.open(lambda: Store(db_path(data_dir)), on_event=events.append,
+    store = RecordingGuard.open(lambda: Store(db_path(data_dir)), on_event=events.put,
                                 passthrough=("levels", "close"))
     try:
         voice_settings = getattr(args, "voice_settings", {})
         listen = (live and not args.no_voice and voice_settings.get("audio.input") != "none"
                   and voice_settings.get("voice.engine") != "none")
-        speaker, voice_intents, voice = open_voice(speaker_spec, listen, on_event=events.append,
+        speaker, voice_intents, voice = open_voice(speaker_spec, listen, on_event=events.put,
                                                    settings=voice_settings)
         user = store.user(user_name, units) or User(0, user_name, units or "in")
         recorder = StoreRecorder(store, user, args.source) if record else None
@@ -156,9 +156,7 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
 
         def notices() -> list[str]:
             out = []
-            batch = events[:]  # the microphone's events arrive from the listener's thread
-            del events[: len(batch)]
-            for e in batch:
+            for e in events.drain():  # the microphone's arrive from the listener's thread
                 if e.notice:
                     out.append(e.notice)
                 if e.kind == "camera_lost":
