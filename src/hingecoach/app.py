@@ -89,7 +89,8 @@ def open_voice(speaker_spec: str, listen: bool, on_event: Callable[[Any], None] 
     on; the microphone is tried again with back-off, and ``on_event`` gets its
     ``microphone_lost`` / ``microphone_back`` events (from the listener's thread).
     ``settings``: the config's ``audio.input``, ``audio.output``, ``audio.volume`` (percent),
-    ``voice.engine`` and ``voice.tts``; missing keys keep their defaults.
+    ``voice.engine`` and ``voice.tts``; missing keys keep their defaults, and ``none`` for
+    the input or the engine means no listening.
     """
     from hingecoach.audio.session import VoiceSession
     from hingecoach.coach.cues import decoy_phrases
@@ -97,11 +98,12 @@ def open_voice(speaker_spec: str, listen: bool, on_event: Callable[[Any], None] 
     phrases = decoy_phrases()
     cfg = settings or {}
     engine = str(cfg.get("voice.engine", "auto"))
-    tts = {"none": "silent"}.get(str(cfg.get("voice.tts", "auto")), str(cfg.get("voice.tts", "auto")))
+    listen = listen and engine != "none" and cfg.get("audio.input") != "none"
     session = VoiceSession(speaker=speaker_spec, listen=listen, warm=phrases, decoys=phrases,
-                           on_event=on_event, recogniser=engine if engine != "none" else "auto",
+                           on_event=on_event, recogniser=engine,
                            mic_device=sound_device(cfg.get("audio.input")),
-                           output_device=sound_device(cfg.get("audio.output")), tts=tts)
+                           output_device=sound_device(cfg.get("audio.output")),
+                           tts=str(cfg.get("voice.tts", "auto")))
     if "audio.volume" in cfg:
         session.speaker.volume = float(cfg["audio.volume"]) / 100.0
     return session.speaker, (polled_intents(session.poll) if listen else None), session

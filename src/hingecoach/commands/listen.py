@@ -57,13 +57,14 @@ def run(args: argparse.Namespace) -> int:
     from hingecoach.audio.recognisers import make_recogniser
     from hingecoach.coach.cues import decoy_phrases
 
+    samples = None
     if args.wav:  # a bad file: its error alone
         audio = read_wav(args.wav)
         if audio.duration_s > MAX_WAV_S:
             raise InputError(f"{args.wav}: {audio.duration_s:.0f} s long: `listen --wav` hears one spoken "
                              f"command (at most {MAX_WAV_S:g} s): cut out the part with it, e.g. "
                              f"`sox IN cut.wav trim 12.5 5` for the 5 s from 12.5 s")
-    samples = to_asr(audio) if args.wav else None
+        samples = to_asr(audio)
     # the same grammar the app listens with: the coach's own phrases compete as decoys
     recogniser = make_recogniser(args.recogniser, args.models, decoys=decoy_phrases())
     if samples is not None:

@@ -143,11 +143,8 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
     store = RecordingGuard.open(lambda: Store(db_path(data_dir)), on_event=events.put,
                                 passthrough=("levels", "close"))
     try:
-        voice_settings = getattr(args, "voice_settings", {})
-        listen = (live and not args.no_voice and voice_settings.get("audio.input") != "none"
-                  and voice_settings.get("voice.engine") != "none")
-        speaker, voice_intents, voice = open_voice(speaker_spec, listen, on_event=events.put,
-                                                   settings=voice_settings)
+        speaker, voice_intents, voice = open_voice(speaker_spec, live and not args.no_voice, on_event=events.put,
+                                                   settings=getattr(args, "voice_settings", {}))
         user = store.user(user_name, units) or User(0, user_name, units or "in")
         recorder = StoreRecorder(store, user, args.source) if record else None
         coach = Coach(units=user.units, levels=store.levels(user.id) or {},
