@@ -132,3 +132,16 @@ def test_any_mix_of_motion_and_intents_keeps_the_session_sane(
     for _, src, ev, dst in coach.transitions:
         assert m.state.value == src
         assert m.fire(0.0, ev) is not None and m.state.value == dst
+
+
+def test_resume_is_acknowledged_before_the_state_it_returns_to_speaks() -> None:
+    """'resume' during calibration: "Back to it." comes at once; the calibration line
+    ("Stand tall and still...") follows it. Before, it came 3 s late, after that line
+    (a scripted run, session 12)."""
+    coach = Coach()
+    cues = play(coach, Script().stand(30.0).updates,
+                [*start(), (4.0, "pause", {}), (9.0, "resume", {})], finish=False)
+    after = [c for c in cues if c.t >= 9.0]
+    assert after[0].cue_id == "ack.back" and after[0].t == 9.0
+    assert [c.cue_id for c in after[:2]] == ["ack.back", "calibrate.hold"]
+    assert ("paused", "resume", "calibrate") in states_of(coach)

@@ -178,8 +178,10 @@ class Coach:
             if self._fire(t, "pause"):
                 self._say("ack.hold", urgent=True)
         elif name == "resume":
-            if self._fire(t, "resume"):
+            if self.machine.can("resume"):
+                # the answer first: the state resumed may speak at once ("Stand tall...")
                 self._say("ack.back", urgent=True)
+                self._fire(t, "resume")
                 if self.current is not None:
                     self.current.last_rep_t = t
                 self.state_since = t
