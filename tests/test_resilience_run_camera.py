@@ -91,7 +91,8 @@ def test_a_camera_absent_at_boot_is_announced_while_it_is_away(tmp_path: Path, m
     assert any("can't find the camera yet" in t for t in texts), texts
 
 
-def _run_without_camera_or_microphone(tmp_path: Path, monkeypatch, env: dict[str, str]) -> tuple[list, list[str]]:
+def _run_without_camera_or_microphone(tmp_path: Path, monkeypatch, env: dict[str, str],
+                                      speaker: str = "none") -> tuple[list, list[str]]:
     """`run` on a live camera that is absent twice, then ends; DeviceMic is a recording fake
     that finds no microphone. Returns (the devices DeviceMic was asked for, cue texts)."""
     import hingecoach.app
@@ -120,7 +121,7 @@ def _run_without_camera_or_microphone(tmp_path: Path, monkeypatch, env: dict[str
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     transcript = tmp_path / "t.jsonl"
-    assert main(["run", "--source", "camera:7", "--speaker", "none", "--quiet", "--transcript", str(transcript)]) == 0
+    assert main(["run", "--source", "camera:7", "--speaker", speaker, "--quiet", "--transcript", str(transcript)]) == 0
     return asked, [json.loads(line)["text"] for line in transcript.read_text().splitlines()]
 
 
@@ -141,3 +142,26 @@ def test_run_uses_the_configured_microphone_or_none(tmp_path: Path, monkeypatch)
     assert asked and set(asked) == {"USB Mic"}
     asked, texts = _run_without_camera_or_microphone(tmp_path, monkeypatch, {"HINGECOACH_AUDIO_INPUT": "none"})
     assert asked == [] and not any("microphone" in t for t in texts)
+
+
+def test_run_uses_the_configured_speaker_or_none(tmp_path: Path, monkeypatch) -> None:
+    """audio.output picks the sound device `run` plays on; `none` means no speaker at all
+    (transcript only), not the default device (it used to open the default device)."""
+    import hingecoach.audio.speaker as speaker_mod
+    from hingecoach.audio.sinks import NullSink
+
+    played_on: list = []
+
+    class RecordingSink(NullSink):
+        def __init__(self, device=None, *a, **k) -> None:
+            super().__init__()
+            played_on.append(device)
+
+    monkeypatch.setattr(speaker_mod, "DeviceSink", RecordingSink)
+    _, texts = _run_without_camera_or_microphone(tmp_path, monkeypatch, {"HINGECOACH_AUDIO_OUTPUT": "2"},
+                                                 speaker="auto")
+    assert played_on == [2] and texts  # coaching went on
+    played_on.clear()
+    _, texts = _run_without_camera_or_microphone(tmp_path, monkeypatch, {"HINGECOACH_AUDIO_OUTPUT": "none"},
+                                                 speaker="auto")
+    assert played_on == [] and texts

@@ -50,7 +50,8 @@ def register(sub: Any) -> None:
     p.add_argument("--no-voice", action="store_true",
                    help="do not listen to the microphone (scripted --commands only)")
     p.add_argument("--speaker", default="auto",
-                   help="none | wav:DIR | device; auto = device for live cameras, none for replays")
+                   help="none | wav:DIR | device; auto = device for live cameras (none when the "
+                        "config's audio.output is none), none for replays")
     p.add_argument("--data-dir", default=None,
                    help="progress database directory (default: $HINGECOACH_DATA_DIR, else "
                         "paths.data_dir from the config, else $XDG_DATA_HOME/hingecoach, else "
@@ -102,6 +103,8 @@ def handle(args: argparse.Namespace) -> int:
         raise InputError(f"--pace {args.pace}: must be a positive speed factor (1 = real time)")
     live = is_live(args.source)
     speaker_spec = args.speaker if args.speaker != "auto" else ("device" if live else "none")
+    if args.speaker == "auto" and str(args.voice_settings.get("audio.output", "")).strip() == "none":
+        speaker_spec = "none"  # the config says no speaker: transcript only
     svc = Service.from_env()  # sd_notify under systemd; a no-op in a terminal
     with svc.handle_signals():
         return _serve(args, svc, commands, data_dir, user_name, units, record, live, speaker_spec)
