@@ -254,3 +254,61 @@ def test_say_takes_the_config_s_tts_spellings(tmp_path) -> None:  # noqa: ANN001
     out = tmp_path / "quiet.wav"
     assert main(["say", "hips back", "--tts", "none", "--wav", str(out)]) == 0
     assert not read_wav(out).samples.any()
+
+
+def _listen_fakes(monkeypatch, tmp_path, env: dict[str, str]) -> tuple[list, list]:  # noqa: ANN001
+    """`listen` with recording fakes for the recogniser factory and the microphone (which
+    finds nothing); the config comes from ``env`` only. Returns (engines, devices) asked for."""
+    import hingecoach.audio.mic as mic_mod
+    import hingecoach.audio.recognisers as rec_mod
+    from hingecoach.errors import DeviceError
+
+    engines: list = []
+    devices: list = []
+
+    def make_recogniser(spec, models=None, decoys=()):  # noqa: ANN001, ANN202
+        engines.append(spec)
+        raise DeviceError("no recogniser here (test): none is needed")
+
+    class NoMic:
+        def __init__(self, device=None, *a, **k) -> None:  # noqa: ANN001
+            devices.append(device)
+            raise DeviceError("no microphone found (test): plug in a USB microphone")
+
+    monkeypatch.setattr(rec_mod, "make_recogniser", make_recogniser)
+    monkeypatch.setattr(mic_mod, "DeviceMic", NoMic)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    return engines, devices
+
+
+def test_listen_uses_the_configured_engine_and_microphone(tmp_path, monkeypatch, capsys) -> None:  # noqa: ANN001
+    """voice.engine and audio.input reach `listen` (the engine used to be --recogniser's
+    default, auto, whatever the config said)."""
+    engines, devices = _listen_fakes(monkeypatch, tmp_path, {"HINGECOACH_VOICE_ENGINE": "pocketsphinx",
+                                                             "HINGECOACH_AUDIO_INPUT": "3"})
+    assert main(["listen"]) == 2
+    assert devices == [3] and engines == []  # no microphone: the slow recogniser is never built
+    assert "no microphone found" in capsys.readouterr().err
+    wav = write_wav(tmp_path / "quiet.wav", Audio(np.zeros(16000, np.int16), 16000))
+    assert main(["listen", "--wav", str(wav)]) == 2 and engines == ["pocketsphinx"]
+    assert main(["listen", "--wav", str(wav), "--recogniser", "auto"]) == 2 and engines[-1] == "auto"
+
+
+@pytest.mark.parametrize(("env", "argv", "says"), [
+    ({"HINGECOACH_VOICE_ENGINE": "none"}, ["--wav", "x.wav"], "voice.engine is none in the config"),
+    ({}, ["--recogniser", "none"], "--recogniser none"),
+    ({"HINGECOACH_AUDIO_INPUT": "none"}, [], "audio.input is none in the config"),
+    ({}, ["--device", "none"], "--device none"),
+])
+def test_listen_with_voice_input_turned_off_says_so_in_one_line(tmp_path, monkeypatch, capsys, env, argv,  # noqa: ANN001
+                                                                says) -> None:
+    """`none` for the engine or the microphone used to open the default microphone (or,
+    for the engine, fail inside the recogniser factory); now: what is off and how to turn
+    it on, and nothing is opened."""
+    engines, devices = _listen_fakes(monkeypatch, tmp_path, env)
+    assert main(["listen", *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and says in err and ("auto" in err or "default" in err), err
+    assert engines == [] and devices == []

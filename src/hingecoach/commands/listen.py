@@ -7,7 +7,7 @@ import json
 import sys
 
 from hingecoach.config import add_config_arguments
-from hingecoach.errors import DeviceError, InputError
+from hingecoach.errors import InputError
 
 #: The longest WAV ``listen --wav`` takes: one command is a few seconds, and a long file's
 #: decode grows to gigabytes (2 min of silence: 2.3 GB, 87 s; review, session 11).
@@ -27,8 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--wav", metavar="FILE", help="a WAV file holding one spoken command")
     p.add_argument("--json", action="store_true", help="print JSON objects instead of text")
     p.add_argument(
-        "--recogniser", default="auto",
-        help="auto (Vosk when a model is in models/, else PocketSphinx), vosk, vosk:PATH, pocketsphinx",
+        "--recogniser", default=None,
+        help="auto (Vosk when a model is in models/, else PocketSphinx), vosk, vosk:PATH, pocketsphinx "
+             "(default: voice.engine from the config, auto unless set)",
     )
     p.add_argument("--models", default=None, help="models folder (default: models/ or $HINGECOACH_MODELS)")
     p.add_argument("--device", default=None,
@@ -54,39 +55,48 @@ def _emit(result, as_json: bool, verbose: bool) -> None:  # noqa: ANN001
 
 def run(args: argparse.Namespace) -> int:
     from hingecoach.audio.pcm import read_wav, to_asr
-    from hingecoach.audio.recognisers import make_recogniser
-    from hingecoach.coach.cues import decoy_phrases
+    from hingecoach.config import config_from_args
 
-    samples = None
+    cfg = config_from_args(args)
+    engine = (args.recogniser if args.recogniser is not None else str(cfg.get("voice.engine"))).strip()
+    if engine == "none":
+        where = "--recogniser none" if args.recogniser is not None else "voice.engine is none in the config"
+        raise InputError(f"voice input is off ({where}): pass --recogniser auto, or set voice.engine to auto "
+                         "(`hingecoach config show` says where it is set)")
     if args.wav:  # a bad file: its error alone
         audio = read_wav(args.wav)
         if audio.duration_s > MAX_WAV_S:
             raise InputError(f"{args.wav}: {audio.duration_s:.0f} s long: `listen --wav` hears one spoken "
                              f"command (at most {MAX_WAV_S:g} s): cut out the part with it, e.g. "
                              f"`sox IN cut.wav trim 12.5 5` for the 5 s from 12.5 s")
-        samples = to_asr(audio)
-    # the same grammar the app listens with: the coach's own phrases compete as decoys
-    recogniser = make_recogniser(args.recogniser, args.models, decoys=decoy_phrases())
-    if samples is not None:
-        _emit(recogniser.recognise(samples), args.json, args.verbose)
+        _emit(_recogniser(engine, args).recognise(to_asr(audio)), args.json, args.verbose)
         return 0
 
     from hingecoach.app import sound_device
     from hingecoach.audio.listener import Listener
     from hingecoach.audio.mic import DeviceMic
-    from hingecoach.config import config_from_args
 
-    # --device, else the microphone the app uses (audio.input in the config)
-    device = sound_device(args.device if args.device is not None else config_from_args(args).get("audio.input"))
+    # --device, else the microphone the app uses (audio.input in the config); the microphone
+    # is settled before the recogniser's slow start-up
+    named = str(args.device if args.device is not None else cfg.get("audio.input")).strip()
+    if named == "none":
+        where = "--device none" if args.device is not None else "audio.input is none in the config"
+        raise InputError(f"no microphone to listen to ({where}): pass --device default (or a device name "
+                         "or index), or set audio.input to default (`hingecoach config show` says where it is set)")
+    mic = DeviceMic(sound_device(named))
     try:
-        mic = DeviceMic(device)
-    except DeviceError as exc:
-        raise DeviceError(f"{exc}") from None
-    print(f"listening with {recogniser.name} (Ctrl-C to stop)...", file=sys.stderr, flush=True)
-    listener = Listener(recogniser)
-    try:
-        for heard in listener.listen(mic):
+        recogniser = _recogniser(engine, args)
+        print(f"listening with {recogniser.name} (Ctrl-C to stop)...", file=sys.stderr, flush=True)
+        for heard in Listener(recogniser).listen(mic):
             _emit(heard.result, args.json, args.verbose)
     finally:
         mic.close()
     return 0
+
+
+def _recogniser(engine: str, args: argparse.Namespace):  # noqa: ANN202
+    """The same grammar the app listens with: the coach's own phrases compete as decoys."""
+    from hingecoach.audio.recognisers import make_recogniser
+    from hingecoach.coach.cues import decoy_phrases
+
+    return make_recogniser(engine, args.models, decoys=decoy_phrases())
