@@ -155,11 +155,45 @@ def test_say_into_a_place_it_cannot_write_is_a_one_line_error(tmp_path, capfd) -
         assert len(err) == 1 and says in err[0] and str(target) in err[0], err
 
 
-def test_say_rejects_a_volume_outside_0_to_1(capsys) -> None:  # noqa: ANN001
-    # the config's audio.volume is 0-100; the flag is a fraction, and 80 used to play at full scale
-    for v in ("80", "-3"):
+def test_say_takes_the_volume_in_percent_as_the_config_does(tmp_path, monkeypatch, capsys) -> None:  # noqa: ANN001
+    """`say --volume` is a percent, as audio.volume (it was a fraction of full scale, so the
+    two scales differed; the old spelling gets a hint); unset, audio.volume decides."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    for v, says in (("150", "out of range"), ("-3", "out of range"), ("0.8", "did you mean --volume 80?")):
         assert main(["say", "hips back", "--volume", v]) == 2
-        assert "out of range" in capsys.readouterr().err
+        assert says in capsys.readouterr().err
+    peaks = {}
+    for name, argv in (("full", ["--volume", "100"]), ("half", ["--volume", "50"]),
+                       ("config", ["--set", "audio.volume=25"]), ("default", [])):
+        out = tmp_path / f"{name}.wav"
+        assert main(["say", "hips back", "--tts", "espeak", "--wav", str(out), *argv]) == 0
+        peaks[name] = int(np.abs(read_wav(out).samples.astype(np.int32)).max())
+    assert peaks["half"] == pytest.approx(peaks["full"] * 0.5, abs=2)
+    assert peaks["config"] == pytest.approx(peaks["full"] * 0.25, abs=2)
+    assert peaks["default"] == pytest.approx(peaks["full"] * 0.8, abs=2)  # audio.volume's default
+
+
+def test_say_plays_on_the_configured_speaker_or_says_there_is_none(tmp_path, monkeypatch, capsys) -> None:  # noqa: ANN001
+    """audio.output reaches `say` (it used to play on the default device whatever the config
+    said); `none` there is a one-line error naming the ways out."""
+    import hingecoach.audio.speaker as speaker_mod
+    from hingecoach.audio.sinks import NullSink
+
+    played_on: list = []
+
+    class RecordingSink(NullSink):
+        def __init__(self, device=None, *a, **k) -> None:  # noqa: ANN001
+            super().__init__()
+            played_on.append(device)
+
+    monkeypatch.setattr(speaker_mod, "DeviceSink", RecordingSink)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    monkeypatch.setenv("HINGECOACH_AUDIO_OUTPUT", "USB Speaker")
+    assert main(["say", "hips back", "--tts", "none"]) == 0 and played_on == ["USB Speaker"]
+    monkeypatch.setenv("HINGECOACH_AUDIO_OUTPUT", "none")
+    assert main(["say", "hips back", "--tts", "none"]) == 2 and played_on == ["USB Speaker"]
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "audio.output is none" in err[0] and "--wav" in err[0], err
 
 
 def test_a_truncated_or_headerless_wav_is_named_for_what_it_is(tmp_path) -> None:  # noqa: ANN001

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from hingecoach.config import add_config_arguments
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -19,9 +21,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("text", help="what to say")
     p.add_argument("--wav", metavar="FILE", help="write the speech to this WAV file instead of playing it")
-    p.add_argument("--speaker", default="auto", help="auto|device|none|wav:DIR (ignored with --wav)")
-    p.add_argument("--tts", default="auto", help="auto|pyttsx3|espeak|piper|silent (the config's voice.tts spellings espeak-ng and none work too)")
-    p.add_argument("--volume", type=float, default=0.8, help="0..1 of full scale")
+    p.add_argument("--speaker", default="auto",
+                   help="auto|device|none|wav:DIR (ignored with --wav); device and auto play on audio.output "
+                        "from the config")
+    p.add_argument("--tts", default=None,
+                   help="auto|pyttsx3|espeak|piper|silent (the config's voice.tts spellings espeak-ng and none "
+                        "work too; default: voice.tts from the config when set there, else auto)")
+    p.add_argument("--volume", type=float, default=None, metavar="PERCENT",
+                   help="0-100, as the config's audio.volume (default: audio.volume, 80 unless set)")
+    add_config_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -33,9 +41,11 @@ MAX_SAY_CHARS = 2000
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from hingecoach.app import sound_device
     from hingecoach.audio.pcm import Audio, write_wav
     from hingecoach.audio.speaker import make_speaker
     from hingecoach.audio.tts import make_tts
+    from hingecoach.config import config_from_args
     from hingecoach.errors import InputError
 
     if not any(ch.isalnum() for ch in args.text):
@@ -43,9 +53,15 @@ def run(args: argparse.Namespace) -> int:
     if len(args.text) > MAX_SAY_CHARS:
         raise InputError(f"the text is {len(args.text)} characters long: `say` speaks at most {MAX_SAY_CHARS} "
                          f"at a time (espeak-ng crashes on very long input): split it")
-    if not 0.0 <= args.volume <= 1.0:
-        raise InputError(f"--volume {args.volume:g} is out of range: give a fraction of full scale "
-                         f"from 0 to 1, e.g. --volume 0.8")
+    if args.volume is not None and 0.0 < args.volume < 1.0:  # the old spelling (before session 12)
+        raise InputError(f"--volume {args.volume:g}: the volume is a percent, as audio.volume in the config: "
+                         f"did you mean --volume {args.volume * 100:g}?")
+    if args.volume is not None and not 0.0 <= args.volume <= 100.0:
+        raise InputError(f"--volume {args.volume:g} is out of range: give a percent from 0 to 100, "
+                         f"e.g. --volume 80")
+    cfg = config_from_args(args)
+    volume = (args.volume if args.volume is not None else float(cfg.get("audio.volume"))) / 100.0
+    tts_spec = args.tts or (str(cfg.get("voice.tts")) if cfg.origin("voice.tts") != "default" else "auto")
     if args.wav:
         out = Path(args.wav)
         if out.suffix.lower() in (".mp3", ".ogg", ".oga", ".opus", ".flac", ".m4a", ".aac", ".wma"):
@@ -53,9 +69,9 @@ def run(args: argparse.Namespace) -> int:
                              f"{out.with_suffix('.wav')} (convert it after with sox)")
         if out.is_dir():
             raise InputError(f"{out}: is a folder: name a WAV file in it, e.g. --wav {out / 'say.wav'}")
-        tts = make_tts(args.tts)
+        tts = make_tts(tts_spec)
         audio = tts.render(args.text)
-        audio = Audio(np.round(audio.samples.astype(np.float32) * args.volume).astype(np.int16), audio.rate)
+        audio = Audio(np.round(audio.samples.astype(np.float32) * volume).astype(np.int16), audio.rate)
         try:
             path = write_wav(out, audio)
         except OSError as exc:
@@ -63,9 +79,13 @@ def run(args: argparse.Namespace) -> int:
                              f"choose a writable path") from None
         print(f"wrote {path} ({audio.duration_s:.2f} s, {audio.rate} Hz, {tts.name})", file=sys.stderr)
         return 0
-    speaker = make_speaker(args.speaker, tts=lambda: make_tts(args.tts))
+    output = str(cfg.get("audio.output")).strip()
+    if args.speaker.strip() == "auto" and output == "none":
+        raise InputError("there is no speaker to say it on (audio.output is none in the config): pass --wav FILE, "
+                         "--speaker device, or set audio.output to default (`hingecoach config show` says where)")
+    speaker = make_speaker(args.speaker, tts=lambda: make_tts(tts_spec), device=sound_device(output))
     try:
-        speaker.volume = args.volume
+        speaker.volume = volume
         speaker.say(args.text)
         speaker.wait_idle(60)
         files = getattr(speaker.sink, "files", None)
