@@ -226,3 +226,20 @@ def test_quiet_talk_in_the_background_does_not_hold_an_utterance_open() -> None:
     assert len(us) == 1 and abs(us[0].t_end - 1.2) < 0.05
     # the same background alone is heard (it is all there is to hear)
     assert len(utterances(np.concatenate([quiet(0.4), talk[: int(1.5 * ASR_RATE)], quiet(0.6)]))) == 1
+
+
+def test_has_speech_finds_commands_in_noise_and_nothing_in_silence_or_steady_noise() -> None:
+    """`listen --wav` blanks a null result's words when the file holds no speech."""
+    from hingecoach.audio.corpus import Condition, render
+    from hingecoach.audio.listener import has_speech
+
+    rng = np.random.default_rng(3)
+    assert not has_speech(np.zeros(16000, np.int16))
+    assert not has_speech(np.zeros(100, np.int16))  # shorter than a block
+    for kind in ("white", "pink", "brown"):
+        nz = coloured_noise(32000, kind, rng)
+        assert not has_speech(np.round(nz / np.abs(nz).max() * 3000).astype(np.int16)), kind
+    for cond in (Condition("en-us", 175), Condition("en-us+f3", 140, "brown", 10.0),
+                 Condition("en-gb-scotland+m2", 175, "babble", 15.0)):
+        x = render("stop", cond, seed=1)
+        assert has_speech(x) and has_speech(x[int(0.35 * ASR_RATE):]), cond.label  # also mid-word

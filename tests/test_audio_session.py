@@ -346,3 +346,13 @@ def test_listen_with_voice_input_turned_off_says_so_in_one_line(tmp_path, monkey
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and says in err and ("auto" in err or "default" in err), err
     assert engines == [] and devices == []
+
+
+def test_listen_on_a_file_with_no_speech_hears_no_words(tmp_path, capsys) -> None:  # noqa: ANN001
+    """The grammar decoder always names some path; silence came out as text "four"."""
+    import json
+
+    path = write_wav(tmp_path / "silence.wav", Audio(np.zeros(16000, np.int16), 16000))
+    assert main(["listen", "--wav", str(path), "--json", "--verbose"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["intent"] is None and out["text"] == "" and out["details"]["reason"] == "no speech"

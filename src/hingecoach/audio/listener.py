@@ -117,6 +117,29 @@ def block_db(block: np.ndarray) -> float:
     return 10.0 * math.log10(ms + 1.0)
 
 
+def has_speech(samples: np.ndarray, settings: dict[str, float] | None = None) -> bool:
+    """Whether a whole recording (16 kHz) holds anything the endpointer would take for
+    speech: ``start_blocks`` blocks in a row at least ``start_db_over_floor`` over the
+    recording's noise floor (its 10th-percentile block, so a file may start mid-word) and at
+    least ``min_speech_db`` loud, levels measured above ``level_highpass_hz``. Digital
+    silence and steady noise have none."""
+    s = settings or ENDPOINT
+    n = len(samples) // BLOCK * BLOCK
+    if n == 0:
+        return False
+    hp = _make_highpass(s["level_highpass_hz"], ASR_RATE)
+    x = np.asarray(samples[:n])
+    y = hp(x) if hp is not None else x.astype(np.float64)
+    levels = np.array([block_db(b) for b in y.reshape(-1, BLOCK)])
+    loud = levels >= max(float(np.percentile(levels, 10)) + s["start_db_over_floor"], s["min_speech_db"])
+    run = 0
+    for flag in loud:
+        run = run + 1 if flag else 0
+        if run >= s["start_blocks"]:
+            return True
+    return False
+
+
 @dataclass
 class Utterance:
     """One stretch of speech.

@@ -54,6 +54,9 @@ def _emit(result, as_json: bool, verbose: bool) -> None:  # noqa: ANN001
 
 
 def run(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from hingecoach.audio.listener import has_speech
     from hingecoach.audio.pcm import read_wav, to_asr
     from hingecoach.config import config_from_args
 
@@ -69,7 +72,12 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"{args.wav}: {audio.duration_s:.0f} s long: `listen --wav` hears one spoken "
                              f"command (at most {MAX_WAV_S:g} s): cut out the part with it, e.g. "
                              f"`sox IN cut.wav trim 12.5 5` for the 5 s from 12.5 s")
-        _emit(_recogniser(engine, args).recognise(to_asr(audio)), args.json, args.verbose)
+        samples = to_asr(audio)
+        result = _recogniser(engine, args).recognise(samples)
+        if result.intent is None and not has_speech(samples):
+            # the grammar decoder always names some path ("four" for silence): nothing was heard
+            result = replace(result, text="", details={**result.details, "reason": "no speech"})
+        _emit(result, args.json, args.verbose)
         return 0
 
     from hingecoach.app import sound_device
