@@ -159,7 +159,8 @@ def test_say_takes_the_volume_in_percent_as_the_config_does(tmp_path, monkeypatc
     """`say --volume` is a percent, as audio.volume (it was a fraction of full scale, so the
     two scales differed; the old spelling gets a hint); unset, audio.volume decides."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
-    for v, says in (("150", "out of range"), ("-3", "out of range"), ("0.8", "did you mean --volume 80?")):
+    for v, says in (("150", "out of range"), ("-3", "out of range"), ("0.8", "did you mean --volume 80?"),
+                     ("1", "did you mean --volume 100?")):
         assert main(["say", "hips back", "--volume", v]) == 2
         assert says in capsys.readouterr().err
     peaks = {}

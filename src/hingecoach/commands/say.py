@@ -53,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
     if len(args.text) > MAX_SAY_CHARS:
         raise InputError(f"the text is {len(args.text)} characters long: `say` speaks at most {MAX_SAY_CHARS} "
                          f"at a time (espeak-ng crashes on very long input): split it")
-    if args.volume is not None and 0.0 < args.volume < 1.0:  # the old spelling (before session 12)
+    if args.volume is not None and 0.0 < args.volume <= 1.0:  # the old 0..1 spelling (before session 12);
+        # the speaker plays nothing under 5% anyway
         raise InputError(f"--volume {args.volume:g}: the volume is a percent, as audio.volume in the config: "
                          f"did you mean --volume {args.volume * 100:g}?")
     if args.volume is not None and not 0.0 <= args.volume <= 100.0:
