@@ -199,3 +199,33 @@ def test_a_live_source_drops_stale_frames_instead_of_queueing_them() -> None:
     ts = [round(p.t * 30) for p in poses]
     assert ts == sorted(ts) and ts[-1] == 49  # in order, ending on the freshest frame
     assert len(ts) < 10  # the backlog was dropped, not analysed late
+
+
+def test_record_and_overlay_never_write_over_their_own_input(
+        blue_video: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """`record clip.mp4 --out clip.mp4` wrote its trace over the video (and, as root, over a
+    read-only one); `analyze clip.mp4 --overlay clip.mp4` replaced it with the overlay."""
+    import os
+
+    from hingecoach.cli import main
+
+    before = blue_video.read_bytes()
+    link = tmp_path / "same.mp4"
+    os.link(blue_video, link)  # another name for the same file
+    for argv, says in (
+        (["record", str(blue_video), "--out", str(blue_video)], "pose trace (JSON Lines), not a video"),
+        (["record", str(blue_video), "--out", str(tmp_path / "trace.mp4")], "name a .jsonl file"),
+        (["analyze", str(blue_video), "--overlay", str(blue_video)], "is the input itself"),
+        (["analyze", str(blue_video), "--overlay", str(link)], "is the input itself"),
+    ):
+        assert main(argv) == 2, argv
+        err = capfd.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and says in err[0], (argv, err)
+    assert blue_video.read_bytes() == before and not (tmp_path / "trace.mp4").exists()
+    trace = tmp_path / "clip.jsonl"
+    trace.write_text("")
+    from hingecoach.commands._common import refuse_overwriting_input
+    from hingecoach.errors import InputError
+
+    with pytest.raises(InputError, match="is the input itself"):
+        refuse_overwriting_input(tmp_path / "x" / ".." / "clip.jsonl", trace, "--out")

@@ -33,3 +33,13 @@ def open_pose_input(path: str, *, progress: bool = False) -> tuple[FrameInfo, It
         raise InputError(f"{path}: reading video needs the pose extra ({exc.name} missing): "
                          "run ./script/setup or pip install 'hingecoach[pose]'") from exc
     return video.open_video_poses(str(p), progress=progress)
+
+
+def refuse_overwriting_input(out: str | os.PathLike[str], source: str | os.PathLike[str], flag: str) -> None:
+    """An output that is the input file itself would destroy the recording before it is read
+    (``record clip.mp4 --out clip.mp4`` did: review, session 12)."""
+    o, s = Path(out), Path(source)
+    same = o.exists() and s.exists() and os.path.samefile(o, s)
+    if same or o.resolve() == s.resolve():
+        raise InputError(f"{flag} {out} is the input itself: writing it would destroy the recording: "
+                         f"name another file, e.g. {flag} {o.with_name(o.stem + '-out' + o.suffix)}")

@@ -24,9 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hingecoach.commands._common import open_pose_input
+    from hingecoach.commands._common import open_pose_input, refuse_overwriting_input
     from hingecoach.motion.analysis import analyze_stream
 
+    if args.overlay:
+        refuse_overwriting_input(args.overlay, args.input, "--overlay")
     info, poses = open_pose_input(args.input, progress=sys.stderr.isatty())
     on_update = None
     overlay = None

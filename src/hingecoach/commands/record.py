@@ -28,7 +28,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+#: File names that say "video": a trace written under one would look like a broken video.
+VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".h264")
+
+
 def run(args: argparse.Namespace) -> int:
+    from hingecoach.commands._common import refuse_overwriting_input
     from hingecoach.errors import InputError
     from hingecoach.pose.sources import open_source
     from hingecoach.pose.trace import TraceWriter, looks_like_trace
@@ -38,6 +43,10 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"{args.source} is already a pose trace: record takes a camera or a video")
     if args.seconds is not None and (not math.isfinite(args.seconds) or args.seconds <= 0):
         raise InputError(f"--seconds must be a positive number, got {args.seconds}")
+    if args.out.suffix.lower() in VIDEO_SUFFIXES:
+        raise InputError(f"--out {args.out}: record writes a pose trace (JSON Lines), not a video: "
+                         f"name a .jsonl file, e.g. --out {args.out.with_suffix('.jsonl')}")
+    refuse_overwriting_input(args.out, args.source, "--out")
     if args.out.parent and not args.out.parent.exists():
         raise InputError(f"cannot write {args.out}: the folder {args.out.parent} does not exist")
 
