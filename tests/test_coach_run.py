@@ -166,3 +166,14 @@ def test_a_run_in_which_no_drill_was_started_says_how_to_start_one(traces: dict,
     assert "0 coached reps" in err and 'no drill was started: say "start hinge drill"' in err
     run(trace, tmp_path)  # with a start command: no such hint
     assert "no drill was started" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("pace", ["1e-9", "0", "-1", "nan", "inf", "1e9"])
+def test_run_refuses_a_pace_it_could_never_keep(traces: dict, tmp_path: Path, capsys, pace: str) -> None:  # noqa: ANN001
+    """--pace 1e-9 slept for ever between frames, deaf to SIGTERM and Ctrl-C; nan meant
+    'as fast as possible'."""
+    trace, _ = traces["clean-0"]
+    assert main(["run", "--source", str(trace), "--pace", pace, "--no-voice", "--speaker", "none",
+                 "--quiet", "--data-dir", str(tmp_path / "d")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "replay speed from 0.05 to 1000" in err[0], err

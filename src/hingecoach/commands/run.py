@@ -91,6 +91,11 @@ def session_settings(args: argparse.Namespace) -> tuple[str | None, str, str | N
     return data_dir, str(cfg.get("user.name")), units, bool(cfg.get("privacy.record_history"))
 
 
+#: --pace bounds: at 1e-9 a replay slept for ever between frames, deaf to SIGTERM and Ctrl-C
+#: (a signal only sets a flag the frame loop reads); at 0.05 a 30 fps frame waits 0.7 s.
+MIN_PACE, MAX_PACE = 0.05, 1000.0
+
+
 def handle(args: argparse.Namespace) -> int:
     from hingecoach.app import (
         is_live,
@@ -99,8 +104,9 @@ def handle(args: argparse.Namespace) -> int:
 
     commands = parse_commands(args.commands)
     data_dir, user_name, units, record = session_settings(args)
-    if args.pace is not None and args.pace <= 0:
-        raise InputError(f"--pace {args.pace}: must be a positive speed factor (1 = real time)")
+    if args.pace is not None and not MIN_PACE <= args.pace <= MAX_PACE:  # also NaN, inf
+        raise InputError(f"--pace {args.pace:g}: give a replay speed from {MIN_PACE:g} to {MAX_PACE:g} times "
+                         "real time (1 = real time; leave it out for as fast as possible)")
     live = is_live(args.source)
     speaker_spec = args.speaker if args.speaker != "auto" else ("device" if live else "none")
     if args.speaker == "auto" and str(args.voice_settings.get("audio.output", "")).strip() == "none":
