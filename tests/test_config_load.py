@@ -213,6 +213,11 @@ def test_the_default_file_is_valid_toml_and_loads_as_the_defaults(home):
     for dotted in all_keys():
         section, key = dotted.split(".")
         assert cfg.get(dotted) == SCHEMA[section][key].default
+        # commented out: an untouched file sets nothing, so what the coach remembers per user
+        # (units) still counts (every key used to be set, and pinned users to inches)
+        assert cfg.origin(dotted) == "default", dotted
+    write_config(home, text.replace('# units = "in"', 'units = "cm"'))  # uncommenting sets it
+    assert load_config(env=home).get("user.units") == "cm"
 
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -484,14 +484,18 @@ def config_from_args(args: Any, extra: Mapping[str, Any] | None = None) -> Confi
 
 
 def default_file_text() -> str:
-    """A commented config file with every key at its default (``hingecoach config init``)."""
-    lines = ["# Hinge Coach configuration. Every key is optional; these are the defaults.",
+    """A config file with every key commented out at its default (``hingecoach config init``).
+
+    Commented, not set: a key set in the file counts as chosen, and beats what the coach
+    remembers per user (``user.units`` pinned every user to inches: review, session 12)."""
+    lines = ["# Hinge Coach configuration. Every key is optional and shown here commented out,",
+             "# at its default: remove the '#' in front of a key to set it.",
              "# Environment HINGECOACH_<SECTION>_<KEY> and --set SECTION.KEY=VALUE override it.",
              ""]
     for section, keys in SCHEMA.items():
         lines.append(f"[{section}]")
         for key, spec in keys.items():
             lines.append(f"# {spec.help}; allowed: {spec.allowed()}")
-            lines.append(f"{key} = {_toml_value(spec.default)}")
+            lines.append(f"# {key} = {_toml_value(spec.default)}")
         lines.append("")
     return "\n".join(lines)
