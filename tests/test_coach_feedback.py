@@ -129,3 +129,11 @@ def test_a_squat_the_rep_tracker_counts_is_not_counted_twice() -> None:
     cues = play(coach, s.updates, start())
     assert coach.total_reps == 3 and coach.squat_dips == 0
     assert [c.fault for c in corrections(cues)] == ["knees_forward"]
+
+
+def test_a_tie_in_the_set_summary_goes_to_the_safer_fix_as_in_history() -> None:
+    """too_fast twice then neck_extension twice: the summary named the first seen (tempo);
+    history breaks the same tie by CORRECTION_ORDER (the neck)."""
+    cues = play(Coach(), session((2, ("too_fast",)), (2, ("neck_extension",)), (6, ())), start())
+    (summary,) = [c for c in cues if c.cue_id == "summary.set"]
+    assert "chin" in summary.text and "slower" not in summary.text, summary.text

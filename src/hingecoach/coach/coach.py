@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from hingecoach.coach.cues import FOCUS, HELP_LINES, Cue, Phrasebook
+from hingecoach.coach.cues import FOCUS, HELP_LINES, Cue, Phrasebook, problem_order
 from hingecoach.coach.drills import (
     DEFAULT_LEVEL,
     DRILL_NAMES,
@@ -376,7 +376,8 @@ class Coach:
             return
         focus = ""
         if cur.problems:
-            top = max(cur.problems.items(), key=lambda kv: kv[1])
+            # the most frequent; a tie goes to the safer fix (as history does), not the first seen
+            top = min(cur.problems.items(), key=lambda kv: (-kv[1], problem_order(kv[0])))
             if top[1] >= 2:
                 focus = f" Work on {FOCUS.get(top[0], top[0].replace('_', ' '))}."
         else:

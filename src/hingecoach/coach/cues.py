@@ -41,6 +41,13 @@ CORRECTION_ORDER: Final[tuple[str, ...]] = (
 neck; DESIGN 1 "back and knee faults outrank tempo or lockout polish"), then depth and the
 lean-back at the top, then reaching the wall, lockout and tempo."""
 
+_ORDER: Final[dict[str, int]] = {f: i for i, f in enumerate(CORRECTION_ORDER)}
+
+
+def problem_order(name: str) -> tuple[int, str]:
+    """Sort key for fault/flag ids: :data:`CORRECTION_ORDER` (safety first), then A-Z."""
+    return (_ORDER.get(name, len(_ORDER)), name)
+
 
 @dataclass(frozen=True, slots=True)
 class Cue:

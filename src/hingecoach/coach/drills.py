@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from hingecoach.coach.cues import CORRECTION_ORDER
+from hingecoach.coach.cues import problem_order
 from hingecoach.coach.settings import DEFAULT, CoachSettings
 from hingecoach.motion.types import Rep
 
@@ -115,8 +115,7 @@ def judge_rep(rep: Rep, level: Level, s: CoachSettings = DEFAULT) -> tuple[str, 
             need = cm / 100.0 - s.wall_contact_allowance_m - s.wall_reach_tolerance_m
             if rep.hip_travel_m < need:
                 found.add("wall_not_reached")
-    order = {f: i for i, f in enumerate(CORRECTION_ORDER)}
-    return tuple(sorted(found, key=lambda f: (order.get(f, len(order)), f)))
+    return tuple(sorted(found, key=problem_order))
 
 
 @dataclass

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from hingecoach.coach.cues import CORRECTION_ORDER
+from hingecoach.coach.cues import problem_order
 from hingecoach.errors import ConfigError, HingeError, InputError
 from hingecoach.store.db import SCHEMA_VERSION, Store, decode_series
 
@@ -46,12 +46,6 @@ class DatabaseCorrupt(InputError):
 
 class EmptyDatabase(InputError):
     """The database has no sessions (for the asked user) yet."""
-
-
-def problem_order(name: str) -> tuple[int, str]:
-    """Sort key for fault/flag ids: the coach's correction order (safety first), then A-Z."""
-    order = {f: i for i, f in enumerate(CORRECTION_ORDER)}
-    return (order.get(name, len(order)), name)
 
 
 # --- opening ---------------------------------------------------------------------------
