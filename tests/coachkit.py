@@ -98,7 +98,7 @@ class Script:
 
     def rep(self, faults: tuple[str, ...] = (), flags: tuple[str, ...] = (), dur: float = 2.4,
             rest: float = 1.0, hip_travel_m: float | None = 0.3, knee_lead: float = 0.0,
-            depth: float = 70.0) -> Script:
+            depth: float = 70.0, framing: Framing = GOOD) -> Script:
         t0 = self.t
         n = max(2, int(round(dur * self.fps)))
         for i in range(n):
@@ -110,7 +110,7 @@ class Script:
                 self.reps += 1
                 phase = Phase.STANDING
                 rep = make_rep(self.reps, t0, self.t - t0, faults, flags, hip_travel_m, knee_lead)
-            self.updates.append(MotionUpdate(feat(self.t, lean), phase, rep))
+            self.updates.append(MotionUpdate(feat(self.t, lean, framing), phase, rep))
             self.t = round(self.t + self._step(), 6)
         if rest:
             self.stand(rest)

@@ -137,3 +137,30 @@ def test_a_tie_in_the_set_summary_goes_to_the_safer_fix_as_in_history() -> None:
     cues = play(Coach(), session((2, ("too_fast",)), (2, ("neck_extension",)), (6, ())), start())
     (summary,) = [c for c in cues if c.cue_id == "summary.set"]
     assert "chin" in summary.text and "slower" not in summary.text, summary.text
+
+
+def test_reps_filmed_from_the_front_are_counted_but_never_judged() -> None:
+    """Side-view angles mean something else from the front: on the front-oblique dev clips
+    `run` said "Flat back, like a tabletop" and stored back_rounding on every rep, while
+    `analyze` (view front) judged none. Now: counted, no correction or praise, a reminder
+    to turn side-on, stored as not_side_on (so not clean), and the set summary says so."""
+    from coachkit import BAD_FRAMING, ListRecorder
+
+    front = BAD_FRAMING["facing"]
+    s = Script().stand(4.0)
+    for _ in range(10):
+        s.rep(("back_rounding", "knees_forward"), framing=front)
+    s.stand(25.0)
+    coach = Coach(recorder=(rec := ListRecorder()))
+    cues = play(coach, s.updates, start(t=4.5), finish=False)
+    reps = [e for e in rec.events if e[0] == "rep"]
+    assert len(reps) == 10
+    assert all(e[2] == () and e[3] == ("not_side_on",) for e in reps), reps[0]
+    assert not corrections(cues) and not kinds(cues, "praise")
+    turn = [c for c in cues if c.cue_id == "setup.facing"]
+    assert 2 <= len(turn) <= 4, [c.t for c in turn]  # a reminder about every 12 s, not every rep
+    (summary,) = [c for c in cues if c.cue_id == "summary.set"]
+    assert "0 clean" in summary.text and "couldn't check any of them" in summary.text, summary.text
+    # the same reps filmed side-on are judged
+    side = Script().stand(4.0).reps_of(10, ("back_rounding",))
+    assert corrections(play(Coach(), side.updates, start(t=4.5)))

@@ -10,6 +10,7 @@ Progress goes to a :class:`Recorder` (the store in the app, a list in tests).
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -84,9 +85,17 @@ class SetState:
     started: float
     reps: int = 0
     clean: int = 0
+    unjudged: int = 0  # counted, but filmed from the front or at an angle
     last_rep_t: float = 0.0
     problems: dict[str, int] = field(default_factory=dict)
     series: list[tuple[float, ...]] = field(default_factory=list)
+
+
+#: Frames remembered for telling whether a rep was filmed side-on (30 s at 30 fps).
+VIEW_MEMORY = 900
+#: The flag stored on a rep filmed from the front or at an angle: counted, never judged
+#: (so the database does not call it clean either).
+NOT_SIDE_ON = "not_side_on"
 
 
 class Coach:
@@ -130,6 +139,9 @@ class Coach:
         self.last_seen = 0.0
         self.away_said: float | None = None
         self.moving_said: float | None = None
+        # (t, facing the camera?) of recent frames, to tell whether a rep was filmed side-on
+        self._views: deque[tuple[float, bool]] = deque(maxlen=VIEW_MEMORY)
+        self.facing_said: float | None = None
         self.t = 0.0
         self._pending: list[Cue] = []
         self._deferred: list[tuple[str, frozenset[State], float, dict[str, object]]] = []
@@ -149,6 +161,8 @@ class Coach:
         self.t = t = f.t
         if f.present:
             self.last_seen = t
+            if f.framing is not None:
+                self._views.append((t, f.framing.view == "front"))
         self._say_deferred(t)
         if u.rep is not None:
             self.squats.rep_seen()
@@ -375,7 +389,10 @@ class Coach:
         if quiet:
             return
         focus = ""
-        if cur.problems:
+        if cur.unjudged * 2 >= cur.reps:
+            which = "any of them" if cur.unjudged == cur.reps else f"{cur.unjudged} of them"
+            focus = f" From this angle I couldn't check {which}: side-on next time, please."
+        elif cur.problems:
             # the most frequent; a tie goes to the safer fix (as history does), not the first seen
             top = min(cur.problems.items(), key=lambda kv: (-kv[1], problem_order(kv[0])))
             if top[1] >= 2:
@@ -389,21 +406,31 @@ class Coach:
         if cur is None:
             return
         lv = cur.level
-        problems = judge_rep(rep, lv, self.s)
+        side_on = self._side_on(rep)
+        # Filmed from the front or at an angle, the side-view angles mean something else (a
+        # "rounded back" that is not there): the rep is counted, never judged (as `analyze`).
+        problems = judge_rep(rep, lv, self.s) if side_on else ()
         faults = tuple(p for p in problems if p not in FLAGS)
-        flags = tuple(p for p in problems if p in FLAGS)
+        flags = tuple(p for p in problems if p in FLAGS) if side_on else (NOT_SIDE_ON,)
         cur.reps += 1
         cur.last_rep_t = t
         self.total_reps += 1
-        clean = not problems
+        clean = side_on and not problems
         if clean:
             cur.clean += 1
             self.total_clean += 1
+        if not side_on:
+            cur.unjudged += 1
         for p in problems:
             cur.problems[p] = cur.problems.get(p, 0) + 1
         self.recorder.rep_done(t, cur.reps, rep, faults, flags, cur.series)
-        cands = self.feedback.candidates(t, problems, lv.target_reps)
-        if lv.family == "wall" and lv.drill == "wall":
+        # nothing judged, nothing to correct or praise: a reminder to turn, as often as a correction
+        cands = self.feedback.candidates(t, problems, lv.target_reps) if side_on else []
+        if not side_on:
+            if self.facing_said is None or t - self.facing_said >= self.s.correction_repeat_s:
+                self.facing_said = t
+                self._setup_say("setup.facing")
+        elif lv.family == "wall" and lv.drill == "wall":
             step = self.wall.update(clean)
             if step:
                 self._change_level(t, step, by_user=False)
@@ -413,6 +440,11 @@ class Coach:
             return
         self._offer(t, cands)
         self.feedback.expire()
+
+    def _side_on(self, rep: Rep) -> bool:
+        """Most of the rep's frames were filmed side-on (no framing seen: assume so)."""
+        during = [front for t, front in self._views if rep.start_s - 1e-6 <= t <= rep.end_s + 1e-6]
+        return not during or sum(during) * 2 < len(during)
 
     def _squat(self, t: float) -> None:
         """A knee-dominant dip that never became a rep: the hinge turned into a squat."""

@@ -160,7 +160,8 @@ def build_report(db: sqlite3.Connection, session_id: int) -> Report:
     if d["problems"]:
         w("<dl>")
         for p, n in d["problems"].items():
-            kind = " (a cue, not a fault)" if p in labels.FLAGS else ""
+            kind = (" (not judged)" if p == "not_side_on" else
+                    " (a cue, not a fault)" if p in labels.FLAGS else "")
             w(f"<dt>{escape(labels.name(p))}: {n} of {s.reps} reps{kind}</dt>"
               f"<dd>{escape(labels.meaning(p))}</dd>")
         w("</dl>")

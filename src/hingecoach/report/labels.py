@@ -19,6 +19,7 @@ NAMES: Final[dict[str, str]] = {
     "wall_not_reached": "Hips short of the wall",
     "incomplete_lockout": "Not standing tall",
     "too_fast": "Too fast down",
+    "not_side_on": "Not filmed side-on",
 }
 
 TAGS: Final[dict[str, str]] = {
@@ -30,6 +31,7 @@ TAGS: Final[dict[str, str]] = {
     "wall_not_reached": "wall",
     "incomplete_lockout": "lock",
     "too_fast": "fast",
+    "not_side_on": "view",
 }
 """Four- or five-letter tags drawn above each rep on the angle plots."""
 
@@ -44,10 +46,12 @@ MEANINGS: Final[dict[str, str]] = {
     "wall_not_reached": "the hips did not travel back as far as the wall distance",
     "incomplete_lockout": "stopped short of standing fully upright between reps",
     "too_fast": "the way down took under about half a second: not controlled",
+    "not_side_on": "filmed from the front or at an angle: the rep was counted but not checked "
+                   "for faults (the angles only mean what they should from the side)",
 }
 
-FLAGS: Final[frozenset[str]] = frozenset({"too_deep"})
-"""Cue-worthy observations that are not faults (DESIGN 3.4)."""
+FLAGS: Final[frozenset[str]] = frozenset({"too_deep", "not_side_on"})
+"""Observations that are not faults: a cue (DESIGN 3.4), or a rep the coach could not judge."""
 
 
 def name(problem: str) -> str:
