@@ -177,3 +177,16 @@ def test_run_refuses_a_pace_it_could_never_keep(traces: dict, tmp_path: Path, ca
                  "--quiet", "--data-dir", str(tmp_path / "d")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "replay speed from 0.05 to 1000" in err[0], err
+
+
+def test_a_replay_with_a_wav_speaker_writes_every_cue_stamped_with_session_time(traces: dict, tmp_path: Path) -> None:
+    """The live speaker dropped the first 4 of 9 cues (they went stale while the replay raced
+    ahead) and stamped the rest with wall-clock seconds."""
+    trace, _ = traces["clean-0"]
+    out, wavs = tmp_path / "t.jsonl", tmp_path / "wav"
+    assert main(["run", "--source", str(trace), "--commands", START, "--speaker", f"wav:{wavs}",
+                 "--quiet", "--transcript", str(out), "--data-dir", str(tmp_path / "d")]) == 0
+    cues = [json.loads(line) for line in out.read_text().splitlines()]
+    rows = [line.split("\t") for line in (wavs / "transcript.tsv").read_text().splitlines()]
+    assert len(cues) >= 3 and len(rows) == len(cues) == len(list(wavs.glob("*.wav")))
+    assert [(float(r[1]), r[3]) for r in rows] == [(round(c["t"], 3), c["text"]) for c in cues]

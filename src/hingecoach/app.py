@@ -163,6 +163,29 @@ def make_speaker(spec: str, fallback_dir: str | Path | None = "out/speech") -> A
     return voice_make_speaker(spec, fallback_dir=fallback_dir)
 
 
+def write_cue_wavs(lines: list[str], directory: str) -> int:
+    """Render each transcript cue, in order, as ``NNN-<words>.wav`` (the coach's own voice),
+    listed in ``transcript.tsv`` (index, session seconds, file, text) as the speaker's WAV
+    sink lists its files. A rerun writes the same files again. For replays (`demo`, and
+    `run --speaker wav:DIR` on a trace or video): a live speaker keeps wall-clock time and
+    drops lines that went stale while a replay raced ahead."""
+    from hingecoach.audio.pcm import write_wav
+    from hingecoach.audio.sinks import _slug
+    from hingecoach.audio.tts import PhraseCache, make_tts
+
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    cache = PhraseCache(make_tts("auto"))
+    rows = []
+    for n, line in enumerate(lines, start=1):
+        cue = json.loads(line)
+        name = f"{n:03d}-{_slug(cue['text'])}.wav"
+        write_wav(folder / name, cache.get(cue["text"]))
+        rows.append(f"{n}\t{float(cue['t']):.3f}\t{name}\t{cue['text']}\n")
+    (folder / "transcript.tsv").write_text("".join(rows), encoding="utf-8")
+    return len(lines)
+
+
 # --- poses -----------------------------------------------------------------------------
 def is_live(spec: str) -> bool:
     return spec == "picamera2" or spec.startswith("camera:") or spec.isdigit()

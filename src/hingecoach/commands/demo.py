@@ -102,32 +102,8 @@ def _audio_plan(spec: str) -> tuple[str, str | None]:
     raise InputError(f"--speaker {spec!r}: use auto, device, none or wav:DIR")
 
 
-def write_cue_wavs(lines: list[str], directory: str) -> int:
-    """Render each transcript cue, in order, as ``NNN-<words>.wav`` (the coach's own voice),
-    listed in ``transcript.tsv`` (index, session seconds, file, text) as the speaker's WAV
-    sink lists its files. A rerun writes the same files again."""
-    import json
-    from pathlib import Path
-
-    from hingecoach.audio.pcm import write_wav
-    from hingecoach.audio.sinks import _slug
-    from hingecoach.audio.tts import PhraseCache, make_tts
-
-    folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
-    cache = PhraseCache(make_tts("auto"))
-    rows = []
-    for n, line in enumerate(lines, start=1):
-        cue = json.loads(line)
-        name = f"{n:03d}-{_slug(cue['text'])}.wav"
-        write_wav(folder / name, cache.get(cue["text"]))
-        rows.append(f"{n}\t{float(cue['t']):.3f}\t{name}\t{cue['text']}\n")
-    (folder / "transcript.tsv").write_text("".join(rows), encoding="utf-8")
-    return len(lines)
-
-
 def handle(args: argparse.Namespace) -> int:
-    from hingecoach.app import Transcript, parse_commands, run_session
+    from hingecoach.app import Transcript, parse_commands, run_session, write_cue_wavs
     from hingecoach.coach.coach import Coach
     from hingecoach.sim import render
     from hingecoach.store.db import Store

@@ -51,7 +51,8 @@ def register(sub: Any) -> None:
                    help="do not listen to the microphone (scripted --commands only)")
     p.add_argument("--speaker", default="auto",
                    help="none | wav:DIR | device; auto = device for live cameras (none when the "
-                        "config's audio.output is none), none for replays")
+                        "config's audio.output is none), none for replays. wav:DIR on a replay "
+                        "writes one WAV per cue after it, with transcript.tsv in session time")
     p.add_argument("--data-dir", default=None,
                    help="progress database directory (default: $HINGECOACH_DATA_DIR, else "
                         "paths.data_dir from the config, else $XDG_DATA_HOME/hingecoach, else "
@@ -111,6 +112,11 @@ def handle(args: argparse.Namespace) -> int:
     speaker_spec = args.speaker if args.speaker != "auto" else ("device" if live else "none")
     if args.speaker == "auto" and str(args.voice_settings.get("audio.output", "")).strip() == "none":
         speaker_spec = "none"  # the config says no speaker: transcript only
+    args.cue_wav_dir = None
+    if not live and speaker_spec.startswith("wav:"):
+        # a replay races ahead of a live speaker, which drops lines gone stale: write one WAV
+        # per transcript cue afterwards, stamped with session time (as the demo does)
+        args.cue_wav_dir, speaker_spec = speaker_spec[4:] or "out/speech", "none"
     svc = Service.from_env()  # sd_notify under systemd; a no-op in a terminal
     with svc.handle_signals():
         return _serve(args, svc, commands, data_dir, user_name, units, record, live, speaker_spec)
@@ -126,6 +132,7 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
         open_poses,
         open_voice,
         run_session,
+        write_cue_wavs,
     )
     from hingecoach.coach.coach import Coach, NullRecorder
     from hingecoach.pose.landmarks import FrameInfo
@@ -201,6 +208,9 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
                  else "progress NOT saved")
         print(f"hingecoach run: {result.frames} frames, {coach.total_reps} coached reps, "
               f"{result.cues} cues; {where}", file=sys.stderr)
+        if args.cue_wav_dir:
+            n = write_cue_wavs(transcript.lines, args.cue_wav_dir)
+            print(f"hingecoach run: {n} spoken cues written as WAV files to {args.cue_wav_dir}", file=sys.stderr)
         if result.frames and not coach.transitions:
             print("hingecoach run: no drill was started: say \"start hinge drill\" (or \"start wall "
                   "drill\"), or script it with --commands \"0:start hinge drill\"", file=sys.stderr)
