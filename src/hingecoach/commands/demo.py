@@ -105,13 +105,13 @@ def _audio_plan(spec: str) -> tuple[str, str | None]:
 def handle(args: argparse.Namespace) -> int:
     from hingecoach.app import Transcript, parse_commands, run_session, write_cue_wavs
     from hingecoach.coach.coach import Coach
+    from hingecoach.commands.run import check_pace
     from hingecoach.sim import render
     from hingecoach.store.db import Store
     from hingecoach.store.paths import db_path
     from hingecoach.store.recorder import StoreRecorder
 
-    if args.pace is not None and args.pace <= 0:
-        raise InputError(f"--pace {args.pace}: must be a positive speed factor (1 = real time)")
+    check_pace(args.pace)
     info, poses, _truth = render(coached_demo_session())
     mode, wav_dir = _audio_plan(args.speaker)
     speaker = None

@@ -97,6 +97,13 @@ def session_settings(args: argparse.Namespace) -> tuple[str | None, str, str | N
 MIN_PACE, MAX_PACE = 0.05, 1000.0
 
 
+def check_pace(pace: float | None) -> None:
+    """--pace must be a speed the replay can keep (None = as fast as possible)."""
+    if pace is not None and not MIN_PACE <= pace <= MAX_PACE:  # also NaN, inf
+        raise InputError(f"--pace {pace:g}: give a replay speed from {MIN_PACE:g} to {MAX_PACE:g} times "
+                         "real time (1 = real time; leave it out for as fast as possible)")
+
+
 def handle(args: argparse.Namespace) -> int:
     from hingecoach.app import (
         is_live,
@@ -105,9 +112,7 @@ def handle(args: argparse.Namespace) -> int:
 
     commands = parse_commands(args.commands)
     data_dir, user_name, units, record = session_settings(args)
-    if args.pace is not None and not MIN_PACE <= args.pace <= MAX_PACE:  # also NaN, inf
-        raise InputError(f"--pace {args.pace:g}: give a replay speed from {MIN_PACE:g} to {MAX_PACE:g} times "
-                         "real time (1 = real time; leave it out for as fast as possible)")
+    check_pace(args.pace)
     live = is_live(args.source)
     speaker_spec = args.speaker if args.speaker != "auto" else ("device" if live else "none")
     if args.speaker == "auto" and str(args.voice_settings.get("audio.output", "")).strip() == "none":
