@@ -122,3 +122,16 @@ def test_a_non_number_anywhere_in_a_frame_is_named(tmp_path, bad):
         list(TraceReader(path))
     assert err.value.line == 2
     assert "landmark 0" in str(err.value) or "JSON" in str(err.value)
+
+
+def test_a_trace_saved_with_a_byte_order_mark_reads_as_without(tmp_path):
+    """Some Windows editors start a UTF-8 file with a BOM; the header was then "not valid
+    JSON", with no word of why."""
+    from hingecoach.pose.trace import looks_like_trace
+
+    plain = write_lines(tmp_path / "plain.jsonl", HEADER, FRAME, FRAME)
+    marked = tmp_path / "marked.txt"  # no .jsonl name: sniffed by content
+    marked.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes())
+    assert looks_like_trace(marked)
+    assert TraceReader(marked).info == TraceReader(plain).info
+    assert len(list(TraceReader(marked))) == 2

@@ -37,6 +37,9 @@ def _fail(path: str, line: int | None, problem: str) -> TraceError:
     return TraceError(path, line, problem)
 
 
+BOM = b"\xef\xbb\xbf"
+
+
 def _open(path: str | os.PathLike[str]) -> IO[bytes]:
     p = Path(path)
     name = str(path)
@@ -51,9 +54,10 @@ def _open(path: str | os.PathLike[str]) -> IO[bytes]:
 
 
 def parse_header(raw: bytes, path: str = "<trace>", line: int = 1) -> FrameInfo:
-    """Parse and validate the header line of a trace."""
+    """Parse and validate the header line of a trace (a UTF-8 byte-order mark, as some
+    Windows editors write, is skipped)."""
     try:
-        obj = orjson.loads(raw)
+        obj = orjson.loads(raw.removeprefix(BOM))
     except orjson.JSONDecodeError:
         raise _fail(path, line, "the header is not valid JSON: the first line must be the "
                     '{"format": "hingecoach-trace", ...} header') from None
@@ -186,7 +190,7 @@ def looks_like_trace(path: str | os.PathLike[str]) -> bool:
         return True
     try:
         with p.open("rb") as fh:
-            head = fh.read(64).lstrip()
+            head = fh.read(64).removeprefix(BOM).lstrip()
     except OSError:
         return False
     return head.startswith(b"{")
