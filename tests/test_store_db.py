@@ -134,3 +134,13 @@ def test_a_full_disk_stops_recording_but_not_the_coaching(tmp_path: Path) -> Non
     assert 0 < len(saved) < len(truth)
     assert [r["number"] for r in saved] == list(range(1, len(saved) + 1))
     store.close()
+
+
+def test_a_data_dir_that_is_a_file_is_named_as_such(tmp_path) -> None:  # noqa: ANN001
+    """It said "[Errno 17] File exists ... check the directory is writable"."""
+    from hingecoach.errors import DeviceError
+
+    blocker = tmp_path / "data"
+    blocker.write_text("not a folder")
+    with pytest.raises(DeviceError, match="it is a file, not a folder: pass --data-dir a folder"):
+        Store(blocker / "hingecoach.db")

@@ -133,6 +133,9 @@ class Store:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
+        if self.path.parent.exists() and not self.path.parent.is_dir():
+            raise DeviceError(f"cannot open the progress database in {self.path.parent}: it is a file, not a "
+                              "folder: pass --data-dir a folder (it is made if missing)")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
