@@ -154,8 +154,23 @@ def test_the_config_can_switch_units_and_keep_history_off(traces: dict, tmp_path
                  "--data-dir", str(tmp_path / "d"), "--set", "user.units=cm",
                  "--set", "privacy.record_history=false"]) == 0
     assert "15 centimetres" in out.read_text()
-    with Store(tmp_path / "d" / "hingecoach.db") as st:
-        assert st.reps() == [] and st.sessions() == []
+    # history off: no database made at all (it used to be created, with a user row)
+    assert not (tmp_path / "d").exists() or not any((tmp_path / "d").iterdir())
+
+
+def test_with_history_off_saved_progress_is_used_and_nothing_is_written(traces: dict, tmp_path: Path) -> None:
+    trace, _ = traces["clean-1"]
+    data = tmp_path / "d"
+    with Store(data / "hingecoach.db") as st:
+        user = st.user("Bo", "cm")
+        st.save_level(user.id, "wall", 2, "wall", 20.0)
+    before = {p.name: p.read_bytes() for p in data.iterdir()}
+    out = tmp_path / "t.jsonl"
+    assert main(["run", "--source", str(trace), "--commands", "0.5:start wall drill", "--user", "Bo",
+                 "--speaker", "none", "--quiet", "--transcript", str(out), "--data-dir", str(data),
+                 "--set", "privacy.record_history=false"]) == 0
+    assert "20 centimetres" in out.read_text()  # Bo's units and level, read
+    assert {p.name: p.read_bytes() for p in data.iterdir()} == before  # and nothing written
 
 
 def test_a_run_in_which_no_drill_was_started_says_how_to_start_one(traces: dict, tmp_path: Path, capsys) -> None:  # noqa: ANN001
@@ -190,3 +205,14 @@ def test_a_replay_with_a_wav_speaker_writes_every_cue_stamped_with_session_time(
     rows = [line.split("\t") for line in (wavs / "transcript.tsv").read_text().splitlines()]
     assert len(cues) >= 3 and len(rows) == len(cues) == len(list(wavs.glob("*.wav")))
     assert [(float(r[1]), r[3]) for r in rows] == [(round(c["t"], 3), c["text"]) for c in cues]
+
+
+def test_one_rep_is_one_rep_not_1_reps(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    data = tmp_path / "d"
+    assert main(["run", "--source", "synthetic", "--commands", "0.5:start hinge drill,13:stop",
+                 "--speaker", "none", "--quiet", "--data-dir", str(data)]) == 0
+    assert "1 coached rep," in capsys.readouterr().err
+    assert main(["report", "--data-dir", str(data), "--out", str(tmp_path / "r.html")]) == 0
+    assert "1 rep ->" in capsys.readouterr().err
+    html = (tmp_path / "r.html").read_text()
+    assert "1 rep, 1 clean</h3>" in html and "1 reps" not in html

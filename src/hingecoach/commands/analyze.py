@@ -78,7 +78,9 @@ def format_table(result: dict[str, Any]) -> str:
     faults = ", ".join(f"{k} x{v}" for k, v in s["faults"].items()) or "none"
     if not judged:
         faults = "not judged (not a side view)"
-    lines += ["", f"{s['reps']} reps; faults: {faults}"]
+    from hingecoach.commands._common import count_of
+
+    lines += ["", f"{count_of(s['reps'], 'rep')}; faults: {faults}"]
     if s.get("flags"):
         lines.append("flags: " + ", ".join(f"{k} x{v}" for k, v in s["flags"].items()))
     lines.append("(angles in degrees, times in seconds)")

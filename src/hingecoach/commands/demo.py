@@ -138,7 +138,9 @@ def handle(args: argparse.Namespace) -> int:
                 if speaker is not None:
                     speaker.close()
             saved = f"; progress in {store.path}" if args.data_dir else ""
-            print(f"hingecoach demo: {coach.total_reps} reps coached in {coach.sets_done} sets, "
+            from hingecoach.commands._common import count_of
+
+            print(f"hingecoach demo: {count_of(coach.total_reps, 'rep')} coached in {count_of(coach.sets_done, 'set')}, "
                   f"{result.cues} cues{saved}", file=sys.stderr)
             if wav_dir is not None:
                 n = write_cue_wavs(transcript.lines, wav_dir)

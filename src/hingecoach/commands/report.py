@@ -66,6 +66,8 @@ def handle(args: argparse.Namespace) -> int:
             raise InputError(f"--png {png_dir}: cannot create ({exc.strerror})") from exc
         for name, data in report.pngs.items():
             _write(png_dir / name, data, "--png")
-    print(f"hingecoach report: session {sid}, {report.reps} reps -> {out}"
+    from hingecoach.commands._common import count_of
+
+    print(f"hingecoach report: session {sid}, {count_of(report.reps, 'rep')} -> {out}"
           + (f" (+{len(report.pngs)} PNGs in {args.png})" if args.png else ""), file=sys.stderr)
     return 0

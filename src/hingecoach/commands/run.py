@@ -140,10 +140,12 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
         write_cue_wavs,
     )
     from hingecoach.coach.coach import Coach, NullRecorder
+    from hingecoach.commands._common import count_of
     from hingecoach.pose.landmarks import FrameInfo
     from hingecoach.resilience import EventQueue, RecordingGuard, ResilientCamera, live_items
     from hingecoach.store.db import Store, User
     from hingecoach.store.paths import db_path
+    from hingecoach.store.queries import saved_progress
     from hingecoach.store.recorder import StoreRecorder
 
     events = EventQueue()
@@ -160,15 +162,21 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
         info = source.info
         poses = _serviced(iterate(source), svc)
         closer = source
-    # A full disk stops recording, never the coaching (the Pi helper's RecordingGuard).
-    store = RecordingGuard.open(lambda: Store(db_path(data_dir)), on_event=events.put,
-                                passthrough=("levels", "close"))
+    # A full disk stops recording, never the coaching (the Pi helper's RecordingGuard). With
+    # history off, the saved levels are only read: no database is created, no row added.
+    store = (RecordingGuard.open(lambda: Store(db_path(data_dir)), on_event=events.put,
+                                 passthrough=("levels", "close")) if record else None)
     try:
         speaker, voice_intents, voice = open_voice(speaker_spec, live and not args.no_voice, on_event=events.put,
                                                    settings=getattr(args, "voice_settings", {}))
-        user = store.user(user_name, units) or User(0, user_name, units or "in")
-        recorder = StoreRecorder(store, user, args.source) if record else None
-        coach = Coach(units=user.units, levels=store.levels(user.id) or {},
+        if store is not None:
+            user = store.user(user_name, units) or User(0, user_name, units or "in")
+            levels = store.levels(user.id) or {}
+        else:
+            saved_units, levels = saved_progress(db_path(data_dir), user_name)
+            user = User(0, user_name, units or saved_units or "in")
+        recorder = StoreRecorder(store, user, args.source) if store is not None else None
+        coach = Coach(units=user.units, levels=levels,
                       aspect=info.width / info.height, recorder=recorder or NullRecorder())
         device_intents: list[TimedIntent] = []
 
@@ -209,9 +217,9 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
                 close()
             with contextlib.suppress(Exception):
                 closer.close()
-        where = (f"progress saved in {db_path(data_dir)}" if store.recording and record
+        where = (f"progress saved in {db_path(data_dir)}" if store is not None and store.recording
                  else "progress NOT saved")
-        print(f"hingecoach run: {result.frames} frames, {coach.total_reps} coached reps, "
+        print(f"hingecoach run: {result.frames} frames, {count_of(coach.total_reps, 'coached rep')}, "
               f"{result.cues} cues; {where}", file=sys.stderr)
         if args.cue_wav_dir:
             n = write_cue_wavs(transcript.lines, args.cue_wav_dir)
@@ -220,5 +228,6 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
             print("hingecoach run: no drill was started: say \"start hinge drill\" (or \"start wall "
                   "drill\"), or script it with --commands \"0:start hinge drill\"", file=sys.stderr)
     finally:
-        store.close()
+        if store is not None:
+            store.close()
     return 0

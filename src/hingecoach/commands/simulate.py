@@ -58,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
                "facing": session.camera.facing, "reps": [t.to_json() for t in truth]}
         with truth_fh:
             truth_fh.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
-    print(f"wrote {args.out}: {len(truth)} reps, {info.width}x{info.height} at {info.fps:g} fps",
+    from hingecoach.commands._common import count_of
+
+    print(f"wrote {args.out}: {count_of(len(truth), 'rep')}, {info.width}x{info.height} at {info.fps:g} fps",
           file=sys.stderr)
     return 0

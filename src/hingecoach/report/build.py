@@ -101,7 +101,7 @@ def build_report(db: sqlite3.Connection, session_id: int) -> Report:
            f"({s.top_fault_count} of {s.reps})</span>") if s.top_fault else \
         '<b class="good">none</b><span>faults</span>'
     w('<div class="cards">'
-      f"<div class=\"card\"><b>{s.reps}</b><span>reps in {s.sets} set{'s' * (s.sets != 1)}</span></div>"
+      f"<div class=\"card\"><b>{s.reps}</b><span>rep{'s' * (s.reps != 1)} in {s.sets} set{'s' * (s.sets != 1)}</span></div>"
       f"<div class=\"card\"><b>{_pct(s.rate)}</b><span>clean reps ({s.clean})</span></div>"
       f'<div class="card">{top}</div>'
       f'<div class="card"><b>{escape(s.wall_text)}</b><span>wall distance reached</span></div>'
@@ -126,7 +126,7 @@ def build_report(db: sqlite3.Connection, session_id: int) -> Report:
         wall = (f", heels {format_distance(st['wall_cm'], st['units'])} from the wall"
                 if st["drill"] == "wall" else "")
         w(f"<h3>Set {st['number']}: {escape(labels.drill(st['drill']))}{escape(wall)} "
-          f"&middot; {st['reps']} reps, {st['clean']} clean</h3>")
+          f"&middot; {st['reps']} rep{'' if st['reps'] == 1 else 's'}, {st['clean']} clean</h3>")
         w(_img(name, png, f"angle traces of set {st['number']}"))
 
     # -- per-rep table -------------------------------------------------------------------
@@ -162,7 +162,7 @@ def build_report(db: sqlite3.Connection, session_id: int) -> Report:
         for p, n in d["problems"].items():
             kind = (" (not judged)" if p == "not_side_on" else
                     " (a cue, not a fault)" if p in labels.FLAGS else "")
-            w(f"<dt>{escape(labels.name(p))}: {n} of {s.reps} reps{kind}</dt>"
+            w(f"<dt>{escape(labels.name(p))}: {n} of {s.reps} rep{'' if s.reps == 1 else 's'}{kind}</dt>"
               f"<dd>{escape(labels.meaning(p))}</dd>")
         w("</dl>")
 

@@ -173,6 +173,23 @@ def reading(path: str | os.PathLike[str], *, prog: str = "hingecoach",
         _tidy(path, existed)
 
 
+def saved_progress(path: str | os.PathLike[str], name: str) -> tuple[str | None, dict[str, int]]:
+    """(units, level per family) saved for the user ``name``, read without writing anything
+    (``privacy.record_history = false``: no database is created, no user row added). No
+    database, no such user, or one that cannot be read: (None, {})."""
+    if not Path(path).is_file():
+        return None, {}
+    try:
+        with reading(path) as db:
+            row = db.execute("SELECT id, units FROM users WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                return None, {}
+            levels = db.execute("SELECT family, level FROM progress WHERE user_id = ?", (row["id"],))
+            return str(row["units"]), {r["family"]: int(r["level"]) for r in levels}
+    except (HingeError, sqlite3.Error):
+        return None, {}
+
+
 # --- rows ------------------------------------------------------------------------------
 def _loads(text: str | None) -> list[str]:
     return list(json.loads(text)) if text else []
