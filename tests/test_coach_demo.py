@@ -34,3 +34,20 @@ def test_the_demo_coaches_the_whole_story_and_writes_wav_cues(tmp_path: Path) ->
     rows = [line.split("\t") for line in (wavs / "transcript.tsv").read_text().splitlines()]
     assert [r[2] for r in rows] == [f.name for f in files]             # listed, as wav:DIR says
     assert [r[3] for r in rows] == [c["text"] for c in cues]
+
+
+def test_simulate_can_write_the_coached_demo_story(tmp_path, capsys) -> None:  # noqa: ANN001
+    """`simulate --demo` is the plain synthetic athlete (11 reps), not the 17-rep story
+    `hingecoach demo` coaches; --coached-demo writes that one."""
+    from hingecoach.cli import main
+    from hingecoach.commands.demo import coached_demo_session
+    from hingecoach.sim import render
+
+    out = tmp_path / "story.jsonl"
+    assert main(["simulate", "--coached-demo", "--out", str(out)]) == 0
+    n = len(render(coached_demo_session())[2])
+    assert f"{n} reps" in capsys.readouterr().err and n == 17
+    assert main(["analyze", str(out), "--json"]) == 0
+    import json
+
+    assert json.loads(capsys.readouterr().out)["summary"]["reps"] == n

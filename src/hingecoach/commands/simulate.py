@@ -13,11 +13,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "simulate",
         help="write a synthetic session (pose trace) with known reps and faults",
-        description="Render a random (or the demo) synthetic session to a DESIGN 3.1 trace. "
+        description="Render a random (or a demo) synthetic session to a DESIGN 3.1 trace. "
         "The truth (reps with their scripted faults) goes to --truth as JSON.",
     )
     p.add_argument("--seed", type=int, default=0, help="random session seed")
-    p.add_argument("--demo", action="store_true", help="the demo's session instead of a random one")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--demo", action="store_true",
+                       help="the synthetic athlete of `run --source synthetic` (11 reps) instead of a random one")
+    which.add_argument("--coached-demo", action="store_true",
+                       help="the story `hingecoach demo` coaches (turning side-on, two wall-drill sets)")
     p.add_argument("--reps", type=int, help="number of reps (default: drawn from the seed)")
     p.add_argument("--fault-rate", type=float, default=0.4, help="share of reps with a fault")
     p.add_argument("--out", required=True, help="trace file to write (.jsonl)")
@@ -39,8 +43,13 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"{flag} {path} is a directory: give a file name")
         if path is not None and not Path(path).resolve().parent.is_dir():
             raise InputError(f"{flag} {path}: the folder does not exist: create it first")
-    session = demo_session() if args.demo else random_session(
-        args.seed, reps=args.reps, fault_rate=args.fault_rate)
+    if args.coached_demo:
+        from hingecoach.commands.demo import coached_demo_session
+
+        session = coached_demo_session()
+    else:
+        session = demo_session() if args.demo else random_session(
+            args.seed, reps=args.reps, fault_rate=args.fault_rate)
     info, poses, truth = render(session)
     try:
         with TraceWriter(args.out, info) as w:
