@@ -91,3 +91,26 @@ def test_a_drill_switch_mid_set_closes_the_set_and_introduces_the_new_drill() ->
     sets = [e for e in rec.events if e[0] in ("set_started", "set_ended")]
     assert sets[0] == ("set_started", 1, "hinge") and sets[1][0] == "set_ended"
     assert ("set_started", 2, "wall") in sets
+
+
+def test_a_level_the_user_asks_for_is_announced_without_praise_and_the_rep_under_way_keeps_the_old_one() -> None:
+    """'next level' said mid-rep: the cue praised reps never seen ("Clean run...", even with
+    no reps at all), and the rep under way was judged at the new, further wall."""
+    old, new = Level("wall", 1), Level("wall", 2)
+    travel = next(m / 100 for m in range(5, 60) if not judge_rep(make_rep(1, 0, 2.4, hip_travel_m=m / 100), old)
+                  and judge_rep(make_rep(1, 0, 2.4, hip_travel_m=m / 100), new) == ("wall_not_reached",))
+    s = Script().stand(4.0).reps_of(2, hip_travel_m=travel)
+    mid_rep = s.t + 1.0  # the third rep runs from s.t for 2.4 s
+    s.reps_of(1, hip_travel_m=travel).stand(3.0)
+    coach = Coach(levels={"wall": 1}, recorder=(rec := ListRecorder()))
+    cues = play(coach, s.updates, [*start("wall"), (mid_rep, "next_level", {})], finish=False)
+    (prog,) = kinds(cues, "progression")
+    assert prog.cue_id == "wall.further_asked" and "Clean" not in prog.text and "Great" not in prog.text
+    reps = [e for e in rec.events if e[0] == "rep"]
+    assert len(reps) == 3 and all(e[2] == () for e in reps), reps  # the third: judged at the old wall
+    # asked for with no reps at all, up to no wall: never "You've earned it"
+    coach = Coach(levels={"wall": 1})
+    said = play(coach, Script().stand(30.0).updates,
+                [*start("wall"), *[(5.0 + 4 * i, "next_level", {}) for i in range(6)]], finish=False)
+    texts = [c.text for c in kinds(said, "progression")]
+    assert texts and not any(w in t for t in texts for w in ("Clean", "Great", "earned")), texts

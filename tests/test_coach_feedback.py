@@ -164,3 +164,20 @@ def test_reps_filmed_from_the_front_are_counted_but_never_judged() -> None:
     # the same reps filmed side-on are judged
     side = Script().stand(4.0).reps_of(10, ("back_rounding",))
     assert corrections(play(Coach(), side.updates, start(t=4.5)))
+
+
+@pytest.mark.parametrize("fault", [(), ("too_deep",)])
+def test_a_set_opened_by_a_rep_is_numbered_first_or_not_at_all(fault: tuple[str, ...]) -> None:
+    """Reps during the rest open set 2. "Here's set 2." came after the correction about its
+    first rep, in the middle of its second (review, session 12): now it is said only while
+    nothing has been said about the new set yet."""
+    s = Script().stand(4.0).reps_of(10).stand(3.0).rep(fault).reps_of(3)
+    cues = play(Coach(), s.updates, start())
+    after = [c for c in cues if c.t > [c.t for c in cues if c.cue_id == "summary.set"][0]]
+    ids = [c.cue_id for c in after if c.kind != "summary"]
+    if "set.number" in ids:
+        assert ids.index("set.number") == 0, ids
+    if not fault:
+        assert ids and ids[0] == "set.number", ids
+    else:
+        assert ids and ids[0].startswith("fix."), ids

@@ -91,6 +91,8 @@ class SetState:
     series: list[tuple[float, ...]] = field(default_factory=list)
 
 
+#: Cue kinds that talk about a rep (after which a set's number is no news).
+REP_TALK = frozenset({"correction", "praise", "count"})
 #: Frames remembered for telling whether a rep was filmed side-on (30 s at 30 fps).
 VIEW_MEMORY = 900
 #: The flag stored on a rep filmed from the front or at an angle: counted, never judged
@@ -142,6 +144,7 @@ class Coach:
         # (t, facing the camera?) of recent frames, to tell whether a rep was filmed side-on
         self._views: deque[tuple[float, bool]] = deque(maxlen=VIEW_MEMORY)
         self.facing_said: float | None = None
+        self._level_change: tuple[float, Level] | None = None  # (when, the level before)
         self.t = 0.0
         self._pending: list[Cue] = []
         self._deferred: list[tuple[str, frozenset[State], float, dict[str, object]]] = []
@@ -406,6 +409,8 @@ class Coach:
         if cur is None:
             return
         lv = cur.level
+        if self._level_change is not None and rep.start_s < self._level_change[0] <= t:
+            lv = self._level_change[1]  # begun before the move: the athlete had no time to step out
         side_on = self._side_on(rep)
         # Filmed from the front or at an angle, the side-view angles mean something else (a
         # "rounded back" that is not there): the rep is counted, never judged (as `analyze`).
@@ -482,15 +487,17 @@ class Coach:
         if in_set:
             self._close_set(t, quiet=True)
         self.levels[self.family] = new
+        self._level_change = (t, old)  # a rep already under way is judged at the old level
         self.wall.reset()
         self.recorder.level_changed(new)
         if new.family == "wall":
+            asked = "_asked" if by_user else ""
             if new.drill == "no_wall":
-                cue = "wall.none"
+                cue = f"wall.none{asked}"
             elif old.drill == "no_wall":
                 cue = "wall.return"
             else:
-                cue = "wall.further" if step > 0 else "wall.closer"
+                cue = f"wall.further{asked}" if step > 0 else "wall.closer"
             self._say(cue, urgent=True, distance=new.spoken_distance())
         else:
             self._say("level.up" if step > 0 else "level.down", urgent=True,
@@ -536,6 +543,9 @@ class Coach:
     def _say_deferred(self, t: float) -> None:
         while self._deferred and self._speaker_free():
             cue_id, states, since, values = self._deferred.pop(0)
+            if cue_id == "set.number" and any(sp.start >= since and sp.cue.kind in REP_TALK
+                                              for sp in self.scheduler.spoken[-4:]):
+                continue  # the set's first rep was already talked about: "Here's set 2" is late now
             if self.state in states and t - since <= self.s.setup_cue_delay_s:
                 self._say(cue_id, priority=80, **values)
 

@@ -254,10 +254,13 @@ CATALOGUE: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
         "That's the pattern. Nice work.",
     )),
     # --- progression (seed 002 wall distances; DESIGN 3.5) --------------------------------
-    "wall.further": ("progression", (
+    "wall.further": ("progression", (  # earned by clean reps
         "Clean run. Step further from the wall: heels at {distance}.",
         "Great reps. Move your heels out to {distance} from the wall.",
+    )),
+    "wall.further_asked": ("progression", (  # the user asked: no praise for reps not seen
         "Time for a bigger reach. Heels {distance} from the wall.",
+        "Further out it is: heels {distance} from the wall.",
     )),
     "wall.closer": ("progression", (
         "Let's make it simpler: step in to {distance} from the wall.",
@@ -266,7 +269,11 @@ CATALOGUE: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     )),
     "wall.none": ("progression", (
         "You've earned it: step away from the wall and hinge without it.",
+        "Clean reps, so the wall goes: hinge without it now.",
+    )),
+    "wall.none_asked": ("progression", (
         "No more wall. Same reach with the hips, all on your own.",
+        "Off the wall now: the same hips-back reach, no wall behind you.",
     )),
     "wall.return": ("progression", (
         "Back to the wall for now, heels at {distance}.",
