@@ -229,3 +229,12 @@ def test_record_and_overlay_never_write_over_their_own_input(
 
     with pytest.raises(InputError, match="is the input itself"):
         refuse_overwriting_input(tmp_path / "x" / ".." / "clip.jsonl", trace, "--out")
+
+
+def test_a_video_whose_first_frame_is_stamped_before_zero_starts_at_zero() -> None:
+    """bodyweight_squat_side.mp4's edit list stamps its first frame -0.033 s, the next +0.033:
+    `record` wrote a trace starting at t = -0.033."""
+    from _pose_support import DEV
+
+    ts = [f.t for _, f in zip(range(4), VideoFileSource(DEV / "bodyweight_squat_side.mp4"), strict=False)]
+    assert ts[0] == 0.0 and np.allclose(np.diff(ts), 1 / 30, atol=2e-3), ts

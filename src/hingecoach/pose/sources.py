@@ -170,6 +170,8 @@ class VideoFileSource(_OpenCVReader):
             while True:
                 # The file's own timestamp, when FFmpeg gives a sane increasing one.
                 pos = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+                if i == 0 and -1.0 < pos < 0.0:
+                    pos = 0.0  # an edit list puts some files' first frame before 0 (the next at +1 frame)
                 t = pos if pos > last_t and (i > 0 or pos < 1.0) else i / fps
                 if i > 0 and t <= last_t:
                     t = last_t + 1.0 / fps
