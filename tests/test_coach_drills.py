@@ -105,7 +105,7 @@ def test_a_level_the_user_asks_for_is_announced_without_praise_and_the_rep_under
     coach = Coach(levels={"wall": 1}, recorder=(rec := ListRecorder()))
     cues = play(coach, s.updates, [*start("wall"), (mid_rep, "next_level", {})], finish=False)
     (prog,) = kinds(cues, "progression")
-    assert prog.cue_id == "wall.further_asked" and "Clean" not in prog.text and "Great" not in prog.text
+    assert prog.cue_id == "wall.further" and "Clean" not in prog.text and "Great" not in prog.text
     reps = [e for e in rec.events if e[0] == "rep"]
     assert len(reps) == 3 and all(e[2] == () for e in reps), reps  # the third: judged at the old wall
     # asked for with no reps at all, up to no wall: never "You've earned it"

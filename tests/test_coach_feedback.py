@@ -181,3 +181,23 @@ def test_a_set_opened_by_a_rep_is_numbered_first_or_not_at_all(fault: tuple[str,
         assert ids and ids[0] == "set.number", ids
     else:
         assert ids and ids[0].startswith("fix."), ids
+
+
+def test_one_rep_is_said_as_one_rep_and_an_unchecked_session_says_so() -> None:
+    """"Session over: 1 set, 1 reps" and "1 reps in this set." were spoken; a clip filmed
+    at an angle that ends mid-set only heard "6 reps, 0 clean", with no word of why."""
+    from coachkit import BAD_FRAMING
+
+    from hingecoach.coach.cues import Phrasebook
+
+    book = Phrasebook()
+    assert [book.text("count.reply", n=1) for _ in range(3)][2] == "1 rep in this set."
+    assert "11 reps" in book.text("summary.session", sets="1 set", reps=11, clean=1, saved="")
+    cues = play(Coach(), Script().stand(4.0).rep().stand(2.0).updates, start(), finish=True)
+    assert "1 set, 1 rep, 1 clean" in [c for c in cues if c.cue_id == "summary.session"][0].text
+    s = Script().stand(4.0)
+    for _ in range(3):
+        s.rep(framing=BAD_FRAMING["facing"])
+    cues = play(Coach(), s.stand(2.0).updates, start(), finish=True)
+    (session,) = [c for c in cues if c.cue_id == "summary.session"]
+    assert "couldn't check any of them" in session.text, session.text

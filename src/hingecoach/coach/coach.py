@@ -14,7 +14,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from hingecoach.coach.cues import FOCUS, HELP_LINES, Cue, Phrasebook, problem_order
+from hingecoach.coach.cues import FOCUS, HELP_LINES, UNEARNED, Cue, Phrasebook, problem_order
 from hingecoach.coach.drills import (
     DEFAULT_LEVEL,
     DRILL_NAMES,
@@ -100,6 +100,12 @@ VIEW_MEMORY = 900
 NOT_SIDE_ON = "not_side_on"
 
 
+def _unchecked(n: int, of: int) -> str:
+    """What a summary says about reps filmed from the front or at an angle."""
+    which = "any of them" if n == of else f"{n} of them"
+    return f" From this angle I couldn't check {which}: side-on next time, please."
+
+
 class Coach:
     """One athlete's coaching session.
 
@@ -137,6 +143,7 @@ class Coach:
         self.last_set_reps = 0
         self.total_reps = 0
         self.total_clean = 0
+        self.total_unjudged = 0  # reps filmed from the front or at an angle
         self.state_since = 0.0
         self.last_seen = 0.0
         self.away_said: float | None = None
@@ -393,8 +400,7 @@ class Coach:
             return
         focus = ""
         if cur.unjudged * 2 >= cur.reps:
-            which = "any of them" if cur.unjudged == cur.reps else f"{cur.unjudged} of them"
-            focus = f" From this angle I couldn't check {which}: side-on next time, please."
+            focus = _unchecked(cur.unjudged, cur.reps)
         elif cur.problems:
             # the most frequent; a tie goes to the safer fix (as history does), not the first seen
             top = min(cur.problems.items(), key=lambda kv: (-kv[1], problem_order(kv[0])))
@@ -426,6 +432,7 @@ class Coach:
             self.total_clean += 1
         if not side_on:
             cur.unjudged += 1
+            self.total_unjudged += 1
         for p in problems:
             cur.problems[p] = cur.problems.get(p, 0) + 1
         self.recorder.rep_done(t, cur.reps, rep, faults, flags, cur.series)
@@ -491,14 +498,14 @@ class Coach:
         self.wall.reset()
         self.recorder.level_changed(new)
         if new.family == "wall":
-            asked = "_asked" if by_user else ""
             if new.drill == "no_wall":
-                cue = f"wall.none{asked}"
+                cue = "wall.none"
             elif old.drill == "no_wall":
                 cue = "wall.return"
             else:
-                cue = f"wall.further{asked}" if step > 0 else "wall.closer"
-            self._say(cue, urgent=True, distance=new.spoken_distance())
+                cue = "wall.further" if step > 0 else "wall.closer"
+            self._say(cue, urgent=True, only=UNEARNED.get(cue) if by_user else None,
+                      distance=new.spoken_distance())
         else:
             self._say("level.up" if step > 0 else "level.down", urgent=True,
                       drill=DRILL_NAMES[new.drill])
@@ -516,14 +523,17 @@ class Coach:
                      if lv.drill == "wall" else " You're hinging without the wall now.")
         else:
             saved = f" You're on the {DRILL_NAMES[lv.drill]}."
+        if self.total_unjudged * 2 >= self.total_reps:  # e.g. a clip that ends mid-set
+            saved = _unchecked(self.total_unjudged, self.total_reps) + saved
         sets = f"{self.sets_done} set" + ("" if self.sets_done == 1 else "s")
         self._say("summary.session", urgent=True, sets=sets, reps=self.total_reps,
                   clean=self.total_clean, saved=saved)
 
     # -- saying things ------------------------------------------------------------------
     def _say(self, cue_id: str, *, urgent: bool = False, priority: int = 50,
-             max_delay_s: float | None = None, **values: object) -> Cue | None:
-        text = self.phrases.text(cue_id, **values)
+             max_delay_s: float | None = None, only: tuple[int, ...] | None = None,
+             **values: object) -> Cue | None:
+        text = self.phrases.text(cue_id, only=only, **values)
         return self._emit(Cue(self.t, text, self.phrases.kind(cue_id), cue_id, None, priority,
                               urgent, max_delay_s))
 

@@ -254,13 +254,10 @@ CATALOGUE: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
         "That's the pattern. Nice work.",
     )),
     # --- progression (seed 002 wall distances; DESIGN 3.5) --------------------------------
-    "wall.further": ("progression", (  # earned by clean reps
+    "wall.further": ("progression", (
         "Clean run. Step further from the wall: heels at {distance}.",
         "Great reps. Move your heels out to {distance} from the wall.",
-    )),
-    "wall.further_asked": ("progression", (  # the user asked: no praise for reps not seen
         "Time for a bigger reach. Heels {distance} from the wall.",
-        "Further out it is: heels {distance} from the wall.",
     )),
     "wall.closer": ("progression", (
         "Let's make it simpler: step in to {distance} from the wall.",
@@ -269,11 +266,7 @@ CATALOGUE: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     )),
     "wall.none": ("progression", (
         "You've earned it: step away from the wall and hinge without it.",
-        "Clean reps, so the wall goes: hinge without it now.",
-    )),
-    "wall.none_asked": ("progression", (
         "No more wall. Same reach with the hips, all on your own.",
-        "Off the wall now: the same hips-back reach, no wall behind you.",
     )),
     "wall.return": ("progression", (
         "Back to the wall for now, heels at {distance}.",
@@ -342,6 +335,14 @@ def command_words_in(text: str) -> list[str]:
     return [w for w in words(text) if any(w.startswith(c) for c in COMMAND_WORDS)]
 
 
+#: For a level change the user asked for: the phrasings of these progression cues that
+#: praise nothing ("Clean run..." and "You've earned it..." are for moves earned by reps).
+#: Chosen from the catalogue rather than added to it: every phrasing is a recogniser decoy.
+UNEARNED: Final[dict[str, tuple[int, ...]]] = {"wall.further": (2,), "wall.none": (1,)}
+
+_ONE_REPS = re.compile(r"(?<![\d.])1 reps\b")
+
+
 class Phrasebook:
     """Picks a phrasing for a cue id, rotating through the variants (deterministic)."""
 
@@ -355,12 +356,16 @@ class Phrasebook:
     def kind(self, cue_id: str) -> str:
         return self._cat[cue_id][0]
 
-    def text(self, cue_id: str, **values: object) -> str:
-        """The next phrasing of ``cue_id`` with ``{placeholders}`` filled from ``values``."""
+    def text(self, cue_id: str, *, only: tuple[int, ...] | None = None, **values: object) -> str:
+        """The next phrasing of ``cue_id`` with ``{placeholders}`` filled from ``values``
+        (``only``: rotate among these phrasings alone, e.g. :data:`UNEARNED`). "1 reps" is
+        said "1 rep"."""
         kind, variants = self._cat[cue_id]
-        n = self._uses.get(cue_id, 0)
-        self._uses[cue_id] = n + 1
-        return variants[n % len(variants)].format(**values)
+        key = cue_id if only is None else f"{cue_id}{only}"
+        pool = variants if only is None else tuple(variants[i] for i in only)
+        n = self._uses.get(key, 0)
+        self._uses[key] = n + 1
+        return _ONE_REPS.sub("1 rep", pool[n % len(pool)].format(**values))
 
 
 def placeholders(phrase: str) -> set[str]:

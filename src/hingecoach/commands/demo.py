@@ -141,7 +141,7 @@ def handle(args: argparse.Namespace) -> int:
             from hingecoach.commands._common import count_of
 
             print(f"hingecoach demo: {count_of(coach.total_reps, 'rep')} coached in {count_of(coach.sets_done, 'set')}, "
-                  f"{result.cues} cues{saved}", file=sys.stderr)
+                  f"{count_of(result.cues, 'cue')}{saved}", file=sys.stderr)
             if wav_dir is not None:
                 n = write_cue_wavs(transcript.lines, wav_dir)
                 print(f"hingecoach demo: {n} spoken cues written as WAV files to {wav_dir}",

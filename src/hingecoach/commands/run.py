@@ -220,7 +220,7 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
         where = (f"progress saved in {db_path(data_dir)}" if store is not None and store.recording
                  else "progress NOT saved")
         print(f"hingecoach run: {result.frames} frames, {count_of(coach.total_reps, 'coached rep')}, "
-              f"{result.cues} cues; {where}", file=sys.stderr)
+              f"{count_of(result.cues, 'cue')}; {where}", file=sys.stderr)
         if args.cue_wav_dir:
             n = write_cue_wavs(transcript.lines, args.cue_wav_dir)
             print(f"hingecoach run: {n} spoken cues written as WAV files to {args.cue_wav_dir}", file=sys.stderr)
