@@ -187,12 +187,17 @@ def test_one_rep_is_said_as_one_rep_and_an_unchecked_session_says_so() -> None:
     """"Session over: 1 set, 1 reps" and "1 reps in this set." were spoken; a clip filmed
     at an angle that ends mid-set only heard "6 reps, 0 clean", with no word of why."""
     from coachkit import BAD_FRAMING
-
     from hingecoach.coach.cues import Phrasebook
 
     book = Phrasebook()
     assert [book.text("count.reply", n=1) for _ in range(3)][2] == "1 rep in this set."
     assert "11 reps" in book.text("summary.session", sets="1 set", reps=11, clean=1, saved="")
+    # but the coach never says that one: "{n} reps in this set." is a grammar decoy as
+    # written, "1 rep in this set." is not, and the recogniser heard it as "what can I say"
+    s = Script().stand(4.0).rep().stand(6.0)
+    asked = [(s.t - 5.0 + 1.2 * i, "count", {}) for i in range(4)]
+    replies = [c.text for c in play(Coach(), s.updates, [*start(), *asked], finish=False) if c.cue_id == "count.reply"]
+    assert len(replies) == 4 and "1 rep in this set." not in replies, replies
     cues = play(Coach(), Script().stand(4.0).rep().stand(2.0).updates, start(), finish=True)
     assert "1 set, 1 rep, 1 clean" in [c for c in cues if c.cue_id == "summary.session"][0].text
     s = Script().stand(4.0)

@@ -218,7 +218,10 @@ class Coach:
         elif name == "count":
             cur = self.current
             n = cur.reps if cur is not None else self.last_set_reps
-            self._say("count.reply" if n else "count.none", urgent=True, n=n)
+            # "{n} reps in this set." is a grammar decoy as written, "1 rep in this set." is not
+            # (it was heard as "what can I say"): for one rep, the other two phrasings
+            self._say("count.reply" if n else "count.none", urgent=True, n=n,
+                      only=(0, 1) if n == 1 else None)
         elif name == "repeat":
             last = self.scheduler.last
             if last is not None:
