@@ -336,6 +336,8 @@ def test_listen_uses_the_configured_engine_and_microphone(tmp_path, monkeypatch,
     ({}, ["--recogniser", "none"], "--recogniser none"),
     ({"HINGECOACH_AUDIO_INPUT": "none"}, [], "audio.input is none in the config"),
     ({}, ["--device", "none"], "--device none"),
+    ({}, ["--recogniser", "bogus"], "unknown recogniser 'bogus'"),
+    ({}, ["--recogniser", "NONE"], "--recogniser none"),
 ])
 def test_listen_with_voice_input_turned_off_says_so_in_one_line(tmp_path, monkeypatch, capsys, env, argv,  # noqa: ANN001
                                                                 says) -> None:
@@ -346,7 +348,7 @@ def test_listen_with_voice_input_turned_off_says_so_in_one_line(tmp_path, monkey
     assert main(["listen", *argv]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and says in err and ("auto" in err or "default" in err), err
-    assert engines == [] and devices == []
+    assert engines == [] and devices == []  # nothing opened: a misspelt engine opened the microphone
 
 
 def test_listen_on_a_file_with_no_speech_hears_no_words(tmp_path, capsys) -> None:  # noqa: ANN001

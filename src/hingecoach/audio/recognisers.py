@@ -860,8 +860,17 @@ def make_recogniser(
     return CheckedRecogniser(base, classifier)
 
 
-def _make_decoder(spec: str, models_dir: str | Path | None, decoys: list[str] | tuple[str, ...]) -> Recogniser:
+def check_recogniser_spec(spec: str) -> str:
+    """``spec`` stripped, or DeviceError when no recogniser goes by that name (so a command can
+    refuse a misspelling before it opens a microphone)."""
     spec = spec.strip()
+    if spec.startswith("vosk:") or spec in ("vosk", "pocketsphinx", "sphinx", "auto"):
+        return spec
+    raise DeviceError(f"unknown recogniser {spec!r}: use auto, vosk, vosk:PATH or pocketsphinx")
+
+
+def _make_decoder(spec: str, models_dir: str | Path | None, decoys: list[str] | tuple[str, ...]) -> Recogniser:
+    spec = check_recogniser_spec(spec)
     if spec.startswith("vosk:"):
         return VoskRecogniser(spec[len("vosk:"):], decoys=decoys)
     if spec == "vosk":
@@ -874,8 +883,6 @@ def _make_decoder(spec: str, models_dir: str | Path | None, decoys: list[str] | 
         return VoskRecogniser(model, decoys=decoys)
     if spec in ("pocketsphinx", "sphinx"):
         return SphinxRecogniser(decoys=decoys)
-    if spec != "auto":
-        raise DeviceError(f"unknown recogniser {spec!r}: use auto, vosk, vosk:PATH or pocketsphinx")
     choice = describe_recogniser(models_dir)
     if choice.engine == "vosk" and choice.model:
         try:

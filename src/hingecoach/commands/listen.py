@@ -58,14 +58,16 @@ def run(args: argparse.Namespace) -> int:
 
     from hingecoach.audio.listener import has_speech
     from hingecoach.audio.pcm import read_wav, to_asr
+    from hingecoach.audio.recognisers import check_recogniser_spec
     from hingecoach.config import config_from_args
 
     cfg = config_from_args(args)
     engine = (args.recogniser if args.recogniser is not None else str(cfg.get("voice.engine"))).strip()
-    if engine == "none":
+    if engine.lower() in ("none", "off"):
         where = "--recogniser none" if args.recogniser is not None else "voice.engine is none in the config"
         raise InputError(f"voice input is off ({where}): pass --recogniser auto, or set voice.engine to auto "
                          "(`hingecoach config show` says where it is set)")
+    engine = check_recogniser_spec(engine)  # a misspelling, before any file or device is opened
     if args.wav:  # a bad file: its error alone
         audio = read_wav(args.wav)
         if audio.duration_s > MAX_WAV_S:
@@ -87,10 +89,10 @@ def run(args: argparse.Namespace) -> int:
     # --device, else the microphone the app uses (audio.input in the config); the microphone
     # is settled before the recogniser's slow start-up
     named = str(args.device if args.device is not None else cfg.get("audio.input")).strip()
-    if named == "none":
+    if named.lower() in ("none", "off"):
         where = "--device none" if args.device is not None else "audio.input is none in the config"
-        raise InputError(f"no microphone to listen to ({where}): pass --device default (or a device name "
-                         "or index), or set audio.input to default (`hingecoach config show` says where it is set)")
+        raise InputError(f"voice input is off ({where}): pass --device default (or a device name or "
+                         "index), or set audio.input to default (`hingecoach config show` says where it is set)")
     mic = DeviceMic(sound_device(named))
     try:
         recogniser = _recogniser(engine, args)
