@@ -136,11 +136,18 @@ def test_a_full_disk_stops_recording_but_not_the_coaching(tmp_path: Path) -> Non
     store.close()
 
 
-def test_a_data_dir_that_is_a_file_is_named_as_such(tmp_path) -> None:  # noqa: ANN001
+def test_a_data_dir_that_is_a_file_is_named_as_such(tmp_path, capsys) -> None:  # noqa: ANN001
     """It said "[Errno 17] File exists ... check the directory is writable"."""
+    from hingecoach.cli import main
     from hingecoach.errors import DeviceError
 
     blocker = tmp_path / "data"
     blocker.write_text("not a folder")
-    with pytest.raises(DeviceError, match="it is a file, not a folder: pass --data-dir a folder"):
-        Store(blocker / "hingecoach.db")
+    for db in (blocker / "hingecoach.db", blocker / "sub" / "hingecoach.db"):
+        with pytest.raises(DeviceError, match="data is a file, not a folder: pass --data-dir a folder"):
+            Store(db)
+    for cmd in (["history"], ["report", "--out", str(tmp_path / "r.html")], ["export"]):
+        # they said "no progress database ... record a session first"
+        assert main([*cmd, "--data-dir", str(blocker)]) == 2, cmd
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "is a file, not a folder" in err[0], (cmd, err)

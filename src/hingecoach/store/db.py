@@ -128,14 +128,23 @@ def decode_series(text: str | None) -> dict[str, Any]:
     return json.loads(text)
 
 
+def file_in_the_way(folder: Path) -> Path | None:
+    """The nearest existing part of ``folder``'s path when it is not a folder (then the
+    folder can be neither found nor made), else None."""
+    for p in (folder, *folder.parents):
+        if p.exists():
+            return None if p.is_dir() else p
+    return None
+
+
 class Store:
     """One SQLite database file. Every write method commits before it returns."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        if self.path.parent.exists() and not self.path.parent.is_dir():
-            raise DeviceError(f"cannot open the progress database in {self.path.parent}: it is a file, not a "
-                              "folder: pass --data-dir a folder (it is made if missing)")
+        if (blocker := file_in_the_way(self.path.parent)) is not None:
+            raise DeviceError(f"cannot open the progress database in {self.path.parent}: {blocker} is a file, "
+                              "not a folder: pass --data-dir a folder (it is made if missing)")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)

@@ -32,7 +32,7 @@ from urllib.parse import quote
 
 from hingecoach.coach.cues import problem_order
 from hingecoach.errors import ConfigError, HingeError, InputError
-from hingecoach.store.db import SCHEMA_VERSION, Store, decode_series
+from hingecoach.store.db import SCHEMA_VERSION, Store, decode_series, file_in_the_way
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 """The first 16 bytes of every SQLite 3 database file (sqlite.org/fileformat.html 1.3)."""
@@ -114,6 +114,9 @@ def open_for_reading(path: str | os.PathLike[str], *, notes: Any = None,
     """
     path = Path(path)
     where = path.parent
+    if (blocker := file_in_the_way(where)) is not None:
+        raise InputError(f"no progress database in {where}: {blocker} is a file, not a folder: point "
+                         "--data-dir / $HINGECOACH_DATA_DIR at the folder that holds hingecoach.db")
     if not path.exists():
         raise InputError(f"no progress database at {path}: record a session first "
                          "(`hingecoach demo --data-dir DIR` or `hingecoach run`), or point "
