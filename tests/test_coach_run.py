@@ -216,3 +216,21 @@ def test_one_rep_is_one_rep_not_1_reps(tmp_path: Path, capsys) -> None:  # noqa:
     assert "1 rep ->" in capsys.readouterr().err
     html = (tmp_path / "r.html").read_text()
     assert "1 rep, 1 clean</h3>" in html and "1 reps" not in html
+
+
+def test_a_second_replay_into_the_same_wav_folder_leaves_only_its_own_cues(traces: dict, tmp_path: Path) -> None:
+    """Old NNN-*.wav files stayed beside the new ones, with clashing numbers."""
+    trace, _ = traces["clean-0"]
+    wavs = tmp_path / "wav"
+    for cmds in ("0.5:start hinge drill", "0.5:start hinge drill,6:stop"):
+        assert main(["run", "--source", str(trace), "--commands", cmds, "--speaker", f"wav:{wavs}",
+                     "--quiet", "--data-dir", str(tmp_path / "d")]) == 0
+    rows = (wavs / "transcript.tsv").read_text().splitlines()
+    assert sorted(p.name for p in wavs.glob("*.wav")) == sorted(r.split("\t")[2] for r in rows)
+
+
+def test_demo_keeps_nothing_when_history_is_off(tmp_path: Path, monkeypatch, capsys) -> None:  # noqa: ANN001
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    monkeypatch.setenv("HINGECOACH_PRIVACY_RECORD_HISTORY", "false")
+    assert main(["demo", "--speaker", "none", "--data-dir", str(tmp_path / "d")]) == 0
+    assert not (tmp_path / "d").exists() and "nothing is saved" in capsys.readouterr().err

@@ -238,3 +238,18 @@ def test_a_video_whose_first_frame_is_stamped_before_zero_starts_at_zero() -> No
 
     ts = [f.t for _, f in zip(range(4), VideoFileSource(DEV / "bodyweight_squat_side.mp4"), strict=False)]
     assert ts[0] == 0.0 and np.allclose(np.diff(ts), 1 / 30, atol=2e-3), ts
+
+
+def test_the_refusals_suggest_names_that_would_be_taken(
+        blue_video: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    from hingecoach.cli import main
+
+    for argv, says in (
+        (["record", str(blue_video), "--out", str(tmp_path / "x.mpg")], "name a .jsonl file"),
+        (["analyze", str(blue_video), "--overlay", str(blue_video)], f"{blue_video.stem}-out.mp4"),
+        (["say", "hi", "--volume", "0.001"], "did you mean e.g. --volume 80?"),
+        (["simulate", "--coached-demo", "--reps", "3", "--out", str(tmp_path / "s.jsonl")], "fixed stories"),
+    ):
+        assert main(argv) == 2, argv
+        err = capfd.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and says in err[0], (argv, err)

@@ -135,3 +135,10 @@ def test_a_trace_saved_with_a_byte_order_mark_reads_as_without(tmp_path):
     assert looks_like_trace(marked)
     assert TraceReader(marked).info == TraceReader(plain).info
     assert len(list(TraceReader(marked))) == 2
+
+
+def test_a_utf16_trace_is_named_as_such(tmp_path):
+    path = tmp_path / "t.jsonl"
+    path.write_bytes((orjson.dumps(HEADER).decode() + "\n").encode("utf-16"))
+    with pytest.raises(TraceError, match="UTF-16 text: save it as UTF-8"):
+        TraceReader(path)

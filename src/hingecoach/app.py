@@ -166,7 +166,7 @@ def make_speaker(spec: str, fallback_dir: str | Path | None = "out/speech") -> A
 def write_cue_wavs(lines: list[str], directory: str) -> int:
     """Render each transcript cue, in order, as ``NNN-<words>.wav`` (the coach's own voice),
     listed in ``transcript.tsv`` (index, session seconds, file, text) as the speaker's WAV
-    sink lists its files. A rerun writes the same files again. For replays (`demo`, and
+    sink lists its files. A rerun replaces the cue files an earlier one left. For replays (`demo`, and
     `run --speaker wav:DIR` on a trace or video): a live speaker keeps wall-clock time and
     drops lines that went stale while a replay raced ahead."""
     from hingecoach.audio.pcm import write_wav
@@ -175,6 +175,8 @@ def write_cue_wavs(lines: list[str], directory: str) -> int:
 
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("[0-9][0-9][0-9]-*.wav"):  # an earlier run's cues (this function's names)
+        old.unlink()
     cache = PhraseCache(make_tts("auto"))
     rows = []
     for n, line in enumerate(lines, start=1):

@@ -35,14 +35,15 @@ def open_pose_input(path: str, *, progress: bool = False) -> tuple[FrameInfo, It
     return video.open_video_poses(str(p), progress=progress)
 
 
-def refuse_overwriting_input(out: str | os.PathLike[str], source: str | os.PathLike[str], flag: str) -> None:
+def refuse_overwriting_input(out: str | os.PathLike[str], source: str | os.PathLike[str], flag: str,
+                             suffix: str | None = None) -> None:
     """An output that is the input file itself would destroy the recording before it is read
     (``record clip.mp4 --out clip.mp4`` did: review, session 12)."""
     o, s = Path(out), Path(source)
     same = o.exists() and s.exists() and os.path.samefile(o, s)
     if same or o.resolve() == s.resolve():
         raise InputError(f"{flag} {out} is the input itself: writing it would destroy the recording: "
-                         f"name another file, e.g. {flag} {o.with_name(o.stem + '-out' + o.suffix)}")
+                         f"name another file, e.g. {flag} {o.with_name(o.stem + '-out' + (suffix or o.suffix))}")
 
 
 def count_of(n: int, thing: str) -> str:

@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from hingecoach.motion.analysis import analyze_stream
 
     if args.overlay:
-        refuse_overwriting_input(args.overlay, args.input, "--overlay")
+        refuse_overwriting_input(args.overlay, args.input, "--overlay", suffix=".mp4")
     info, poses = open_pose_input(args.input, progress=sys.stderr.isatty())
     on_update = None
     overlay = None

@@ -14,6 +14,7 @@ import sys
 import tempfile
 from typing import Any
 
+from hingecoach.config import add_config_arguments, config_from_args
 from hingecoach.errors import DeviceError, InputError
 
 DEMO_COMMANDS = "0.5:start wall drill,80:start hinge drill,126:stop"
@@ -72,6 +73,7 @@ def register(sub: Any) -> None:
     p.add_argument("--pace", type=float, default=None, metavar="X",
                    help="play at X times real time (default: as fast as possible)")
     p.add_argument("--json", action="store_true", help="print JSON Lines instead of text")
+    add_config_arguments(p)
     p.set_defaults(func=handle)
 
 
@@ -112,6 +114,10 @@ def handle(args: argparse.Namespace) -> int:
     from hingecoach.store.recorder import StoreRecorder
 
     check_pace(args.pace)
+    if args.data_dir and not config_from_args(args).get("privacy.record_history"):
+        print("hingecoach demo: privacy.record_history is false: nothing is saved in --data-dir "
+              f"{args.data_dir}", file=sys.stderr)
+        args.data_dir = None  # a temporary database, gone when the demo ends
     info, poses, _truth = render(coached_demo_session())
     mode, wav_dir = _audio_plan(args.speaker)
     speaker = None

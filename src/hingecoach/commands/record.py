@@ -29,7 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 #: File names that say "video": a trace written under one would look like a broken video.
-VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".h264")
+VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".h264", ".mpg", ".mpeg", ".ts",
+                  ".m2ts", ".mts", ".wmv", ".3gp", ".flv", ".ogv")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -55,8 +55,9 @@ def run(args: argparse.Namespace) -> int:
                          f"at a time (espeak-ng crashes on very long input): split it")
     if args.volume is not None and 0.0 < args.volume <= 1.0:  # the old 0..1 spelling (before session 12);
         # the speaker plays nothing under 5% anyway
+        guess = f"--volume {args.volume * 100:g}" if args.volume * 100 > 1 else "e.g. --volume 80"
         raise InputError(f"--volume {args.volume:g}: the volume is a percent, as audio.volume in the config: "
-                         f"did you mean --volume {args.volume * 100:g}?")
+                         f"did you mean {guess}?")
     if args.volume is not None and not 0.0 <= args.volume <= 100.0:
         raise InputError(f"--volume {args.volume:g} is out of range: give a percent from 0 to 100, "
                          f"e.g. --volume 80")

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import orjson
 
+DEFAULT_FAULT_RATE = 0.4
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -16,14 +18,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Render a random (or a demo) synthetic session to a DESIGN 3.1 trace. "
         "The truth (reps with their scripted faults) goes to --truth as JSON.",
     )
-    p.add_argument("--seed", type=int, default=0, help="random session seed")
+    p.add_argument("--seed", type=int, default=None, help="random session seed (default 0)")
     which = p.add_mutually_exclusive_group()
     which.add_argument("--demo", action="store_true",
                        help="the synthetic athlete of `run --source synthetic` (11 reps) instead of a random one")
     which.add_argument("--coached-demo", action="store_true",
                        help="the story `hingecoach demo` coaches (turning side-on, two wall-drill sets)")
     p.add_argument("--reps", type=int, help="number of reps (default: drawn from the seed)")
-    p.add_argument("--fault-rate", type=float, default=0.4, help="share of reps with a fault")
+    p.add_argument("--fault-rate", type=float, default=DEFAULT_FAULT_RATE, help="share of reps with a fault")
     p.add_argument("--out", required=True, help="trace file to write (.jsonl)")
     p.add_argument("--truth", help="also write the truth as JSON here")
     p.set_defaults(func=run)
@@ -43,13 +45,18 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"{flag} {path} is a directory: give a file name")
         if path is not None and not Path(path).resolve().parent.is_dir():
             raise InputError(f"{flag} {path}: the folder does not exist: create it first")
+    if (args.demo or args.coached_demo) and (args.seed is not None or args.reps is not None
+                                             or args.fault_rate != DEFAULT_FAULT_RATE):
+        raise InputError("--seed, --reps and --fault-rate shape a random session: the demos are fixed "
+                         "stories, so leave them out (or drop --demo / --coached-demo)")
+    seed = 0 if args.seed is None else args.seed
     if args.coached_demo:
         from hingecoach.commands.demo import coached_demo_session
 
         session = coached_demo_session()
     else:
         session = demo_session() if args.demo else random_session(
-            args.seed, reps=args.reps, fault_rate=args.fault_rate)
+            seed, reps=args.reps, fault_rate=args.fault_rate)
     info, poses, truth = render(session)
     try:
         with TraceWriter(args.out, info) as w:
@@ -63,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise InputError(f"--truth {args.truth}: cannot write ({exc.strerror}): "
                              "check the folder exists") from exc
-        doc = {"seed": args.seed, "width": info.width, "height": info.height, "fps": info.fps,
+        doc = {"seed": seed, "width": info.width, "height": info.height, "fps": info.fps,
                "facing": session.camera.facing, "reps": [t.to_json() for t in truth]}
         with truth_fh:
             truth_fh.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")

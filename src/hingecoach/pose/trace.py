@@ -56,6 +56,9 @@ def _open(path: str | os.PathLike[str]) -> IO[bytes]:
 def parse_header(raw: bytes, path: str = "<trace>", line: int = 1) -> FrameInfo:
     """Parse and validate the header line of a trace (a UTF-8 byte-order mark, as some
     Windows editors write, is skipped)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _fail(path, line, "the file is UTF-16 text: save it as UTF-8 (e.g. `iconv -f UTF-16 -t UTF-8 "
+                    "IN > OUT.jsonl`)")
     try:
         obj = orjson.loads(raw.removeprefix(BOM))
     except orjson.JSONDecodeError:
