@@ -398,3 +398,12 @@ def test_doctor_text_lists_each_failure_with_its_fix(tmp_path):
     camera = next(i for i, line in enumerate(lines) if line.startswith("FAIL  camera"))
     assert "fix:" in lines[camera + 1]
     assert lines[-1].startswith("The coach cannot run: fix camera")
+
+
+def test_a_data_dir_that_is_a_file_is_reported(tmp_path):
+    """It said "ok disk ... free for" the file."""
+    blocker = tmp_path / "data"
+    blocker.write_text("x")
+    for d in (blocker, blocker / "sub"):
+        check = doctor.check_disk(d, probes(exists=os.path.exists))
+        assert not check.ok and "is a file, not a folder" in check.problem, check

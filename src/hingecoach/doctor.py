@@ -151,6 +151,7 @@ class Probes:
         find_library: ``ctypes.util.find_library``.
         import_module: imports another part of the project lazily.
         access: ``os.access``.
+        is_dir: ``os.path.isdir``.
         which: ``shutil.which``.
     """
 
@@ -166,6 +167,7 @@ class Probes:
     find_library: Callable[[str], str | None] = ctypes.util.find_library
     import_module: Callable[[str], Any] = importlib.import_module
     access: Callable[[str, int], bool] = os.access
+    is_dir: Callable[[str], bool] = os.path.isdir
     which: Callable[[str], str | None] = shutil.which
 
 
@@ -476,6 +478,9 @@ def check_disk(data_dir: Path, probes: Probes, min_free: int = MIN_FREE_BYTES) -
     probe = data_dir
     while not probes.exists(str(probe)) and probe.parent != probe:
         probe = probe.parent
+    if not probes.is_dir(str(probe)):
+        return _bad(name, f"{probe} is a file, not a folder: history cannot be saved under it",
+                    "set paths.data_dir (or $HINGECOACH_DATA_DIR) to a folder")
     if not probes.access(str(probe), os.W_OK):
         return _bad(name, f"{probe} is not writable: history will not be saved",
                     f"fix its owner (sudo chown -R $USER {probe}) or set paths.data_dir")
