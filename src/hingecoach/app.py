@@ -98,7 +98,7 @@ def open_voice(speaker_spec: str, listen: bool, on_event: Callable[[Any], None] 
     phrases = decoy_phrases()
     cfg = settings or {}
     engine = str(cfg.get("voice.engine", "auto"))
-    listen = listen and engine != "none" and cfg.get("audio.input") != "none"
+    listen = listen and not is_off(engine) and not is_off(cfg.get("audio.input"))
     session = VoiceSession(speaker=speaker_spec, listen=listen, warm=phrases, decoys=phrases,
                            on_event=on_event, recogniser=engine,
                            mic_device=sound_device(cfg.get("audio.input")),
@@ -107,6 +107,12 @@ def open_voice(speaker_spec: str, listen: bool, on_event: Callable[[Any], None] 
     if "audio.volume" in cfg:
         session.speaker.volume = float(cfg["audio.volume"]) / 100.0
     return session.speaker, (polled_intents(session.poll) if listen else None), session
+
+
+def is_off(value: Any) -> bool:  # noqa: ANN401
+    """The config's ``none`` for ``audio.input`` / ``audio.output`` / ``voice.engine``: the
+    device or engine is turned off (not "the default one", which :func:`sound_device` gives)."""
+    return value is not None and str(value).strip() == "none"
 
 
 def sound_device(value: Any) -> int | str | None:  # noqa: ANN401

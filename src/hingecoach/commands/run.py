@@ -107,6 +107,7 @@ def check_pace(pace: float | None) -> None:
 def handle(args: argparse.Namespace) -> int:
     from hingecoach.app import (
         is_live,
+        is_off,
         parse_commands,
     )
 
@@ -115,7 +116,7 @@ def handle(args: argparse.Namespace) -> int:
     check_pace(args.pace)
     live = is_live(args.source)
     speaker_spec = args.speaker if args.speaker != "auto" else ("device" if live else "none")
-    if args.speaker == "auto" and str(args.voice_settings.get("audio.output", "")).strip() == "none":
+    if args.speaker == "auto" and is_off(args.voice_settings.get("audio.output")):
         speaker_spec = "none"  # the config says no speaker: transcript only
     args.cue_wav_dir = None
     if not live and speaker_spec.startswith("wav:"):

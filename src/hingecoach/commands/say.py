@@ -41,7 +41,7 @@ MAX_SAY_CHARS = 2000
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from hingecoach.app import sound_device
+    from hingecoach.app import is_off, sound_device
     from hingecoach.audio.pcm import Audio, write_wav
     from hingecoach.audio.speaker import make_speaker
     from hingecoach.audio.tts import make_tts
@@ -81,8 +81,8 @@ def run(args: argparse.Namespace) -> int:
                              f"choose a writable path") from None
         print(f"wrote {path} ({audio.duration_s:.2f} s, {audio.rate} Hz, {tts.name})", file=sys.stderr)
         return 0
-    output = str(cfg.get("audio.output")).strip()
-    if args.speaker.strip() == "auto" and output == "none":
+    output = cfg.get("audio.output")
+    if args.speaker.strip() == "auto" and is_off(output):
         raise InputError("there is no speaker to say it on (audio.output is none in the config): pass --wav FILE, "
                          "--speaker device, or set audio.output to default (`hingecoach config show` says where)")
     speaker = make_speaker(args.speaker, tts=lambda: make_tts(tts_spec), device=sound_device(output))
