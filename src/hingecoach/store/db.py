@@ -128,6 +128,13 @@ def decode_series(text: str | None) -> dict[str, Any]:
     return json.loads(text)
 
 
+def read_levels(db: sqlite3.Connection, user_id: int) -> dict[str, int]:
+    """Saved level index per drill family of ``user_id`` (families never saved are absent),
+    from a read-write or a read-only connection."""
+    rows = db.execute("SELECT family, level FROM progress WHERE user_id = ?", (user_id,))
+    return {r["family"]: int(r["level"]) for r in rows}
+
+
 def file_in_the_way(folder: Path) -> Path | None:
     """The nearest existing part of ``folder``'s path when it is not a folder (then the
     folder can be neither found nor made), else None."""
@@ -210,8 +217,7 @@ class Store:
 
     def levels(self, user_id: int) -> dict[str, int]:
         """Saved level index per drill family (families never saved are absent)."""
-        rows = self.db.execute("SELECT family, level FROM progress WHERE user_id = ?", (user_id,))
-        return {r["family"]: int(r["level"]) for r in rows}
+        return read_levels(self.db, user_id)
 
     def save_level(self, user_id: int, family: str, level: int, drill: str,
                    wall_cm: float | None, now: str | None = None) -> None:

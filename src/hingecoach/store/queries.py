@@ -32,7 +32,7 @@ from urllib.parse import quote
 
 from hingecoach.coach.cues import problem_order
 from hingecoach.errors import ConfigError, HingeError, InputError
-from hingecoach.store.db import SCHEMA_VERSION, Store, decode_series, file_in_the_way
+from hingecoach.store.db import SCHEMA_VERSION, Store, decode_series, file_in_the_way, read_levels
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 """The first 16 bytes of every SQLite 3 database file (sqlite.org/fileformat.html 1.3)."""
@@ -187,8 +187,7 @@ def saved_progress(path: str | os.PathLike[str], name: str) -> tuple[str | None,
             row = db.execute("SELECT id, units FROM users WHERE name = ?", (name,)).fetchone()
             if row is None:
                 return None, {}
-            levels = db.execute("SELECT family, level FROM progress WHERE user_id = ?", (row["id"],))
-            return str(row["units"]), {r["family"]: int(r["level"]) for r in levels}
+            return str(row["units"]), read_levels(db, row["id"])
     except (HingeError, sqlite3.Error):
         return None, {}
 
