@@ -52,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def format_table(result: dict[str, Any]) -> str:
+    from hingecoach.commands._common import count_of
+
     lines = [
         f"{result['input']}: {result['frames']} frames ({result['pose_frames']} with a person) "
         f"at {result['fps']:g} fps, view {result['view']}",
@@ -78,8 +80,6 @@ def format_table(result: dict[str, Any]) -> str:
     faults = ", ".join(f"{k} x{v}" for k, v in s["faults"].items()) or "none"
     if not judged:
         faults = "not judged (not a side view)"
-    from hingecoach.commands._common import count_of
-
     lines += ["", f"{count_of(s['reps'], 'rep')}; faults: {faults}"]
     if s.get("flags"):
         lines.append("flags: " + ", ".join(f"{k} x{v}" for k, v in s["flags"].items()))

@@ -107,6 +107,7 @@ def _audio_plan(spec: str) -> tuple[str, str | None]:
 def handle(args: argparse.Namespace) -> int:
     from hingecoach.app import Transcript, parse_commands, run_session, write_cue_wavs
     from hingecoach.coach.coach import Coach
+    from hingecoach.commands._common import count_of
     from hingecoach.commands.run import check_pace
     from hingecoach.sim import render
     from hingecoach.store.db import Store
@@ -144,8 +145,6 @@ def handle(args: argparse.Namespace) -> int:
                 if speaker is not None:
                     speaker.close()
             saved = f"; progress in {store.path}" if args.data_dir else ""
-            from hingecoach.commands._common import count_of
-
             print(f"hingecoach demo: {count_of(coach.total_reps, 'rep')} coached in {count_of(coach.sets_done, 'set')}, "
                   f"{count_of(result.cues, 'cue')}{saved}", file=sys.stderr)
             if wav_dir is not None:

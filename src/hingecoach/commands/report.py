@@ -47,6 +47,7 @@ def _write(path: Path, data: bytes, what: str) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from hingecoach.commands._common import count_of
     from hingecoach.report.build import build_report
     from hingecoach.store.paths import db_path
     from hingecoach.store.queries import reading, resolve_session
@@ -66,8 +67,6 @@ def handle(args: argparse.Namespace) -> int:
             raise InputError(f"--png {png_dir}: cannot create ({exc.strerror})") from exc
         for name, data in report.pngs.items():
             _write(png_dir / name, data, "--png")
-    from hingecoach.commands._common import count_of
-
     print(f"hingecoach report: session {sid}, {count_of(report.reps, 'rep')} -> {out}"
           + (f" (+{len(report.pngs)} PNGs in {args.png})" if args.png else ""), file=sys.stderr)
     return 0

@@ -32,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from hingecoach.commands._common import count_of
     from hingecoach.errors import InputError
     from hingecoach.pose.trace import TraceWriter
     from hingecoach.sim import demo_session, random_session, render
@@ -74,8 +75,6 @@ def run(args: argparse.Namespace) -> int:
                "facing": session.camera.facing, "reps": [t.to_json() for t in truth]}
         with truth_fh:
             truth_fh.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
-    from hingecoach.commands._common import count_of
-
     print(f"wrote {args.out}: {count_of(len(truth), 'rep')}, {info.width}x{info.height} at {info.fps:g} fps",
           file=sys.stderr)
     return 0
