@@ -7,6 +7,7 @@ the real ONNX models from models/ (fetched by script/setup, sha256-checked).
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -287,3 +288,22 @@ def test_the_other_synthesizers_split_is_for_evaluation_only() -> None:
             assert not set(SENTENCES.get(split, [])) & set(SENTENCES["other"]), split
     assert {c.noise for c in other} - {"clean"} <= {"white", "pink", "brown", *TALKERS}
     assert not [s for s in SENTENCES["other"] if parse_command(s)]
+
+
+def test_the_select_split_shares_no_voice_with_an_evaluation_split_and_is_never_trained_on() -> None:
+    from hingecoach.audio.corpus import CONDITIONS
+
+    select = CONDITIONS["select"]
+    assert len(select) == 24 and len({c.voice for c in select}) == 12
+    # only the test split's accents, so holdout, fresh and other keep accents select never chose on
+    assert {c.voice.split("+")[0] for c in select} == {"en-gb-scotland", "en-029"}
+    for split in ("tune", "train", "test", "holdout", "fresh", "other"):
+        assert not {c.voice for c in CONDITIONS[split]} & {c.voice for c in select}, split
+    assert {c.noise for c in select} - {"clean"} <= {"white", "pink", "brown", "chatter"}  # not holdout's babble
+    bench = Path(__file__).resolve().parents[1] / "bench"
+    sys.path.insert(0, str(bench))
+    try:
+        import voice_tune
+    finally:
+        sys.path.remove(str(bench))
+    assert "select" not in voice_tune.HEAD_SPLITS

@@ -14,6 +14,9 @@ accuracy is honest:
   speakers, and festival's), so a head trained on espeak-ng alone is checked on speech
   espeak-ng never made. Needs ``apt install flite festival festvox-kdlpc16k
   festvox-us-slt-hts``; used by nothing but ``bench/voice.py --split other``.
+* ``select``  - added 2026-11-23 for choosing between heads (``bench/voice_tune.py rule
+  --split select``): 648 commands, twice the test split, because test alone could not tell
+  heads apart (session 13 in the README). Speaks the test sentences; never used for training.
 * ``train``   - more speakers for training the embedding intent head
   (:mod:`hingecoach.audio.embedding`) with ``tune``: the tune voices at other speeds and
   pitches, and 66 espeak-ng voice variants that test, holdout and fresh never use (:data:`TRAIN_VARIANTS`);
@@ -146,6 +149,29 @@ def _train_conditions() -> list[Condition]:
 
 
 CONDITIONS["train"] = _train_conditions()
+
+#: The ``select`` split's voices (2026-11-23): the test split's accents only, so holdout, fresh
+#: and other stay untouched; five espeak-ng variants no other split uses (among them
+#: RicishayMax2/3, whose "echo" sounds like a reverberant room, and kaukovalta, with its first
+#: formant at 40%) and seven ``train`` variants in an accent the train split never pairs them with.
+SELECT_VOICES = [
+    "en-gb-scotland+AnxiousAndy", "en-029+kaukovalta", "en-gb-scotland+RicishayMax2", "en-029+RicishayMax3",
+    "en-gb-scotland+croak", "en-029+Annie", "en-gb-scotland+boris", "en-029+quincy", "en-gb-scotland+linda",
+    "en-029+Gene", "en-gb-scotland+m4", "en-029+grandma",
+]
+
+
+def _select_conditions() -> list[Condition]:
+    """The ``select`` split: each voice at one speed, clean and in one noise."""
+    speeds = [130, 160, 195, 230]
+    noises = [("white", 12.0), ("pink", 16.0), ("brown", 12.0), ("chatter", 15.0)]
+    out = []
+    for i, v in enumerate(SELECT_VOICES):
+        out += [Condition(v, speeds[i % 4]), Condition(v, speeds[i % 4], *noises[i % 4])]
+    return out
+
+
+CONDITIONS["select"] = _select_conditions()
 
 
 #: Ordinary speech (not commands), per split. Some contain command words on purpose.
