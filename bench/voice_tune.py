@@ -26,10 +26,12 @@ under the speech, where the clip keeps all its noise (README, session 10). About
 
     .venv/bin/python bench/voice_tune.py rule
 
-``rule`` chooses CheckedRecogniser's CHECK_RULE on the ``test`` split (the only split it may
-look at): every command and test sentence, decoded whole and streamed through the app's
-Listener, once; then prints commands right / wrong and sentences accepted for each
-(lead, veto) pair. About 8 minutes.
+``rule`` chooses CheckedRecogniser's CHECK_RULE and compares heads on the ``test`` split or the
+larger ``select`` split (the only splits it may look at): every command and test sentence,
+decoded whole and streamed through the app's Listener, once (``--cache F`` keeps that decoding
+for the next run); then prints commands right / wrong and sentences accepted for each head
+(``--head a.npz``, ``--head a.npz+b.npz`` for a mean of heads; repeatable) and (lead, veto)
+pair. About 6 minutes on test, 13 on select; seconds from a cache.
 """
 
 from __future__ import annotations
@@ -50,12 +52,13 @@ from hingecoach.audio.corpus import (
     espeak_16k,
     render,
 )
+from hingecoach.audio.embedding import SECOND_HEAD_FILE
 from hingecoach.audio.grammar import command_phrases
 from hingecoach.audio.intents import parse_command
 from hingecoach.audio.listener import Listener
 from hingecoach.audio.mic import FakeMic
 from hingecoach.audio.pcm import ASR_RATE, Audio, pad, resample
-from hingecoach.audio.recognisers import SPHINX_REJECTION, SphinxRecogniser
+from hingecoach.audio.recognisers import CHECK_RULE, SPHINX_REJECTION, SphinxRecogniser
 from hingecoach.coach.cues import decoy_phrases
 
 FEATURES = [k for k in SPHINX_REJECTION if k not in ("bias", "threshold")]
@@ -152,6 +155,10 @@ HEAD_SEED_BASE = {"tune": 0, "train": 600_000}
 HEAD_AUG_NOISES = ("white", "pink", "brown", "chatter")
 HEAD_AUG_SNR_DB = (6.0, 22.0)
 HEAD_AUG_SPEEDS = (0.9, 1.0, 1.1, 1.2)
+#: ``head --framings``: "whole" gives the head each clip as a WAV file frames it (the packaged
+#: head); "mixed" also as the listener's cut of it, where that frames differently (the second head,
+#: ``intent_head_second.npz``: session 11's M).
+HEAD_FRAMINGS = ("whole", "mixed")
 #: Words that make a fragment a possible command: such fragments are not used as "none".
 COMMAND_WORDS = frozenset([
     "stop", "pause", "continue", "resume", "help", "repeat", "louder", "quieter", "easier", "harder", "next",
@@ -175,7 +182,7 @@ def sentence_fragments(sentences: list[str]) -> list[str]:
     return out
 
 
-def _head_condition(job: tuple[str, int]) -> list[tuple[np.ndarray, str]]:
+def _head_condition(job: tuple[str, int, str]) -> list[tuple[np.ndarray, str]]:
     """Render and embed one condition's items: [(utterance vector, label)]."""
     import random
 
@@ -184,13 +191,12 @@ def _head_condition(job: tuple[str, int]) -> list[tuple[np.ndarray, str]]:
         SpeechEmbedder,
         intent_label,
         model_paths,
-        utterance_features,
     )
 
     global _EMBEDDER
     if _EMBEDDER is None:
         _EMBEDDER = SpeechEmbedder(*model_paths())
-    split, ci = job
+    split, ci, framings = job
     cond = CONDITIONS[split][ci]
     base = HEAD_SEED_BASE[split] + ci * 1000
     items = []
@@ -206,14 +212,44 @@ def _head_condition(job: tuple[str, int]) -> list[tuple[np.ndarray, str]]:
     talk = rnd.sample(SENTENCES["train"], HEAD_SENTENCES_PER_CONDITION)
     talk += rnd.sample(sentence_fragments(SENTENCES["train"]), HEAD_FRAGMENTS_PER_CONDITION)
     items += [(t, NONE, base + 500 + k) for k, t in enumerate(talk)]
-    out = [(utterance_features(_EMBEDDER, render(t, cond, seed=seed)), lab) for t, lab, seed in items]
+    out = [v for t, lab, seed in items for v in _framed(render(t, cond, seed=seed), lab, framings)]
     # every command again: another noise, another level, speed-perturbed (room and speaker)
     for k, (p, label, _) in enumerate(commands):
         aug = Condition(cond.voice, cond.wpm, rnd.choice(HEAD_AUG_NOISES), round(rnd.uniform(*HEAD_AUG_SNR_DB), 1), cond.pitch)
         gain = 10.0 ** (rnd.uniform(-12.0, 6.0) / 20.0)
         x = render(p, aug, seed=base + 700 + k, synth=_speed_perturbed(rnd.choice(HEAD_AUG_SPEEDS)))
         x = np.clip(np.round(x * gain), -32768, 32767).astype(np.int16)
-        out.append((utterance_features(_EMBEDDER, x), label))
+        out += _framed(x, label, framings)
+    return out
+
+
+def speech_span(x: np.ndarray) -> np.ndarray:
+    """The part of a clip the app's endpointer cuts out of it (the start of the first
+    utterance it hears, pre-roll included, to the end of the last, hangover included),
+    fed as the microphone would be with a second of silence after; all of it when it hears none."""
+    from hingecoach.audio.listener import Endpointer
+
+    ep, first, last = Endpointer(), None, 0
+    for t, block in FakeMic(pad(x, ASR_RATE, 0.0, 1.0)).blocks():
+        u = ep.push(t, block)
+        if u is not None:
+            end = int(round(u.t_detected * ASR_RATE))
+            first = end - len(u.samples) if first is None else first
+            last = end
+    return x if first is None else x[max(0, first) : min(len(x), last)]
+
+
+def _framed(x: np.ndarray, label: str, framings: str) -> list[tuple[np.ndarray, str]]:
+    """The clip's features as a WAV file gives them to the head, and with ``mixed``, when the
+    framing differs by more than one 20 ms block, as the listener's cut of it does (in steady
+    noise the file keeps all its noise, the cut only its pre-roll and hangover)."""
+    from hingecoach.audio.embedding import frame_utterance, utterance_features
+
+    out = [(utterance_features(_EMBEDDER, x), label)]
+    if framings == "mixed":
+        cut = speech_span(x)
+        if abs(len(frame_utterance(cut)) - len(frame_utterance(x))) > 320:
+            out.append((utterance_features(_EMBEDDER, cut), label))
     return out
 
 
@@ -227,7 +263,7 @@ def _speed_perturbed(factor: float):  # noqa: ANN202
     return synth
 
 
-def head(jobs: int, out: Path, hidden: int = 256, alpha: float = 1e-2) -> dict:
+def head(jobs: int, out: Path, hidden: int = 256, alpha: float = 1e-2, framings: str = "whole") -> dict:
     import multiprocessing
 
     from sklearn.neural_network import MLPClassifier
@@ -235,7 +271,7 @@ def head(jobs: int, out: Path, hidden: int = 256, alpha: float = 1e-2) -> dict:
 
     from hingecoach.audio.embedding import IntentHead
 
-    work = [(s, i) for s in HEAD_SPLITS for i in range(len(CONDITIONS[s]))]
+    work = [(s, i, framings) for s in HEAD_SPLITS for i in range(len(CONDITIONS[s]))]
     with multiprocessing.Pool(jobs) as pool:
         parts = pool.map(_head_condition, work, chunksize=1)
     x = np.stack([v for part in parts for v, _ in part])
@@ -243,7 +279,7 @@ def head(jobs: int, out: Path, hidden: int = 256, alpha: float = 1e-2) -> dict:
     sc = StandardScaler().fit(x)
     net = MLPClassifier((hidden,), alpha=alpha, max_iter=400, random_state=0).fit(sc.transform(x), y)
     n_cond = {s: len(CONDITIONS[s]) for s in HEAD_SPLITS}
-    info = (f"bench/voice_tune.py head: {len(y)} utterances ({n_cond}), hidden {hidden}, "
+    info = (f"bench/voice_tune.py head --framings {framings}: {len(y)} utterances ({n_cond}), hidden {hidden}, "
             f"alpha {alpha}, sklearn MLPClassifier seed 0")
     f32 = np.float32
     IntentHead(
@@ -264,72 +300,133 @@ class _Recorded:
         return self.verdict
 
 
-def rule_grid(head_file: Path | None, leads: list[float], vetoes: list[float]) -> list[dict]:
-    """Decode the test split once (whole and live, decoder result + embedding verdict per
-    utterance), then score each (lead, veto) with CheckedRecogniser.combine itself."""
-    from hingecoach.audio.embedding import (
-        EmbeddingClassifier,
-        IntentHead,
-        SpeechEmbedder,
-        model_paths,
-    )
+#: Seeds of the clips :func:`decode_split` speaks (commands, sentences), per split.
+RULE_SEEDS = {"test": (50_000, 60_000), "select": (70_000, 80_000)}
+
+
+def decode_split(split: str) -> list[tuple]:
+    """Speak a split's commands and the test sentences (whole: conditions [::2] + [1::4]; live:
+    [::2], as tests/test_voice_recognition.py and test_voice_streaming.py do for ``test``),
+    decode each whole and streamed through the app's Listener (a decoder per path: the live
+    path's running cepstral mean carries over), and keep each utterance's decoder result with
+    the head's input vector, so any head can then be scored without decoding again:
+    [(path, kind, text, condition label, [(Recognition, vector)])]."""
+    from hingecoach.audio.embedding import SpeechEmbedder, model_paths, utterance_features
     from hingecoach.audio.recognisers import CheckedRecogniser
 
-    head_obj = IntentHead.load(head_file) if head_file else IntentHead.load()
-    clf = EmbeddingClassifier(SpeechEmbedder(*model_paths()), head_obj)
+    embedder = SpeechEmbedder(*model_paths())
 
     class Logged(CheckedRecogniser):
-        """Records each decoder result with its verdict (the utterance is classified once)."""
+        """Records each utterance's decoder result and head input (both paths end in combine)."""
 
         def combine(self, r, samples):  # noqa: ANN001, ANN202
-            v = self.classifier.classify(samples)
-            self.log.append((r, v))
-            return CheckedRecogniser(self.base, _Recorded(v), self.rule).combine(r, samples)
+            self.log.append((r, utterance_features(embedder, samples)))
+            return r
 
     def make() -> Logged:
-        rec = Logged(SphinxRecogniser(decoys=decoy_phrases()), clf)
+        rec = Logged(SphinxRecogniser(decoys=decoy_phrases()), None)
         rec.log = []
         return rec
 
-    test = CONDITIONS["test"]
-    clips = [("cmd", p, 50_000 + ci * 100 + k, cond) for ci, cond in enumerate(test) for k, p in enumerate(command_phrases())]
-    whole_sent = test[::2] + test[1::4]  # as tests/test_voice_recognition.py
-    clips += [("sent", t, 60_000 + ci * 100 + k, cond) for ci, cond in enumerate(whole_sent) for k, t in enumerate(SENTENCES["test"])]
-    live_sent = {c.label for c in test[::2]}  # as tests/test_voice_streaming.py
-    logs = []  # (path, kind, text, [(decoder result, verdict)])
+    conds = CONDITIONS[split]
+    cmd_seed, sent_seed = RULE_SEEDS[split]
+    clips = [("cmd", p, cmd_seed + ci * 100 + k, cond) for ci, cond in enumerate(conds) for k, p in enumerate(command_phrases())]
+    whole_sent = conds[::2] + conds[1::4]
+    clips += [("sent", t, sent_seed + ci * 100 + k, cond) for ci, cond in enumerate(whole_sent) for k, t in enumerate(SENTENCES["test"])]
+    live_sent = {c.label for c in conds[::2]}
+    logs = []
     whole, live = make(), make()
     for kind, text, seed, cond in clips:
         x = render(text, cond, seed=seed)
         whole.log = []
         whole.recognise(x)
-        logs.append(("whole", kind, text, whole.log))
+        logs.append(("whole", kind, text, cond.label, whole.log))
         if kind == "cmd" or cond.label in live_sent:
             live.log = []
             live_results(live, x)
-            logs.append(("live", kind, text, live.log))
+            logs.append(("live", kind, text, cond.label, live.log))
+    return logs
+
+
+class MeanHead:
+    """Several intent heads as one: the mean of their probabilities."""
+
+    def __init__(self, heads: list) -> None:
+        self.heads = heads
+        self.classes = heads[0].classes
+        if any(h.classes != self.classes for h in heads):
+            raise SystemExit("those heads do not have the same classes")
+
+    def probabilities(self, vec: np.ndarray) -> np.ndarray:
+        return np.mean([h.probabilities(vec) for h in self.heads], axis=0)
+
+
+def load_head(spec: str | None):  # noqa: ANN201
+    """``a.npz`` or ``a.npz+b.npz`` (their mean); None = the packaged head."""
+    from hingecoach.audio.embedding import IntentHead
+
+    if spec is None:
+        return IntentHead.load()
+    parts = [IntentHead.load(p) for p in spec.split("+")]
+    return parts[0] if len(parts) == 1 else MeanHead(parts)
+
+
+def score_rule(logs: list[tuple], head, lead: float, veto: float, second=None, second_p: float = 1.01) -> dict:  # noqa: ANN001
+    """Commands right / taken for another and sentences accepted, per path, as
+    CheckedRecogniser.combine decides with ``head`` (and the ``second`` head) and
+    ``{"lead": lead, "veto": veto, "second": second_p}``."""
+    from types import SimpleNamespace
+
+    from hingecoach.audio.embedding import head_verdict
+    from hingecoach.audio.recognisers import CheckedRecogniser
+
+    decoder = SimpleNamespace(name="pocketsphinx")
+    row: dict = {}
+    for path in ("whole", "live"):
+        n = right = wrong = ns = fa = 0
+        for pth, kind, text, _, log in logs:
+            if pth != path:
+                continue
+            got = []
+            for r, vec in log:
+                v = head_verdict(head, vec, head_verdict(second, vec) if second is not None else None)
+                rule = {"lead": lead, "veto": veto, "second": second_p}
+                got.append(CheckedRecogniser(decoder, _Recorded(v), rule).combine(r, np.zeros(1, np.int16)).intent)
+            if kind == "cmd":
+                ok, bad = command_outcome(text, got)
+                n += 1
+                right += ok
+                wrong += bad
+            else:
+                ns += 1
+                fa += any(g is not None for g in got)
+        row[path] = {"right": right, "commands": n, "wrong": wrong, "sentences_accepted": fa, "sentences": ns}
+    return row
+
+
+def rule_grid(heads: list[str | None], leads: list[float], vetoes: list[float], split: str = "test",
+              cache: Path | None = None, second: str | None = None, second_ps: tuple[float, ...] = (1.01,)) -> list[dict]:
+    """Decode ``split`` once (or read ``cache``, written on the first run), then score every
+    head x (lead, veto, second head's threshold) with CheckedRecogniser.combine itself."""
+    import pickle
+
+    if cache is not None and cache.exists():
+        logs = pickle.loads(cache.read_bytes())
+    else:
+        logs = decode_split(split)
+        if cache is not None:
+            cache.write_bytes(pickle.dumps(logs))
     out = []
-    for lead in leads:
-        for veto in vetoes:
-            row: dict = {"lead": lead, "veto": veto}
-            for path in ("whole", "live"):
-                n = right = wrong = ns = fa = 0
-                for pth, kind, text, log in logs:
-                    if pth != path:
-                        continue
-                    got = [CheckedRecogniser(whole.base, _Recorded(v), {"lead": lead, "veto": veto}).combine(r, np.zeros(1, np.int16)).intent
-                           for r, v in log]
-                    if kind == "cmd":
-                        ok, bad = command_outcome(text, got)
-                        n += 1
-                        right += ok
-                        wrong += bad
-                    else:
-                        ns += 1
-                        fa += any(g is not None for g in got)
-                row[path] = {"right": right, "commands": n, "wrong": wrong, "sentences_accepted": fa, "sentences": ns}
-            print(f"lead {lead} veto {veto}: " + " | ".join(
-                f"{p} {row[p]['right']}/{row[p]['commands']} wrong {row[p]['wrong']} sent {row[p]['sentences_accepted']}/{row[p]['sentences']}"
-                for p in ("whole", "live")), file=sys.stderr, flush=True)
+    second_head = load_head(second) if second is not None else None
+    for spec in heads:
+        head = load_head(spec)
+        for lead, veto, sp in [(a, b, c) for a in leads for b in vetoes for c in second_ps]:
+            row = {"split": split, "head": spec or "packaged", "lead": lead, "veto": veto, "second": second, "second_p": sp,
+                   **score_rule(logs, head, lead, veto, second_head, sp)}
+            print(f"{split} {row['head']} lead {lead} veto {veto} second {second} >= {sp}: " + " | ".join(
+                f"{p} {row[p]['right']}/{row[p]['commands']} wrong {row[p]['wrong']} "
+                f"sent {row[p]['sentences_accepted']}/{row[p]['sentences']}" for p in ("whole", "live")),
+                file=sys.stderr, flush=True)
             out.append(row)
     return out
 
@@ -347,16 +444,25 @@ def main() -> None:
     h = sub.add_parser("head", help="train the embedding intent head")
     h.add_argument("--jobs", type=int, default=2)
     h.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "src/hingecoach/audio/data/intent_head.npz")
-    r = sub.add_parser("rule", help="score CHECK_RULE choices on the test split")
-    r.add_argument("--head", type=Path, default=None, help="an intent head file (default: the packaged one)")
+    h.add_argument("--framings", choices=HEAD_FRAMINGS, default="whole",
+                   help="mixed: also each clip as the listener cuts it (the second head, --out .../intent_head_second.npz)")
+    r = sub.add_parser("rule", help="score heads and CHECK_RULE choices on the test (or select) split")
+    r.add_argument("--split", choices=sorted(RULE_SEEDS), default="test")
+    r.add_argument("--head", action="append", default=None,
+                   help="an intent head file, or a.npz+b.npz for their mean; repeat to compare (default: the packaged one)")
+    r.add_argument("--cache", type=Path, default=None, help="keep the split's decoding here and reuse it next time")
+    r.add_argument("--second", default=str(SECOND_HEAD_FILE), help="the second head (default: the packaged one); none: no second head")
+    r.add_argument("--second-p", type=float, nargs="+", default=[CHECK_RULE["second"]],
+                   help="the second head's command stands where nothing else does when it gives it at least this")
     r.add_argument("--lead", type=float, nargs="+", default=[0.5, 0.7, 0.8, 0.9, 0.95])
     r.add_argument("--veto", type=float, nargs="+", default=[0.0, 0.01, 0.05, 0.2])
     args = ap.parse_args()
     if args.cmd == "rule":
-        print(json.dumps(rule_grid(args.head, args.lead, args.veto)))
+        second = None if args.second.lower() == "none" else args.second
+        print(json.dumps(rule_grid(args.head or [None], args.lead, args.veto, args.split, args.cache, second, tuple(args.second_p))))
         return
     if args.cmd == "head":
-        print(json.dumps(head(args.jobs, args.out)))
+        print(json.dumps(head(args.jobs, args.out, framings=args.framings)))
         return
     if args.cmd == "collect":
         json.dump(collect(args.part, args.of, args.live), sys.stdout)

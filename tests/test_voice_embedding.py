@@ -20,6 +20,7 @@ from hingecoach.audio.embedding import (
     HEAD_FILE,
     HEAD_STEPS,
     NONE,
+    SECOND_HEAD_FILE,
     IntentHead,
     Verdict,
     frame_utterance,
@@ -45,17 +46,23 @@ class FakeDecoder:
                            0.8 if c else 0.0, self.name, {})
 
 
+def _verdict(probs: dict[str, float], second: Verdict | None = None) -> Verdict:
+    label = max(probs, key=probs.get)
+    return Verdict(label, probs[label], dict(probs), second)
+
+
 @dataclass
 class FakeClassifier:
     probs: dict[str, float]
+    second: dict[str, float] | None = None
 
     def classify(self, samples: np.ndarray) -> Verdict:
-        label = max(self.probs, key=self.probs.get)
-        return Verdict(label, self.probs[label], dict(self.probs))
+        return _verdict(self.probs, _verdict(self.second) if self.second else None)
 
 
-def checked(text: str, probs: dict[str, float], rule: dict[str, float] | None = None) -> Recognition:
-    rec = CheckedRecogniser(FakeDecoder(text), FakeClassifier(probs), rule)
+def checked(text: str, probs: dict[str, float], rule: dict[str, float] | None = None,
+            second: dict[str, float] | None = None) -> Recognition:
+    rec = CheckedRecogniser(FakeDecoder(text), FakeClassifier(probs, second), rule)
     return rec.recognise(np.zeros(16000, np.int16))
 
 
@@ -83,6 +90,34 @@ def test_with_a_veto_the_embedding_stops_a_decoders_command_it_finds_very_unlike
     r = checked("resume", probs, {"lead": 0.9, "veto": 0.05})
     assert r.intent is None and r.details["reason"] == "vetoed by the embedding"
     assert checked("resume", probs, {"lead": 0.9, "veto": 0.0}).intent.name == "resume"
+
+
+def test_the_second_head_is_heard_only_where_nothing_else_names_a_command() -> None:
+    sure = {"pause": CHECK_RULE["second"], NONE: 1 - CHECK_RULE["second"]}
+    # the decoder heard a count, the first head is unsure: the second head's command stands
+    r = checked("four", {NONE: 0.6, "pause": 0.4}, second=sure)
+    assert r.intent.name == "pause" and r.text == "pause" and r.details["decided_by"] == "second head"
+    assert r.details["embedding"]["second"] == {"label": "pause", "p": CHECK_RULE["second"]}
+    # under its threshold, or saying "none": no command
+    unsure = {"pause": CHECK_RULE["second"] - 0.01, NONE: 1.01 - CHECK_RULE["second"]}
+    assert checked("four", {NONE: 0.6, "pause": 0.4}, second=unsure).intent is None
+    assert checked("four", {NONE: 0.6, "pause": 0.4}, second={NONE: 0.99, "pause": 0.01}).intent is None
+    # it never overrules the first head or the decoder's command
+    r = checked("four", {"stop": 0.9, NONE: 0.1}, second={"pause": 0.99, NONE: 0.01})
+    assert r.intent.name == "stop" and r.details["decided_by"] == "embedding"
+    r = checked("resume", {NONE: 0.6, "resume": 0.4}, second={"pause": 0.99, NONE: 0.01})
+    assert r.intent.name == "resume" and r.details["decided_by"] == "decoder"
+    # a rule without the key (as before 2026-11-23) never asks it
+    assert checked("four", {NONE: 0.6, "pause": 0.4}, {"lead": 0.7, "veto": 0.0}, second=sure).intent is None
+
+
+def test_the_second_head_ships_too_and_knows_the_same_intents() -> None:
+    first, second = IntentHead.load(), IntentHead.load(SECOND_HEAD_FILE)
+    assert SECOND_HEAD_FILE.parent == HEAD_FILE.parent
+    assert second.classes == first.classes and second.w1.shape == first.w1.shape
+    assert "bench/voice_tune.py head --framings mixed" in second.info
+    v = np.random.default_rng(0).normal(size=first.mean.shape).astype(np.float32)
+    assert not np.allclose(first.probabilities(v), second.probabilities(v))  # not a copy of the first
 
 
 def test_nothing_from_either_ear_is_no_command() -> None:

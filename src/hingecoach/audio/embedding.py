@@ -51,6 +51,10 @@ MEL_BANDS = 32
 HEAD_STEPS = 8
 EMBEDDING_DIM = 96
 HEAD_FILE = Path(__file__).with_name("data") / "intent_head.npz"
+#: The second head: the same recipe trained on each clip both as a WAV file frames it and as
+#: the listener cuts it (``bench/voice_tune.py head --framings mixed``). It is asked only where
+#: the first head and the decoder name no command (:data:`~hingecoach.audio.recognisers.CHECK_RULE`).
+SECOND_HEAD_FILE = Path(__file__).with_name("data") / "intent_head_second.npz"
 #: The label of "not a command" in the head's classes.
 NONE = "none"
 
@@ -199,22 +203,31 @@ class Verdict:
     label: str  # an :func:`intent_label` or :data:`NONE`
     probability: float
     probabilities: dict[str, float]
+    second: Verdict | None = None  # the second head's, when the classifier has one
 
     def prob(self, label: str) -> float:
         return self.probabilities.get(label, 0.0)
 
 
-class EmbeddingClassifier:
-    """Utterance audio -> :class:`Verdict`."""
+def head_verdict(head: IntentHead, vec: np.ndarray, second: Verdict | None = None) -> Verdict:
+    """``head``'s opinion of one utterance vector."""
+    p = head.probabilities(vec)
+    i = int(np.argmax(p))
+    return Verdict(head.classes[i], float(p[i]), {c: float(v) for c, v in zip(head.classes, p, strict=True)}, second)
 
-    def __init__(self, embedder: Any, head: IntentHead) -> None:  # noqa: ANN401
+
+class EmbeddingClassifier:
+    """Utterance audio -> :class:`Verdict` (with the second head's inside, when there is one:
+    the embedding is computed once for both)."""
+
+    def __init__(self, embedder: Any, head: IntentHead, second: IntentHead | None = None) -> None:  # noqa: ANN401
         self.embedder = embedder
         self.head = head
+        self.second = second
 
     def classify(self, samples: np.ndarray) -> Verdict:
-        p = self.head.probabilities(utterance_features(self.embedder, samples))
-        i = int(np.argmax(p))
-        return Verdict(self.head.classes[i], float(p[i]), {c: float(v) for c, v in zip(self.head.classes, p, strict=True)})
+        vec = utterance_features(self.embedder, samples)
+        return head_verdict(self.head, vec, head_verdict(self.second, vec) if self.second is not None else None)
 
 
 def model_paths(models_dir: str | Path | None = None) -> tuple[Path, Path]:
@@ -241,6 +254,6 @@ def model_paths(models_dir: str | Path | None = None) -> tuple[Path, Path]:
 
 
 def load_classifier(models_dir: str | Path | None = None) -> EmbeddingClassifier:
-    """The classifier from the verified model files and the packaged head."""
+    """The classifier from the verified model files and the two packaged heads."""
     mel, emb = model_paths(models_dir)
-    return EmbeddingClassifier(SpeechEmbedder(mel, emb), IntentHead.load())
+    return EmbeddingClassifier(SpeechEmbedder(mel, emb), IntentHead.load(), IntentHead.load(SECOND_HEAD_FILE))

@@ -693,8 +693,14 @@ class ScriptedRecogniser:
 #: 315/324 live) with the fewest taken for another (1, 1); 0.9 gave 311 and 313. Any veto
 #: stopped the 3/180 sentences PocketSphinx accepts but cost live commands (0.01: 308/324,
 #: 0.05: 304/324), so it is off.
+#: ``second`` (2026-11-23): where that gives no command, the second head's command stands when
+#: it gives it at least this (:data:`~hingecoach.audio.embedding.SECOND_HEAD_FILE`). Chosen on the
+#: ``select`` split (twice the test split; README, session 13) among 0.8, 0.9, 0.95 and a second
+#: head trained with reverberation: commands right there, whole + live, 977 -> 1022 of 1296
+#: (taken for another 23 -> 26 whole, 27 -> 28 live, sentences unchanged); test 316/324 whole
+#: (unchanged), 315 -> 316/324 live.
 #: Measured with PocketSphinx only; with Vosk (no English model could be had) it is untested.
-CHECK_RULE: dict[str, float] = {"lead": 0.7, "veto": 0.0}
+CHECK_RULE: dict[str, float] = {"lead": 0.7, "veto": 0.0, "second": 0.9}
 
 
 def _intent_from_label(label: str) -> Intent | None:
@@ -715,8 +721,9 @@ class CheckedRecogniser:
     Both hear every utterance; :data:`CHECK_RULE` decides. ``text`` stays the decoder's
     words when they are the chosen command, else it is that command's first phrase (the
     decoder's words are kept in ``details["decoder_text"]``). ``details["embedding"]``
-    holds the classifier's label and probability, ``details["decided_by"]`` says which
-    ear decided (``both``, ``decoder``, ``embedding``).
+    holds the classifier's label and probability (and the second head's, under ``second``),
+    ``details["decided_by"]`` says which ear decided (``both``, ``decoder``, ``embedding``,
+    ``second head``).
     """
 
     def __init__(self, base: Any, classifier: Any, rule: dict[str, float] | None = None) -> None:  # noqa: ANN401
@@ -744,12 +751,17 @@ class CheckedRecogniser:
         details = {**{k: x for k, x in r.details.items() if k != "reason"}, "decoder_text": r.text,
                    "decoder_intent": said, "decoder_reason": r.details.get("reason"),
                    "embedding": {"label": v.label, "p": round(v.probability, 4)}}
+        second = getattr(v, "second", None)
+        if second is not None:
+            details["embedding"]["second"] = {"label": second.label, "p": round(second.probability, 4)}
         chosen, by, conf = None, "none", 0.0
         if v.label != NONE and v.probability >= self.rule["lead"]:
             chosen, conf = v.label, v.probability
             by = "both" if said == v.label else "embedding"
         elif said is not None and v.prob(said) >= self.rule["veto"]:
             chosen, by, conf = said, "decoder", r.confidence
+        elif second is not None and second.label != NONE and second.probability >= self.rule.get("second", math.inf):
+            chosen, by, conf = second.label, "second head", second.probability
         details["decided_by"] = by
         proto = _intent_from_label(chosen) if chosen is not None and chosen != said else None
         if chosen is not None and chosen != said and proto is None:
