@@ -23,6 +23,9 @@ sentence at a pause) and 60 of the coach's own cue phrasings (all but the comman
 writes src/hingecoach/audio/data/intent_head.npz. Whole clips only: utterance_features
 frames a clip and the listener's cut of it alike, except in steady noise less than 25 dB
 under the speech, where the clip keeps all its noise (README, session 10). About 22 minutes on 2 cores.
+``head --framings mixed --out src/hingecoach/audio/data/intent_head_second.npz`` trains the
+second head (each clip also as the listener's cut of it, where that frames differently; about
+31 minutes), which CheckedRecogniser asks only where the first head and the decoder name no command.
 
     .venv/bin/python bench/voice_tune.py rule
 
