@@ -14,7 +14,15 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from hingecoach.coach.cues import FOCUS, HELP_LINES, UNEARNED, Cue, Phrasebook, problem_order
+from hingecoach.coach.cues import (
+    FOCUS,
+    HELP_LINES,
+    UNEARNED,
+    Cue,
+    Phrasebook,
+    count_of,
+    problem_order,
+)
 from hingecoach.coach.drills import (
     DEFAULT_LEVEL,
     DRILL_NAMES,
@@ -528,8 +536,7 @@ class Coach:
             saved = f" You're on the {DRILL_NAMES[lv.drill]}."
         if self.total_unjudged * 2 >= self.total_reps:  # e.g. a clip that ends mid-set
             saved = _unchecked(self.total_unjudged, self.total_reps) + saved
-        sets = f"{self.sets_done} set" + ("" if self.sets_done == 1 else "s")
-        self._say("summary.session", urgent=True, sets=sets, reps=self.total_reps,
+        self._say("summary.session", urgent=True, sets=count_of(self.sets_done, "set"), reps=self.total_reps,
                   clean=self.total_clean, saved=saved)
 
     # -- saying things ------------------------------------------------------------------

@@ -343,6 +343,12 @@ UNEARNED: Final[dict[str, tuple[int, ...]]] = {"wall.further": (2,), "wall.none"
 _ONE_REPS = re.compile(r"(?<![\d.])1 reps\b")
 
 
+def count_of(n: int, thing: str) -> str:
+    """``1 rep``, ``2 reps``, ``0 coached reps``: for everything printed or written outside the
+    catalogue (the catalogue's own "{n} reps" is mended by :meth:`Phrasebook.text`)."""
+    return f"{n} {thing}{'' if n == 1 else 's'}"
+
+
 class Phrasebook:
     """Picks a phrasing for a cue id, rotating through the variants (deterministic)."""
 

@@ -45,7 +45,3 @@ def refuse_overwriting_input(out: str | os.PathLike[str], source: str | os.PathL
         raise InputError(f"{flag} {out} is the input itself: writing it would destroy the recording: "
                          f"name another file, e.g. {flag} {o.with_name(o.stem + '-out' + (suffix or o.suffix))}")
 
-
-def count_of(n: int, thing: str) -> str:
-    """``1 rep``, ``2 reps``, ``0 coached reps``."""
-    return f"{n} {thing}{'' if n == 1 else 's'}"

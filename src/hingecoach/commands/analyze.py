@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def format_table(result: dict[str, Any]) -> str:
-    from hingecoach.commands._common import count_of
+    from hingecoach.coach.cues import count_of
 
     lines = [
         f"{result['input']}: {result['frames']} frames ({result['pose_frames']} with a person) "

@@ -107,7 +107,7 @@ def _audio_plan(spec: str) -> tuple[str, str | None]:
 def handle(args: argparse.Namespace) -> int:
     from hingecoach.app import Transcript, parse_commands, run_session, write_cue_wavs
     from hingecoach.coach.coach import Coach
-    from hingecoach.commands._common import count_of
+    from hingecoach.coach.cues import count_of
     from hingecoach.commands.run import check_pace
     from hingecoach.sim import render
     from hingecoach.store.db import Store

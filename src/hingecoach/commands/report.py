@@ -47,7 +47,7 @@ def _write(path: Path, data: bytes, what: str) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from hingecoach.commands._common import count_of
+    from hingecoach.coach.cues import count_of
     from hingecoach.report.build import build_report
     from hingecoach.store.paths import db_path
     from hingecoach.store.queries import reading, resolve_session

@@ -141,7 +141,7 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
         write_cue_wavs,
     )
     from hingecoach.coach.coach import Coach, NullRecorder
-    from hingecoach.commands._common import count_of
+    from hingecoach.coach.cues import count_of
     from hingecoach.pose.landmarks import FrameInfo
     from hingecoach.resilience import EventQueue, RecordingGuard, ResilientCamera, live_items
     from hingecoach.store.db import Store, User

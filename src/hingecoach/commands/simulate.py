@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hingecoach.commands._common import count_of
+    from hingecoach.coach.cues import count_of
     from hingecoach.errors import InputError
     from hingecoach.pose.trace import TraceWriter
     from hingecoach.sim import demo_session, random_session, render

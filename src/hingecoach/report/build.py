@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from html import escape
 
 from hingecoach import __version__
+from hingecoach.coach.cues import count_of
 from hingecoach.report import labels
 from hingecoach.store.queries import SessionSummary, format_distance, session_detail
 
@@ -126,7 +127,7 @@ def build_report(db: sqlite3.Connection, session_id: int) -> Report:
         wall = (f", heels {format_distance(st['wall_cm'], st['units'])} from the wall"
                 if st["drill"] == "wall" else "")
         w(f"<h3>Set {st['number']}: {escape(labels.drill(st['drill']))}{escape(wall)} "
-          f"&middot; {st['reps']} rep{'' if st['reps'] == 1 else 's'}, {st['clean']} clean</h3>")
+          f"&middot; {count_of(st['reps'], 'rep')}, {st['clean']} clean</h3>")
         w(_img(name, png, f"angle traces of set {st['number']}"))
 
     # -- per-rep table -------------------------------------------------------------------
@@ -162,7 +163,7 @@ def build_report(db: sqlite3.Connection, session_id: int) -> Report:
         for p, n in d["problems"].items():
             kind = (" (not judged)" if p == "not_side_on" else
                     " (a cue, not a fault)" if p in labels.FLAGS else "")
-            w(f"<dt>{escape(labels.name(p))}: {n} of {s.reps} rep{'' if s.reps == 1 else 's'}{kind}</dt>"
+            w(f"<dt>{escape(labels.name(p))}: {n} of {count_of(s.reps, 'rep')}{kind}</dt>"
               f"<dd>{escape(labels.meaning(p))}</dd>")
         w("</dl>")
 
@@ -170,7 +171,7 @@ def build_report(db: sqlite3.Connection, session_id: int) -> Report:
     every = d["progress"]
     prog = every[-plots.PROGRESS_MAX:]
     w("<h2>Progress across sessions</h2>")
-    w(f'<p class="muted">{len(every)} session{"s" * (len(every) != 1)} of {escape(s.user)} so far'
+    w(f'<p class="muted">{count_of(len(every), "session")} of {escape(s.user)} so far'
       + (" (this is the first: the lines grow with the next ones)" if len(every) == 1 else "")
       + (f"; the last {len(prog)} are drawn" if len(prog) < len(every) else "")
       + ".</p>")
