@@ -15,6 +15,7 @@ file and the line.
 
 from __future__ import annotations
 
+import codecs
 import math
 import os
 from collections.abc import Iterator
@@ -37,9 +38,6 @@ def _fail(path: str, line: int | None, problem: str) -> TraceError:
     return TraceError(path, line, problem)
 
 
-BOM = b"\xef\xbb\xbf"
-
-
 def _open(path: str | os.PathLike[str]) -> IO[bytes]:
     p = Path(path)
     name = str(path)
@@ -56,11 +54,11 @@ def _open(path: str | os.PathLike[str]) -> IO[bytes]:
 def parse_header(raw: bytes, path: str = "<trace>", line: int = 1) -> FrameInfo:
     """Parse and validate the header line of a trace (a UTF-8 byte-order mark, as some
     Windows editors write, is skipped)."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise _fail(path, line, "the file is UTF-16 text: save it as UTF-8 (e.g. `iconv -f UTF-16 -t UTF-8 "
                     "IN > OUT.jsonl`)")
     try:
-        obj = orjson.loads(raw.removeprefix(BOM))
+        obj = orjson.loads(raw.removeprefix(codecs.BOM_UTF8))
     except orjson.JSONDecodeError:
         raise _fail(path, line, "the header is not valid JSON: the first line must be the "
                     '{"format": "hingecoach-trace", ...} header') from None
@@ -193,7 +191,7 @@ def looks_like_trace(path: str | os.PathLike[str]) -> bool:
         return True
     try:
         with p.open("rb") as fh:
-            head = fh.read(64).removeprefix(BOM).lstrip()
+            head = fh.read(64).removeprefix(codecs.BOM_UTF8).lstrip()
     except OSError:
         return False
     return head.startswith(b"{")
