@@ -384,6 +384,7 @@ def score_rule(logs: list[tuple], head, lead: float, veto: float, second=None, s
     from hingecoach.audio.recognisers import CheckedRecogniser
 
     decoder = SimpleNamespace(name="pocketsphinx")
+    rule = {"lead": lead, "veto": veto, "second": second_p}
     row: dict = {}
     for path in ("whole", "live"):
         n = right = wrong = ns = fa = 0
@@ -393,7 +394,6 @@ def score_rule(logs: list[tuple], head, lead: float, veto: float, second=None, s
             got = []
             for r, vec in log:
                 v = head_verdict(head, vec, head_verdict(second, vec) if second is not None else None)
-                rule = {"lead": lead, "veto": veto, "second": second_p}
                 got.append(CheckedRecogniser(decoder, _Recorded(v), rule).combine(r, np.zeros(1, np.int16)).intent)
             if kind == "cmd":
                 ok, bad = command_outcome(text, got)

@@ -751,7 +751,7 @@ class CheckedRecogniser:
         details = {**{k: x for k, x in r.details.items() if k != "reason"}, "decoder_text": r.text,
                    "decoder_intent": said, "decoder_reason": r.details.get("reason"),
                    "embedding": {"label": v.label, "p": round(v.probability, 4)}}
-        second = getattr(v, "second", None)
+        second = v.second
         if second is not None:
             details["embedding"]["second"] = {"label": second.label, "p": round(second.probability, 4)}
         chosen, by, conf = None, "none", 0.0
