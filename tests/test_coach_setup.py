@@ -6,6 +6,7 @@ import pytest
 
 from coachkit import BAD_FRAMING, Script, feat, kinds, play, start
 from hingecoach.coach.coach import Coach
+from hingecoach.coach.cues import Cue
 from hingecoach.coach.session import State
 from hingecoach.coach.setup import Calibrator, framing_problem
 from hingecoach.pose.landmarks import Pose
@@ -79,3 +80,34 @@ def test_calibration_measures_baseline_angles_segments_and_camera_tilt() -> None
 def test_bending_over_is_not_mistaken_for_standing_too_far_away() -> None:
     bent = feat(1.0, lean=60.0, framing=BAD_FRAMING["too_far"])
     assert framing_problem(bent) is None
+
+
+def test_no_calibration_line_is_said_while_the_athlete_is_in_a_rep() -> None:
+    """An athlete who starts hinging before the coach asked them to stand still is coached
+    from that rep: "stand tall and still" / "hold still, I'm measuring" never start while a
+    rep is under way or as it is counted. (They used to come mid-descent in most random
+    sessions: the deferred instruction was said once the drill's announcement ended, and
+    "hold still" as soon as the calibration saw the torso move.)"""
+    from hingecoach.app import parse_commands, run_session
+    from hingecoach.sim import random_session, render
+
+    asked = 0
+    for seed in range(6200, 6212):
+        info, poses, truth = render(random_session(seed))
+        said: list[Cue] = []
+
+        class Collect:
+            def write(self, cue: Cue) -> None:
+                said.append(cue)  # noqa: B023 - used within this iteration
+
+        coach = Coach(aspect=info.width / info.height)
+        run_session(info, poses, coach, transcript=Collect(),  # type: ignore[arg-type]
+                    commands=parse_commands("0.2:start hinge drill"))
+        assert coach.total_reps == len(truth), seed  # coached from the first rep either way
+        calibration = [c for c in said if c.cue_id.startswith("calibrate.")]
+        asked += bool(calibration)
+        # a rep is reported up to ~0.5 s after it ends (its lockout window)
+        inside = [(c.t, c.text, (r.start_s, r.end_s)) for c in calibration for r in truth
+                  if r.start_s <= c.t <= r.end_s + 0.6]
+        assert inside == [], seed
+    assert asked >= 3  # the check above is not empty

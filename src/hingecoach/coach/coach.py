@@ -106,6 +106,10 @@ VIEW_MEMORY = 900
 #: The flag stored on a rep filmed from the front or at an angle: counted, never judged
 #: (so the database does not call it clean either).
 NOT_SIDE_ON = "not_side_on"
+#: Rep tracker phases of a rep under way: the athlete is exercising already, so the setup
+#: loop does not start the calibration ("stand tall and still") and the calibration does
+#: not ask them to hold still; the rep, once reported, starts the set (``early_rep``).
+IN_A_REP = frozenset({Phase.DESCENDING, Phase.BOTTOM, Phase.ASCENDING, Phase.LOCKOUT})
 
 
 def _unchecked(n: int, of: int) -> str:
@@ -156,6 +160,7 @@ class Coach:
         self.last_seen = 0.0
         self.away_said: float | None = None
         self.moving_said: float | None = None
+        self._moved_at: float | None = None  # when calibration last saw the athlete move
         # (t, facing the camera?) of recent frames, to tell whether a rep was filmed side-on
         self._views: deque[tuple[float, bool]] = deque(maxlen=VIEW_MEMORY)
         self.facing_said: float | None = None
@@ -163,6 +168,7 @@ class Coach:
         self.t = 0.0
         self._pending: list[Cue] = []
         self._deferred: list[tuple[str, frozenset[State], float, dict[str, object]]] = []
+        self._in_a_rep = False  # a rep under way, or reported, on the last frame
 
     # -- public API ---------------------------------------------------------------------
     @property
@@ -177,6 +183,7 @@ class Coach:
         """Feed one frame's motion update; returns the cues to say now."""
         f = u.features
         self.t = t = f.t
+        self._in_a_rep = u.phase in IN_A_REP or u.rep is not None
         if f.present:
             self.last_seen = t
             if f.framing is not None:
@@ -277,6 +284,7 @@ class Coach:
                 self._announce_drill()
         elif dst is State.CALIBRATE:
             self.calibrator.reset()
+            self._moved_at = None
             self._setup_say("calibrate.hold")
         elif dst is State.SET and src is not State.PAUSED:
             self._open_set(t)
@@ -307,7 +315,7 @@ class Coach:
         if problem is not None and self._speaker_free() and (
                 cue := self._setup_say(f"setup.{problem}")):
             self.setup.said(problem, cue.t)
-        if ready:
+        if ready and u.phase not in IN_A_REP:
             mentioned = self.setup.mentioned_any
             event = "framing_ok_known" if self.calibration else "framing_ok"
             if mentioned:  # said first; still worth saying once the set is under way
@@ -338,14 +346,23 @@ class Coach:
             self.calibrator.reset()  # measure once the instructions have been heard
             self.state_since = t
             return
+        if u.phase in IN_A_REP:  # hinging already: not fidgeting; the rep will start the set
+            self.calibrator.reset()
+            self._moved_at = None
+            return
         status, cal = self.calibrator.update(u.features, pose)
-        if status == "moving":
+        if status == "moving" and self._moved_at is None:
+            self._moved_at = t
+        # "hold still" only once the movement has gone on a moment without turning into a
+        # rep (the tracker sees a descent only ~0.3 s after the athlete starts to fold)
+        if self._moved_at is not None and t - self._moved_at >= self.s.setup_debounce_s:
+            self._moved_at = None
             if t - self.state_since > self.s.setup_debounce_s and (
                 self.moving_said is None or t - self.moving_said >= self.s.setup_repeat_s
             ):
                 self.moving_said = t
                 self._setup_say("calibrate.moving")
-        elif status == "done" and cal is not None:
+        if status == "done" and cal is not None:
             self.calibration = cal
             self.recorder.calibrated(cal)
             self._setup_say("calibrate.done")
@@ -562,11 +579,15 @@ class Coach:
 
     def _say_deferred(self, t: float) -> None:
         while self._deferred and self._speaker_free():
-            cue_id, states, since, values = self._deferred.pop(0)
+            cue_id, states, since, values = self._deferred[0]
+            due = self.state in states and t - since <= self.s.setup_cue_delay_s
+            if due and cue_id.startswith("calibrate.") and self._in_a_rep:
+                break  # not "stand tall and still" mid-rep: wait; a counted rep starts the set
+            self._deferred.pop(0)
             if cue_id == "set.number" and any(sp.start >= since and sp.cue.kind in REP_TALK
                                               for sp in self.scheduler.spoken[-4:]):
                 continue  # the set's first rep was already talked about: "Here's set 2" is late now
-            if self.state in states and t - since <= self.s.setup_cue_delay_s:
+            if due:
                 self._say(cue_id, priority=80, **values)
 
     def _emit(self, cue: Cue) -> Cue | None:
