@@ -137,6 +137,23 @@ def test_a_trace_saved_with_a_byte_order_mark_reads_as_without(tmp_path):
     assert len(list(TraceReader(marked))) == 2
 
 
+@pytest.mark.parametrize("raw", [b"\xef\xbb\xbf", b"\xef\xbb\xbf\n", b"\xef\xbb\xbf\xef\xbb\xbf \n\n"])
+def test_a_file_that_is_only_a_byte_order_mark_is_called_empty(tmp_path, raw):
+    """Not "the header is not valid JSON": there is nothing in it."""
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(raw)
+    with pytest.raises(TraceError, match="the file is empty"):
+        TraceReader(path)
+
+
+def test_a_trace_converted_twice_reads_despite_its_two_byte_order_marks(tmp_path):
+    plain = write_lines(tmp_path / "plain.jsonl", HEADER, FRAME)
+    marked = tmp_path / "marked.jsonl"
+    marked.write_bytes(b"\xef\xbb\xbf" * 2 + plain.read_bytes())
+    assert TraceReader(marked).info == TraceReader(plain).info
+    assert len(list(TraceReader(marked))) == 1
+
+
 def test_a_utf16_trace_is_named_as_such(tmp_path):
     path = tmp_path / "t.jsonl"
     path.write_bytes((orjson.dumps(HEADER).decode() + "\n").encode("utf-16"))

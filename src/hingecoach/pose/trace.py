@@ -51,14 +51,21 @@ def _open(path: str | os.PathLike[str]) -> IO[bytes]:
         raise _fail(name, None, f"cannot be read ({exc.strerror}): check its permissions") from exc
 
 
+def _without_bom(raw: bytes) -> bytes:
+    """``raw`` without the UTF-8 byte-order marks it starts with (a file converted twice has two)."""
+    while raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]
+    return raw
+
+
 def parse_header(raw: bytes, path: str = "<trace>", line: int = 1) -> FrameInfo:
-    """Parse and validate the header line of a trace (a UTF-8 byte-order mark, as some
-    Windows editors write, is skipped)."""
+    """Parse and validate the header line of a trace (UTF-8 byte-order marks, as some
+    Windows editors write, are skipped)."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise _fail(path, line, "the file is UTF-16 text: save it as UTF-8 (e.g. `iconv -f UTF-16 -t UTF-8 "
                     "IN > OUT.jsonl`)")
     try:
-        obj = orjson.loads(raw.removeprefix(codecs.BOM_UTF8))
+        obj = orjson.loads(_without_bom(raw))
     except orjson.JSONDecodeError:
         raise _fail(path, line, "the header is not valid JSON: the first line must be the "
                     '{"format": "hingecoach-trace", ...} header') from None
@@ -149,7 +156,7 @@ class TraceReader:
         self.path = str(path)
         self._fh = _open(path)
         first = self._fh.readline()
-        if not first.strip():
+        if not _without_bom(first).strip():
             self._fh.close()
             raise _fail(self.path, 1, "the file is empty: a trace starts with a header line")
         try:
@@ -191,7 +198,7 @@ def looks_like_trace(path: str | os.PathLike[str]) -> bool:
         return True
     try:
         with p.open("rb") as fh:
-            head = fh.read(64).removeprefix(codecs.BOM_UTF8).lstrip()
+            head = _without_bom(fh.read(64)).lstrip()
     except OSError:
         return False
     return head.startswith(b"{")
