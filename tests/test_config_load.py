@@ -240,6 +240,29 @@ def test_config_show_prints_the_effective_config_with_origins(home):
     assert json.loads(shown.stdout)["values"]["user"]["units"] == "cm"
 
 
+def test_config_show_names_the_units_the_coach_remembers_for_the_user(home, tmp_path):
+    """user.units unset: `run` uses what this user used last, so `config show` says so
+    instead of only "in  # default" (and reading it creates no database)."""
+    import os
+
+    from hingecoach.store.db import Store
+
+    env = {**os.environ, **home, "HINGECOACH_DATA_DIR": str(tmp_path / "data")}
+    env.pop("XDG_CONFIG_HOME", None)
+    env.pop("HINGECOACH_USER_UNITS", None)
+    assert 'units = "in"  # default\n' in run_cli("config", "show", env=env).stdout
+    assert not (tmp_path / "data").exists()
+    (tmp_path / "data").mkdir()
+    Store(tmp_path / "data" / "hingecoach.db").user("sam", "cm")
+    shown = run_cli("config", "show", "--set", "user.name=sam", env=env)
+    assert 'units = "in"  # default; user "sam" last used "cm": `run` uses that unless it is set' in shown.stdout
+    as_json = json.loads(run_cli("config", "show", "--json", "--set", "user.name=sam", env=env).stdout)
+    assert as_json["remembered"] == {"user.units": "cm"}
+    pinned = run_cli("config", "show", "--set", "user.name=sam", "--set", "user.units=in", env=env)
+    assert 'units = "in"  # flag user.units\n' in pinned.stdout
+    assert 'units = "in"  # default\n' in run_cli("config", "show", env=env).stdout  # another user
+
+
 def test_config_show_with_a_bad_file_is_one_line_and_exit_2(home):
     import os
 

@@ -190,14 +190,16 @@ class Config:
         value = self.get("paths.models_dir") or env.get("HINGECOACH_MODELS")
         return Path(value).expanduser() if value else Path(__file__).resolve().parents[2] / "models"
 
-    def to_toml(self, with_origins: bool = True) -> str:
-        """Render as TOML, each value annotated with where it came from."""
+    def to_toml(self, with_origins: bool = True, notes: Mapping[str, str] | None = None) -> str:
+        """Render as TOML, each value annotated with where it came from (and ``notes``, by
+        ``section.key``, after that)."""
         lines: list[str] = []
         for section, keys in SCHEMA.items():
             lines.append(f"[{section}]")
             for key in keys:
                 value = _toml_value(self.values[section][key])
-                note = f"  # {self.origin(f'{section}.{key}')}" if with_origins else ""
+                extra = (notes or {}).get(f"{section}.{key}")
+                note = f"  # {self.origin(f'{section}.{key}')}{f'; {extra}' if extra else ''}" if with_origins else ""
                 lines.append(f"{key} = {value}{note}")
             lines.append("")
         return "\n".join(lines)

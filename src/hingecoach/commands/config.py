@@ -7,6 +7,7 @@ import json
 import sys
 
 from hingecoach.config import (
+    Config,
     add_config_arguments,
     config_from_args,
     default_file_text,
@@ -41,13 +42,30 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     cfg = config_from_args(args)
+    remembered = _remembered(cfg)
     if args.json:
         print(json.dumps({"path": str(cfg.path) if cfg.path else None, "values": cfg.values,
-                          "origins": cfg.origins}, indent=2))
+                          "origins": cfg.origins, "remembered": remembered}, indent=2))
     else:
         print(f"# file: {cfg.path if cfg.path else f'{default_path()} (absent: defaults apply)'}")
-        print(cfg.to_toml(), end="")
+        user = json.dumps(str(cfg.get("user.name")))
+        notes = {k: f"user {user} last used {json.dumps(v)}: `run` uses that unless it is set"
+                 for k, v in remembered.items()}
+        print(cfg.to_toml(notes=notes), end="")
     return 0
+
+
+def _remembered(cfg: Config) -> dict[str, str]:
+    """Settings the coach remembers per user and uses where the config leaves them unset
+    (``user.units``: what this user used last), when they differ from the default; read
+    from the progress database without writing anything."""
+    from hingecoach.store.paths import DB_NAME
+    from hingecoach.store.queries import saved_progress
+
+    if cfg.origin("user.units") != "default":
+        return {}
+    units, _ = saved_progress(cfg.data_dir() / DB_NAME, str(cfg.get("user.name")))
+    return {"user.units": units} if units and units != cfg.get("user.units") else {}
 
 
 def _init(args: argparse.Namespace) -> int:
