@@ -10,7 +10,8 @@ The rules (issue 4 "Cue engine"; DESIGN 1 safety first):
   the second rep (the third if the speaker was busy).
 - A persistent fault is corrected again only after ``correction_repeat_reps`` reps and
   ``correction_repeat_s`` seconds.
-- Praise when a corrected fault disappears; a little praise for a clean streak.
+- Praise when a corrected fault disappears, on a rep with no safety problem (:data:`SAFETY`)
+  and nothing as important left; a little praise for a clean streak.
 - Counts on every ``count_every``-th rep (the set summary says the total).
 """
 
@@ -25,6 +26,12 @@ from hingecoach.coach.settings import DEFAULT, CoachSettings
 IMMEDIATE: frozenset[str] = frozenset({"back_rounding", "too_deep"})
 """Problems corrected the first time they are seen (seeds 000, 003: rounding is the most
 dangerous mistake; seed 004 "no need to go past 90 degrees")."""
+
+SAFETY: frozenset[str] = frozenset({"back_rounding", "knees_forward", "neck_extension", "too_deep",
+                                    "hyperextension"})
+"""Problems no praise is said over (DESIGN 1: back and knee faults outrank tempo or lockout
+polish): "Good depth, right there" on a rep whose back rounded tells the athlete the rep was
+good."""
 
 PRIORITY_PROGRESSION = 95
 PRIORITY_CORRECTION = 90  # minus the position in CORRECTION_ORDER
@@ -84,7 +91,10 @@ class RepFeedback:
             if due:
                 out.append(Candidate(f"fix.{p}", PRIORITY_CORRECTION - order[p], p))
         for fault, _ in sorted(self.awaiting_fix.items(), key=lambda kv: order.get(kv[0], 99)):
-            if fault not in problems:
+            # praise for the fix only on a rep where nothing as important, and no safety
+            # problem, is left (else it waits for a later rep, until it expires)
+            if fault not in problems and all(
+                    p not in SAFETY and order.get(p, 99) > order.get(fault, 99) for p in problems):
                 out.append(Candidate(f"fixed.{fault}", PRIORITY_FIXED, fault))
         if problems:
             self.clean_streak = 0
