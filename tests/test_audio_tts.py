@@ -30,6 +30,27 @@ def test_renders_phrase_after_phrase_and_prints_nothing(capsys):
     assert capsys.readouterr().out == ""  # pyttsx3's "Audio saved to ..." stays out of --json
 
 
+def test_rendering_on_a_worker_thread_leaves_the_process_stdout_alone():
+    """The speaker warms its phrase cache on its own thread while `run` sets up its cue
+    printer: a process-wide stdout swap (contextlib.redirect_stdout, before 2026-11-23) made
+    a live `run` print its cues into a buffer, so none were shown."""
+    import sys
+
+    stdout = sys.stdout
+    swapped: list[object] = []
+    tts = Pyttsx3Tts()
+    worker = threading.Thread(target=lambda: [tts.render(p) for p in ("Hips back", "Set 1.", "Good depth")])
+    try:
+        worker.start()
+        while worker.is_alive():
+            if sys.stdout is not stdout:
+                swapped.append(sys.stdout)
+        worker.join()
+    finally:
+        tts.close()
+    assert swapped == []
+
+
 def test_a_slow_first_synthesis_still_reaches_the_file(monkeypatch):
     # pyttsx3 2.99 runs a fresh engine's loop-ending command before its first synthesis, so
     # runAndWait returns as soon as espeak-ng (asynchronous, on its own thread) is slower

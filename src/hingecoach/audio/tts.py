@@ -20,7 +20,6 @@ Every engine returns :class:`hingecoach.audio.pcm.Audio` (mono int16).
 from __future__ import annotations
 
 import contextlib
-import io
 import logging
 import os
 import shutil
@@ -103,6 +102,21 @@ RENDER_TIMEOUT_S = 10.0
 RENDER_ATTEMPTS = 3
 
 
+def _quiet_espeak_driver() -> None:
+    """Silence the "Audio saved to ..." line pyttsx3's espeak driver prints after every file, in
+    that module only. (``contextlib.redirect_stdout`` did it before 2026-11-23, but it swaps
+    ``sys.stdout`` for the whole process: a live ``run`` that set up its cue printer while the
+    phrase cache was warming on this thread printed its cues into the swapped-in buffer.)"""
+    from pyttsx3.drivers import espeak as driver
+
+    def quiet_print(*args: object, **_: object) -> None:
+        text = " ".join(str(a) for a in args)
+        if not text.startswith("Audio saved to"):
+            log.warning("pyttsx3: %s", text)  # its other message, a playback error
+
+    driver.print = quiet_print  # type: ignore[attr-defined]  # shadows the builtin there only
+
+
 class Pyttsx3Tts:
     """pyttsx3 (espeak-ng driver) rendering to WAV via ``save_to_file`` + ``runAndWait``.
 
@@ -130,6 +144,7 @@ class Pyttsx3Tts:
         if self._engine is None:
             import pyttsx3
 
+            _quiet_espeak_driver()
             engine = pyttsx3.init("espeak")
             engine.setProperty("rate", self.rate_wpm)
             if self.voice:
@@ -171,12 +186,11 @@ class Pyttsx3Tts:
         path = os.path.join(self._dir, f"r{self._n:06d}.wav")  # fresh file every time
         self._finished.clear()
         self._completed = False
-        with contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "Audio saved to"
-            engine.save_to_file(text, path)
-            engine.runAndWait()
-            if not self._finished.wait(RENDER_TIMEOUT_S):
-                raise DeviceError(f"text to speech: espeak-ng did not finish {text!r} within "
-                                  f"{RENDER_TIMEOUT_S:g} s: check `hingecoach doctor`")
+        engine.save_to_file(text, path)
+        engine.runAndWait()
+        if not self._finished.wait(RENDER_TIMEOUT_S):
+            raise DeviceError(f"text to speech: espeak-ng did not finish {text!r} within "
+                              f"{RENDER_TIMEOUT_S:g} s: check `hingecoach doctor`")
         try:
             if not self._completed:
                 return None
