@@ -53,7 +53,11 @@ SERIES_STEP_S = 0.1
 
 
 class Recorder(Protocol):
-    """Where the coach reports progress (the SQLite store implements it)."""
+    """Where the coach reports progress (the SQLite store implements it).
+
+    One workout (from a drill started out of idle to its spoken summary) is one session:
+    ``session_ended`` closes it, and the next ``set_started`` belongs to a new one.
+    """
 
     def calibrated(self, cal: Calibration) -> None: ...
     def set_started(self, t: float, set_no: int, level: Level) -> None: ...
@@ -62,6 +66,7 @@ class Recorder(Protocol):
     def set_ended(self, t: float, reps: int, clean: int,
                   series: list[tuple[float, ...]]) -> None: ...
     def level_changed(self, level: Level) -> None: ...
+    def session_ended(self, t: float) -> None: ...
 
 
 class NullRecorder:
@@ -81,6 +86,9 @@ class NullRecorder:
         pass
 
     def level_changed(self, level: Level) -> None:
+        pass
+
+    def session_ended(self, t: float) -> None:
         pass
 
 
@@ -119,7 +127,13 @@ def _unchecked(n: int, of: int) -> str:
 
 
 class Coach:
-    """One athlete's coaching session.
+    """One athlete's coaching, one workout after another.
+
+    A workout runs from a drill started out of idle to its summary (``stop``, "end
+    session", the end of the input); the service then waits in idle for the next one. The
+    totals the summary speaks (sets, reps, clean, unchecked, squat dips) and the wall
+    drill's run of clean reps start again with each workout; the levels per drill family,
+    the units and the calibration carry over.
 
     Args:
         settings: timing and progression numbers (:mod:`hingecoach.coach.settings`).
@@ -150,12 +164,14 @@ class Coach:
         self.wall = WallProgress(settings)
         self.squats = SquatWatch()
         self.current: SetState | None = None
+        # this workout's totals (reset by _new_workout)
         self.sets_done = 0
         self.squat_dips = 0
         self.last_set_reps = 0
         self.total_reps = 0
         self.total_clean = 0
         self.total_unjudged = 0  # reps filmed from the front or at an angle
+        self.reps_coached = 0  # every workout of this coach (the run's tally)
         self.state_since = 0.0
         self.last_seen = 0.0
         self.away_said: float | None = None
@@ -278,6 +294,8 @@ class Coach:
         if dst is None:
             return False
         self.state_since = t
+        if src is State.IDLE and event == "start_drill":
+            self._new_workout()
         if dst is State.SETUP:
             self.setup.reset(t)
             if event == "start_drill":
@@ -293,8 +311,19 @@ class Coach:
         elif dst is State.SUMMARY:
             self._close_set(t, quiet=True)
             self._session_summary()
+            self.recorder.session_ended(t)
             self.machine.fire(t, "done")
         return True
+
+    def _new_workout(self) -> None:
+        """A drill started out of idle: a new workout, counted and summarised on its own."""
+        self.sets_done = 0
+        self.squat_dips = 0
+        self.last_set_reps = 0
+        self.total_reps = 0
+        self.total_clean = 0
+        self.total_unjudged = 0
+        self.wall.reset()  # "five clean reps in a row" does not span two workouts
 
     def _announce_drill(self) -> None:
         lv = self.level
@@ -454,6 +483,7 @@ class Coach:
         cur.reps += 1
         cur.last_rep_t = t
         self.total_reps += 1
+        self.reps_coached += 1
         clean = side_on and not problems
         if clean:
             cur.clean += 1
