@@ -114,3 +114,17 @@ def test_a_level_the_user_asks_for_is_announced_without_praise_and_the_rep_under
                 [*start("wall"), *[(5.0 + 4 * i, "next_level", {}) for i in range(6)]], finish=False)
     texts = [c.text for c in kinds(said, "progression")]
     assert texts and not any(w in t for t in texts for w in ("Clean", "Great", "earned")), texts
+
+
+def test_a_level_asked_for_while_paused_applies_to_the_reps_after_resume() -> None:
+    """'pause', 'next level', 'resume': the coach announced 8 inches, then went on judging and
+    recording the set at 6 (the paused set kept its level; session 14)."""
+    s = Script().stand(4.0).reps_of(2, hip_travel_m=0.09).stand(3.0).reps_of(2, hip_travel_m=0.09)
+    coach = Coach(recorder=(rec := ListRecorder()))
+    play(coach, s.updates, [*start("wall"), (11.5, "pause", {}), (12.0, "next_level", {}),
+                            (12.5, "resume", {})])
+    sets = [e for e in rec.events if e[0] in ("set_started", "set_ended")]
+    assert sets == [("set_started", 1, "wall"), ("set_ended", 2, 2), ("set_started", 2, "wall"),
+                    ("set_ended", 2, 0)]
+    assert [e[2] for e in rec.events if e[0] == "rep"] == [(), (), ("wall_not_reached",), ("wall_not_reached",)]
+    assert coach.levels["wall"].index == 1

@@ -548,7 +548,9 @@ class Coach:
             if by_user:
                 self._say("level.top" if step > 0 else "level.bottom", urgent=True)
             return
-        in_set = self.state is State.SET and self.current is not None
+        # a set in progress, or paused, ends: the reps after it are at the new level (a paused
+        # set used to go on at the old one after 'resume')
+        in_set = self.current is not None
         if in_set:
             self._close_set(t, quiet=True)
         self.levels[self.family] = new
