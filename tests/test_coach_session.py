@@ -232,3 +232,46 @@ def test_every_session_summary_adds_up_exactly_the_reps_recorded_in_that_session
             assert [e[1] for e in events if e[0] == "set_started"] == list(range(1, sets + 1))
         else:
             assert cue.cue_id == "summary.empty"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(("stand", "rep", "knees", "absent", "squat")),
+                          st.floats(0.5, 6.0)), min_size=1, max_size=14),
+       st.lists(st.tuples(st.floats(0, 60), st.sampled_from(INTENT_NAMES),
+                          st.sampled_from(("hinge", "wall"))), max_size=10))
+def test_the_recorder_sees_one_set_at_a_time_numbered_in_order_in_each_session(
+        blocks: list[tuple[str, float]], intents: list[tuple[float, str, str]]) -> None:
+    """What the store relies on: a set's reps come between its start and its end, sets do
+    not overlap (a set kept open for a rep under way at a level change closes before the
+    next one starts), and sets and reps are numbered 1, 2, 3... within a session."""
+    s = Script()
+    for kind, secs in blocks:
+        if kind == "stand":
+            s.stand(secs)
+        elif kind == "rep":
+            s.rep(rest=secs / 4)
+        elif kind == "knees":
+            s.rep(("knees_forward",), rest=secs / 4)
+        elif kind == "squat":
+            s.squat()
+        else:
+            s.absent(secs)
+    coach = Coach(recorder=(rec := ListRecorder()))
+    its = [(t, n, {"drill": d} if n == "start_drill" else {}) for t, n, d in intents]
+    play(coach, s.updates, its)
+    for events in _workouts(rec.events):
+        open_set: int | None = None
+        sets = reps = 0
+        for e in events:
+            if e[0] == "set_started":
+                assert open_set is None, events
+                open_set, reps = int(e[1]), 0  # type: ignore[call-overload]
+                assert open_set == sets + 1, events
+            elif e[0] == "rep":
+                assert open_set is not None and e[1] == reps + 1, events
+                reps += 1
+            elif e[0] == "set_ended":
+                assert open_set is not None and e[1] == reps, events
+                sets += reps > 0  # a set dropped with no reps gives its number back
+                open_set = None
+        assert open_set is None, events
