@@ -194,3 +194,6 @@ class ListRecorder:
 
     def level_changed(self, level: object) -> None:
         self.events.append(("level", getattr(level, "family", None), getattr(level, "index", None)))
+
+    def session_ended(self, t: float) -> None:
+        self.events.append(("session_ended",))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coachkit import ListRecorder, Script, kinds, make_rep, play, start
 from hingecoach.coach.coach import Coach
@@ -114,3 +116,124 @@ def test_a_level_the_user_asks_for_is_announced_without_praise_and_the_rep_under
                 [*start("wall"), *[(5.0 + 4 * i, "next_level", {}) for i in range(6)]], finish=False)
     texts = [c.text for c in kinds(said, "progression")]
     assert texts and not any(w in t for t in texts for w in ("Clean", "Great", "earned")), texts
+
+
+def test_a_level_asked_for_while_paused_applies_to_the_reps_after_resume() -> None:
+    """'pause', 'next level', 'resume': the coach announced 8 inches, then went on judging and
+    recording the set at 6 (the paused set kept its level; session 14)."""
+    s = Script().stand(4.0).reps_of(2, hip_travel_m=0.09).stand(3.0).reps_of(2, hip_travel_m=0.09)
+    coach = Coach(recorder=(rec := ListRecorder()))
+    play(coach, s.updates, [*start("wall"), (11.5, "pause", {}), (12.0, "next_level", {}),
+                            (12.5, "resume", {})])
+    sets = [e for e in rec.events if e[0] in ("set_started", "set_ended")]
+    assert sets == [("set_started", 1, "wall"), ("set_ended", 2, 2), ("set_started", 2, "wall"),
+                    ("set_ended", 2, 0)]
+    assert [e[2] for e in rec.events if e[0] == "rep"] == [(), (), ("wall_not_reached",), ("wall_not_reached",)]
+    assert coach.levels["wall"].index == 1
+
+
+class Rows(ListRecorder):
+    """Also keeps every stored rep with the number, start time and level of the set it is
+    stored in (what the database row says)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.set: tuple[int, float, Level] | None = None
+        self.rows: list[tuple[int, float, Level, object, tuple[str, ...]]] = []
+
+    def set_started(self, t: float, set_no: int, level: object) -> None:
+        super().set_started(t, set_no, level)
+        assert isinstance(level, Level)
+        self.set = (set_no, t, level)
+
+    def rep_done(self, t: float, rep_no: int, rep: object, faults: tuple[str, ...],
+                 flags: tuple[str, ...], series: list[tuple[float, ...]]) -> None:
+        super().rep_done(t, rep_no, rep, faults, flags, series)  # type: ignore[arg-type]
+        assert self.set is not None
+        self.rows.append((*self.set, rep, faults + flags))
+
+
+def _consistent(rows: Rows) -> None:
+    """Every stored rep was judged at the level of the set it is stored in."""
+    for set_no, _, level, rep, problems in rows.rows:
+        if "not_side_on" not in problems:
+            assert set(judge_rep(rep, level)) == set(problems), (set_no, level, rep, problems)  # type: ignore[arg-type]
+
+
+def _between(old: Level, new: Level) -> float:
+    """A hip travel that reaches the wall at ``old`` and not at ``new``."""
+    return next(m / 100 for m in range(5, 60) if not judge_rep(make_rep(1, 0, 2.4, hip_travel_m=m / 100), old)
+                and judge_rep(make_rep(1, 0, 2.4, hip_travel_m=m / 100), new) == ("wall_not_reached",))
+
+
+def test_a_rep_under_way_at_next_level_is_stored_with_the_set_and_wall_it_was_begun_at() -> None:
+    """It was judged at the old wall but stored as the new set's first rep, with the new wall
+    distance: a row that said "clean at 20 cm" for hips that never got there (session 14)."""
+    travel = _between(Level("wall", 1), Level("wall", 2))
+    s = Script().stand(4.0).reps_of(2, hip_travel_m=travel)
+    mid_rep = s.t + 1.4  # the third rep runs from s.t for 2.4 s
+    s.reps_of(1, hip_travel_m=travel).reps_of(2, hip_travel_m=travel).stand(3.0)
+    coach = Coach(levels={"wall": 1}, recorder=(rec := Rows()))
+    play(coach, s.updates, [*start("wall"), (mid_rep, "next_level", {})])
+    assert [(n, lv.index, p) for n, _, lv, _, p in rec.rows] == [
+        (1, 1, ()), (1, 1, ()), (1, 1, ()), (2, 2, ("wall_not_reached",)), (2, 2, ("wall_not_reached",))]
+    sets = [e for e in rec.events if e[0] in ("set_started", "set_ended")]
+    assert sets == [("set_started", 1, "wall"), ("set_ended", 3, 3), ("set_started", 2, "wall"),
+                    ("set_ended", 2, 0)]
+    # the new set begins once the rep at the old wall is done
+    assert rec.rows[3][1] >= rec.rows[2][3].end_s  # type: ignore[attr-defined]
+    _consistent(rec)
+
+
+def test_a_rep_under_way_when_the_drill_switches_stays_in_the_set_it_was_begun_in() -> None:
+    """A free hinge finished just after 'start wall drill' was the wall set's rep 1, judged
+    against the wall, and it skipped the wall drill's setup (an early rep; session 14)."""
+    s = Script().stand(4.0).reps_of(2, hip_travel_m=0.05)
+    switch = s.t + 1.4
+    s.reps_of(1, hip_travel_m=0.05).stand(8.0).reps_of(2, hip_travel_m=0.05).stand(2.0)
+    coach = Coach(recorder=(rec := Rows()))
+    cues = play(coach, s.updates, [*start("hinge"), (switch, "start_drill", {"drill": "wall"})])
+    assert [(n, lv.drill, p) for n, _, lv, _, p in rec.rows] == [
+        (1, "hinge", ()), (1, "hinge", ()), (1, "hinge", ()),
+        (2, "wall", ("wall_not_reached",)), (2, "wall", ("wall_not_reached",))]
+    after = [(src, ev) for t, src, ev, _ in coach.transitions if t > switch]
+    assert not [x for x in after if x[1] == "early_rep"] and ("setup", "framing_ok") in after
+    assert not [c for c in cues if switch <= c.t < switch + 3.0 and c.kind in ("correction", "praise")]
+    _consistent(rec)
+
+
+def test_a_rep_under_way_at_a_level_change_between_sets_is_not_counted_at_the_new_level() -> None:
+    """During the rest after a set: 'next level' mid-rep. That rep opened the new level's set
+    (judged at the old one); now it belongs to no set and the next rep opens it."""
+    s = Script().stand(4.0).reps_of(10).stand(2.0)
+    ask = s.t + 1.4
+    s.reps_of(1).stand(2.0).reps_of(2).stand(2.0)
+    coach = Coach(recorder=(rec := Rows()))
+    cues = play(coach, s.updates, [*start("hinge"), (ask, "next_level", {})])
+    assert [(n, lv.drill) for n, _, lv, _, _ in rec.rows] == [(1, "hinge")] * 10 + [(2, "dowel")] * 2
+    assert rec.rows[-2][1] > ask + 1.0  # set 2 was opened by the rep after, not the one under way
+    assert "Session over: 2 sets, 12 reps" in kinds(cues, "summary")[-1].text
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from((0.05, 0.08, 0.1, 0.13, 0.2)), st.floats(0.0, 4.0)),
+                min_size=1, max_size=12),
+       st.lists(st.tuples(st.floats(0.0, 50.0), st.sampled_from(
+           ("next_level", "previous_level", "hinge", "wall", "pause", "resume"))), max_size=6))
+def test_every_stored_rep_was_judged_at_its_sets_level_and_done_in_its_sets_drill(
+        reps: list[tuple[float, float]], asks: list[tuple[float, str]]) -> None:
+    s = Script().stand(3.0)
+    for travel, rest in reps:
+        s.rep(hip_travel_m=travel, rest=rest)
+    s.stand(1.0)
+    intents = [*start("wall", 0.2)] + [
+        (t, "start_drill", {"drill": a}) if a in ("hinge", "wall") else (t, a, {}) for t, a in asks]
+    coach = Coach(recorder=(rec := Rows()))
+    play(coach, s.updates, intents)
+    _consistent(rec)
+    drills = sorted([(0.2, "wall")] + [(t, a) for t, a in asks if a in ("hinge", "wall")],
+                    key=lambda x: x[0])  # as play orders them: by time, then as given
+    for _, _, level, rep, _ in rec.rows:
+        begun_in = [d for t, d in drills if t <= rep.start_s]  # type: ignore[attr-defined]
+        if begun_in:  # (a rep under way at the first "start wall drill" is coached as the wall's)
+            assert level.family == begun_in[-1], (level, rep, drills)

@@ -145,3 +145,133 @@ def test_resume_is_acknowledged_before_the_state_it_returns_to_speaks() -> None:
     assert after[0].cue_id == "ack.back" and after[0].t == 9.0
     assert [c.cue_id for c in after[:2]] == ["ack.back", "calibrate.hold"]
     assert ("paused", "resume", "calibrate") in states_of(coach)
+
+
+def _workouts(events: list[tuple[object, ...]]) -> list[list[tuple[object, ...]]]:
+    """The recorder's events cut at each ``session_ended``."""
+    out: list[list[tuple[object, ...]]] = [[]]
+    for e in events:
+        if e[0] == "session_ended":
+            out.append([])
+        else:
+            out[-1].append(e)
+    return out
+
+
+def _summed(cue_text: str) -> tuple[int, int, int]:
+    """(sets, reps, clean) a session summary says."""
+    import re
+
+    m = re.search(r"(\d+) sets?, (\d+) reps?, (\d+) clean", cue_text)
+    assert m, cue_text
+    return int(m[1]), int(m[2]), int(m[3])
+
+
+def test_each_workout_is_its_own_session_with_its_own_summary() -> None:
+    """'end session', then 'start wall drill' later in the same run: the second summary said
+    "2 sets, 5 reps" (both workouts) and the wall set was "set 2", because the totals, the set
+    numbers and the recorder's session lasted as long as the process (session 14)."""
+    s = Script().stand(4.0).reps_of(3).stand(6.0)
+    stop_1 = s.t - 3.0
+    s.stand(4.0)
+    start_2 = s.t
+    s.stand(4.0).reps_of(2, knee_lead=50.0).stand(2.0)
+    coach = Coach(recorder=(rec := ListRecorder()))
+    cues = play(coach, s.updates, [*start(), (stop_1, "stop", {}), (start_2, "start_drill", {"drill": "wall"}),
+                                   (s.t - 0.5, "stop", {})], finish=False)
+    summaries = [c.text for c in kinds(cues, "summary") if c.cue_id == "summary.session"]
+    assert [_summed(t) for t in summaries] == [(1, 3, 3), (1, 2, 0)], summaries
+    first, second, after = _workouts(rec.events)
+    assert after == []  # nothing recorded once the second workout ended
+    assert [e for e in first if e[0] == "set_started"] == [("set_started", 1, "hinge")]
+    assert [e for e in second if e[0] == "set_started"] == [("set_started", 1, "wall")]
+    assert [e[1] for e in second if e[0] == "rep"] == [1, 2]
+    assert coach.total_reps == 2 and coach.sets_done == 1 and coach.reps_coached == 5
+    said = [c.text for c in cues if c.t >= start_2]
+    assert not any("set 2" in t.lower() for t in said), said
+
+
+def test_a_clean_run_on_the_wall_does_not_carry_over_into_the_next_workout() -> None:
+    """Three clean wall reps, 'end session', two more after 'start wall drill': not five in a row."""
+    s = Script().stand(4.0).reps_of(3).stand(2.0)
+    stop_1 = s.t - 1.0
+    start_2 = s.t + 1.0
+    s.stand(6.0).reps_of(2).stand(2.0)
+    coach = Coach(recorder=(rec := ListRecorder()))
+    cues = play(coach, s.updates, [*start("wall"), (stop_1, "stop", {}),
+                                   (start_2, "start_drill", {"drill": "wall"})])
+    assert not kinds(cues, "progression") and not [e for e in rec.events if e[0] == "level"]
+    assert coach.levels["wall"].index == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.sampled_from(("hinge", "wall")),
+                          st.sampled_from(((), ("knees_forward",)))), min_size=1, max_size=4))
+def test_every_session_summary_adds_up_exactly_the_reps_recorded_in_that_session(
+        workouts: list[tuple[int, str, tuple[str, ...]]]) -> None:
+    s = Script()
+    intents: list[tuple[float, str, dict[str, str]]] = []
+    for n, drill, faults in workouts:
+        intents.append((s.t + 0.2, "start_drill", {"drill": drill}))
+        s.stand(4.0).reps_of(n, faults).stand(1.0)
+        intents.append((s.t - 0.5, "stop", {}))
+        s.stand(2.0)
+    coach = Coach(recorder=(rec := ListRecorder()))
+    cues = play(coach, s.updates, intents)
+    summaries = [c for c in kinds(cues, "summary") if c.cue_id.startswith("summary.") and
+                 c.cue_id != "summary.set"]
+    sessions = _workouts(rec.events)[:-1]
+    assert len(summaries) == len(workouts) == len(sessions)
+    for cue, events, (n, _, _) in zip(summaries, sessions, workouts, strict=True):
+        reps = [e for e in events if e[0] == "rep"]
+        assert len(reps) == n
+        if n:
+            sets = len([e for e in events if e[0] == "set_started"])
+            clean = sum(1 for e in reps if not e[2] and not e[3])
+            assert _summed(cue.text) == (sets, n, clean), (cue.text, events)
+            assert [e[1] for e in events if e[0] == "set_started"] == list(range(1, sets + 1))
+        else:
+            assert cue.cue_id == "summary.empty"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(("stand", "rep", "knees", "absent", "squat")),
+                          st.floats(0.5, 6.0)), min_size=1, max_size=14),
+       st.lists(st.tuples(st.floats(0, 60), st.sampled_from(INTENT_NAMES),
+                          st.sampled_from(("hinge", "wall"))), max_size=10))
+def test_the_recorder_sees_one_set_at_a_time_numbered_in_order_in_each_session(
+        blocks: list[tuple[str, float]], intents: list[tuple[float, str, str]]) -> None:
+    """What the store relies on: a set's reps come between its start and its end, sets do
+    not overlap (a set kept open for a rep under way at a level change closes before the
+    next one starts), and sets and reps are numbered 1, 2, 3... within a session."""
+    s = Script()
+    for kind, secs in blocks:
+        if kind == "stand":
+            s.stand(secs)
+        elif kind == "rep":
+            s.rep(rest=secs / 4)
+        elif kind == "knees":
+            s.rep(("knees_forward",), rest=secs / 4)
+        elif kind == "squat":
+            s.squat()
+        else:
+            s.absent(secs)
+    coach = Coach(recorder=(rec := ListRecorder()))
+    its = [(t, n, {"drill": d} if n == "start_drill" else {}) for t, n, d in intents]
+    play(coach, s.updates, its)
+    for events in _workouts(rec.events):
+        open_set: int | None = None
+        sets = reps = 0
+        for e in events:
+            if e[0] == "set_started":
+                assert open_set is None, events
+                open_set, reps = int(e[1]), 0  # type: ignore[call-overload]
+                assert open_set == sets + 1, events
+            elif e[0] == "rep":
+                assert open_set is not None and e[1] == reps + 1, events
+                reps += 1
+            elif e[0] == "set_ended":
+                assert open_set is not None and e[1] == reps, events
+                sets += reps > 0  # a set dropped with no reps gives its number back
+                open_set = None
+        assert open_set is None, events

@@ -91,3 +91,36 @@ def test_out_writes_a_file(demo_data: Path, tmp_path: Path, exported: dict[str, 
     r = cli("export", "--out", str(tmp_path / "reps.csv"), "--data-dir", str(demo_data))
     assert r.code == 0 and r.out == ""
     assert (tmp_path / "reps.csv").read_text(encoding="utf-8") == exported["csv"]
+
+
+def test_a_rep_under_way_at_next_level_is_exported_with_the_set_and_wall_it_was_done_at(
+        tmp_path: Path) -> None:
+    """The reviewer's row: a rep begun at 6 in, 'next level' said during it, was exported as
+    set 2 at 20.3 cm and clean, though its hips travelled too little for 8 in (session 14)."""
+    from hingecoach.coach.settings import DEFAULT as S
+
+    need = S.wall_contact_allowance_m + S.wall_reach_tolerance_m  # the wall drill's allowance
+
+    def reached(row: dict) -> bool:
+        return row["hip_travel_m"] >= row["wall_cm"] / 100 - need
+
+    def export(data: Path, commands: str) -> list[dict]:
+        r = cli("run", "--source", str(trace), "--data-dir", str(data), "--quiet", "--commands", commands)
+        assert r.code == 0, r.err
+        r = cli("export", "--format", "json", "--data-dir", str(data))
+        assert r.code == 0, r.err
+        return json.loads(r.out)
+
+    trace = tmp_path / "s5.jsonl"
+    assert cli("simulate", "--seed", "5", "--out", str(trace)).code == 0
+    plain = export(tmp_path / "plain", "0.5:start wall drill")
+    # a clean rep in the 6 in set (after its first) whose hips would not reach 8 in
+    rep = next(r for r in plain if r["set_number"] == 1 and r["rep_number"] > 1 and r["clean"]
+               and not reached({**r, "wall_cm": 20.3}))
+    rows = export(tmp_path / "moved", f"0.5:start wall drill,{rep['bottom_s']:.3f}:next level")
+    (same,) = [r for r in rows if r["start_s"] == rep["start_s"]]
+    assert (same["set_number"], same["wall_cm"], same["clean"]) == (1, 15.2, True), same
+    later = [r for r in rows if r["start_s"] > rep["end_s"]]
+    assert later and later[0]["set_number"] == 2 and later[0]["wall_cm"] == 20.3
+    for r in rows:  # no row says a rep reached a wall its hips did not
+        assert ("wall_not_reached" in r["faults"]) == (not reached(r)), r

@@ -83,3 +83,24 @@ def test_user_picks_one_persons_sessions(demo_data: Path, tmp_path: Path) -> Non
     assert [s["id"] for s in kim] == [1] and kim[0]["user"] == "kim" and kim[0]["units"] == "cm"
     assert [s["user"] for s in everyone] == ["kim", "demo"]
     assert "cm" in cli("history", "--user", "kim", "--data-dir", str(data)).out
+
+
+def test_two_workouts_in_one_run_are_two_sessions_each_summarised_alone(tmp_path: Path) -> None:
+    """The service goes back to waiting after 'end session': the next 'start ... drill' is a new
+    session. Before, `history` showed one row "hinge,wall 2 sets" and the second spoken
+    summary added up both workouts (session 14)."""
+    trace, data, said = tmp_path / "s5.jsonl", tmp_path / "data", tmp_path / "cues.jsonl"
+    assert cli("simulate", "--seed", "5", "--out", str(trace)).code == 0
+    r = cli("run", "--source", str(trace), "--data-dir", str(data), "--quiet", "--transcript", str(said),
+            "--commands", "0.5:start hinge drill,30:end session,45:start wall drill,80:end session")
+    assert r.code == 0, r.err
+    rows = json.loads(cli("history", "--json", "--data-dir", str(data)).out)
+    assert [(s["id"], s["drills"]) for s in rows] == [(1, ["hinge"]), (2, ["wall"])]
+    cues = [json.loads(line) for line in said.read_text(encoding="utf-8").splitlines()]
+    summaries = [c["text"] for c in cues if c["kind"] == "summary" and "session" in c["text"].lower()]
+    assert len(summaries) == 2
+    for text, s in zip(summaries, rows, strict=True):
+        sets = "1 set," if s["sets"] == 1 else f"{s['sets']} sets,"
+        assert f"{sets} {s['reps']} reps, {s['clean']} clean." in text, (text, s)
+    truth = from_sql(data / "hingecoach.db")
+    assert [(t["sets"], t["reps"]) for t in truth] == [(s["sets"], s["reps"]) for s in rows]

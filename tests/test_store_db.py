@@ -103,6 +103,49 @@ def test_a_coached_session_is_recorded_and_the_next_one_resumes_at_the_saved_lev
         assert "8 inches" in cues[0].text
 
 
+def test_each_workout_of_a_run_is_its_own_session_and_every_rep_is_committed_at_once(
+        tmp_path: Path) -> None:
+    """An always-on service: wall workout, 'end session', another wall workout. Before, both
+    went into one session row (the recorder kept one per process)."""
+    path = tmp_path / "hc.db"
+    clock = iter(f"2026-11-21T18:{m:02d}:00+00:00" for m in range(60))
+    with Store(path) as st:
+        user = st.user("sam")
+        seen: list[tuple[int, int]] = []
+        other = sqlite3.connect(path)
+
+        class Watch(StoreRecorder):  # after each rep: is it in the database, in which session?
+            def rep_done(self, *a: object, **k: object) -> None:
+                super().rep_done(*a, **k)  # type: ignore[arg-type]
+                seen.append(other.execute(
+                    "SELECT count(*), max(sets.session_id) FROM reps JOIN sets ON sets.id = reps.set_id"
+                ).fetchone())
+
+        rec = Watch(st, user, "camera:0", now=lambda: next(clock))
+        s = Script().stand(12.0).reps_of(6).stand(2.0)  # 5 clean: a step from 6 to 8 in
+        stop_1 = s.t - 1.0
+        start_2 = s.t + 1.0
+        s.stand(5.0).reps_of(3).stand(2.0)
+        coach = Coach(levels=st.levels(user.id), recorder=rec)
+        cues = play(coach, s.updates, [*start("wall"), (stop_1, "stop", {}),
+                                       (start_2, "start_drill", {"drill": "wall"})])
+        rec.close()
+        other.close()
+        sessions = st.sessions()
+        assert [x["id"] for x in sessions] == [1, 2]
+        assert rec.session_ids == [1, 2]
+        assert all(x["ended_at"] for x in sessions)
+        assert sessions[0]["ended_at"] < sessions[1]["started_at"]  # ended at its summary
+        # the second workout was not calibrated again: its session carries the baseline in force
+        assert sessions[0]["calibration"] is not None
+        assert sessions[1]["calibration"] == sessions[0]["calibration"]
+        assert [(x["number"], x["wall_cm"], x["reps"]) for x in st.sets(1)] == [(1, 15.2, 5), (2, 20.3, 1)]
+        assert [(x["number"], x["wall_cm"], x["reps"]) for x in st.sets(2)] == [(1, 20.3, 3)]
+        assert [r["number"] for r in st.reps(2)] == [1, 2, 3]
+        assert seen == [(n, 1) for n in range(1, 7)] + [(n, 2) for n in range(7, 10)]
+        assert any("8 inches" in c.text for c in cues if c.t >= start_2)  # the level carried over
+
+
 def test_a_full_disk_stops_recording_but_not_the_coaching(tmp_path: Path) -> None:
     from hingecoach.app import Transcript, parse_commands, run_session
     from hingecoach.resilience import RecordingGuard

@@ -37,7 +37,7 @@ from hingecoach.coach.session import SessionMachine, State
 from hingecoach.coach.settings import DEFAULT, CoachSettings
 from hingecoach.coach.setup import Calibration, Calibrator, SetupLoop
 from hingecoach.coach.squat import SquatWatch
-from hingecoach.motion.types import FLAGS, MotionUpdate, Phase, Rep
+from hingecoach.motion.types import FLAGS, Features, MotionUpdate, Phase, Rep
 from hingecoach.pose.landmarks import Pose
 
 INTENTS: tuple[str, ...] = (
@@ -53,7 +53,11 @@ SERIES_STEP_S = 0.1
 
 
 class Recorder(Protocol):
-    """Where the coach reports progress (the SQLite store implements it)."""
+    """Where the coach reports progress (the SQLite store implements it).
+
+    One workout (from a drill started out of idle to its spoken summary) is one session:
+    ``session_ended`` closes it, and the next ``set_started`` belongs to a new one.
+    """
 
     def calibrated(self, cal: Calibration) -> None: ...
     def set_started(self, t: float, set_no: int, level: Level) -> None: ...
@@ -62,6 +66,7 @@ class Recorder(Protocol):
     def set_ended(self, t: float, reps: int, clean: int,
                   series: list[tuple[float, ...]]) -> None: ...
     def level_changed(self, level: Level) -> None: ...
+    def session_ended(self, t: float) -> None: ...
 
 
 class NullRecorder:
@@ -83,6 +88,9 @@ class NullRecorder:
     def level_changed(self, level: Level) -> None:
         pass
 
+    def session_ended(self, t: float) -> None:
+        pass
+
 
 @dataclass
 class SetState:
@@ -97,6 +105,23 @@ class SetState:
     last_rep_t: float = 0.0
     problems: dict[str, int] = field(default_factory=dict)
     series: list[tuple[float, ...]] = field(default_factory=list)
+    recorded: bool = True  # set_started sent (a set opened while one is held waits: Held)
+
+
+@dataclass
+class Held:
+    """A rep under way when the level or the drill changed.
+
+    It was begun under what came before, so it is judged and recorded with ``set``, the set
+    it was begun in, which stays open for it (that set's series runs to the rep's end; the
+    set opened at the change is recorded once this one is closed), and is not said anything
+    about: the coach has moved on. With no set being counted at the change (rest, setup,
+    pause), the rep belongs to no set and is not counted: it neither opens the new level's
+    set nor starts the new drill early. The hold ends with that rep, or when the tracker
+    drops it (back to standing without a rep).
+    """
+
+    set: SetState | None
 
 
 #: Cue kinds that talk about a rep (after which a set's number is no news).
@@ -119,7 +144,13 @@ def _unchecked(n: int, of: int) -> str:
 
 
 class Coach:
-    """One athlete's coaching session.
+    """One athlete's coaching, one workout after another.
+
+    A workout runs from a drill started out of idle to its summary (``stop``, "end
+    session", the end of the input); the service then waits in idle for the next one. The
+    totals the summary speaks (sets, reps, clean, unchecked, squat dips) and the wall
+    drill's run of clean reps start again with each workout; the levels per drill family,
+    the units and the calibration carry over.
 
     Args:
         settings: timing and progression numbers (:mod:`hingecoach.coach.settings`).
@@ -150,12 +181,14 @@ class Coach:
         self.wall = WallProgress(settings)
         self.squats = SquatWatch()
         self.current: SetState | None = None
+        # this workout's totals (reset by _new_workout)
         self.sets_done = 0
         self.squat_dips = 0
         self.last_set_reps = 0
         self.total_reps = 0
         self.total_clean = 0
         self.total_unjudged = 0  # reps filmed from the front or at an angle
+        self.reps_coached = 0  # every workout of this coach (the run's tally)
         self.state_since = 0.0
         self.last_seen = 0.0
         self.away_said: float | None = None
@@ -164,7 +197,8 @@ class Coach:
         # (t, facing the camera?) of recent frames, to tell whether a rep was filmed side-on
         self._views: deque[tuple[float, bool]] = deque(maxlen=VIEW_MEMORY)
         self.facing_said: float | None = None
-        self._level_change: tuple[float, Level] | None = None  # (when, the level before)
+        self._held: Held | None = None  # a rep under way at a level or drill change
+        self._phase = Phase.UNKNOWN  # the rep tracker's phase on the last frame
         self.t = 0.0
         self._pending: list[Cue] = []
         self._deferred: list[tuple[str, frozenset[State], float, dict[str, object]]] = []
@@ -184,13 +218,22 @@ class Coach:
         f = u.features
         self.t = t = f.t
         self._in_a_rep = u.phase in IN_A_REP or u.rep is not None
+        self._phase = u.phase
         if f.present:
             self.last_seen = t
             if f.framing is not None:
                 self._views.append((t, f.framing.view == "front"))
-        self._say_deferred(t)
         if u.rep is not None:
             self.squats.rep_seen()
+        if self._held is not None:
+            if self._held.set is not None:
+                self._sample(self._held.set, f)
+            if u.rep is not None:
+                self._release(t, u.rep)
+                u = u._replace(rep=None)  # it was the held rep: nothing for the new state
+            elif u.phase not in IN_A_REP:
+                self._release(t, None)  # the tracker dropped it
+        self._say_deferred(t)
         st = self.state
         if st is State.SETUP:
             self._setup_frame(u)
@@ -210,7 +253,7 @@ class Coach:
             family = slots.get("drill", "hinge")
             family = family if family in FAMILIES else "hinge"
             if self.machine.can("start_drill"):
-                self._close_set(t, quiet=True)
+                self._set_aside(t)
                 self.family = family
                 self._fire(t, "start_drill")
         elif name == "pause":
@@ -278,6 +321,8 @@ class Coach:
         if dst is None:
             return False
         self.state_since = t
+        if src is State.IDLE and event == "start_drill":
+            self._new_workout()
         if dst is State.SETUP:
             self.setup.reset(t)
             if event == "start_drill":
@@ -292,9 +337,22 @@ class Coach:
             self._close_set(t, quiet=False)
         elif dst is State.SUMMARY:
             self._close_set(t, quiet=True)
+            if self._held is not None:  # the workout ends before the rep under way
+                self._release(t, None)
             self._session_summary()
+            self.recorder.session_ended(t)
             self.machine.fire(t, "done")
         return True
+
+    def _new_workout(self) -> None:
+        """A drill started out of idle: a new workout, counted and summarised on its own."""
+        self.sets_done = 0
+        self.squat_dips = 0
+        self.last_set_reps = 0
+        self.total_reps = 0
+        self.total_clean = 0
+        self.total_unjudged = 0
+        self.wall.reset()  # "five clean reps in a row" does not span two workouts
 
     def _announce_drill(self) -> None:
         lv = self.level
@@ -373,10 +431,7 @@ class Coach:
         t = f.t
         cur = self.current
         assert cur is not None
-        a = f.smooth
-        if a is not None and (not cur.series or t - cur.series[-1][0] >= SERIES_STEP_S - 1e-9):
-            cur.series.append((round(t, 3), round(a.torso_lean, 1), round(a.hip_flexion, 1),
-                               round(a.knee_flexion, 1), round(a.shin_angle, 1)))
+        self._sample(cur, f)
         if u.rep is not None:
             self._rep(u.rep, t)
             return
@@ -404,12 +459,23 @@ class Coach:
             self._fire(t, "rest_over")
 
     # -- sets and reps ------------------------------------------------------------------
+    @staticmethod
+    def _sample(cur: SetState, f: Features) -> None:
+        """Add the frame to the set's 10 Hz angle series."""
+        a, t = f.smooth, f.t
+        if a is not None and (not cur.series or t - cur.series[-1][0] >= SERIES_STEP_S - 1e-9):
+            cur.series.append((round(t, 3), round(a.torso_lean, 1), round(a.hip_flexion, 1),
+                               round(a.knee_flexion, 1), round(a.shin_angle, 1)))
+
     def _open_set(self, t: float) -> None:
         self.sets_done += 1
         lv = self.level
-        self.current = SetState(self.sets_done, lv, t, last_rep_t=t)
+        # while a set is held open for a rep under way, this one is recorded after it closes
+        waits = self._held is not None and self._held.set is not None
+        self.current = SetState(self.sets_done, lv, t, last_rep_t=t, recorded=not waits)
         self.feedback = RepFeedback(self.s)
-        self.recorder.set_started(t, self.sets_done, lv)
+        if not waits:
+            self.recorder.set_started(t, self.sets_done, lv)
         # After a rep's feedback, if a rep opened the set (deferred, said when the voice is free).
         self._deferred.append(("set.number", frozenset({State.SET}), t, {"n": self.sets_done}))
 
@@ -418,9 +484,13 @@ class Coach:
         if cur is None:
             return
         self.current = None
+        self._end_set(cur, t, quiet=quiet)
+
+    def _end_set(self, cur: SetState, t: float, *, quiet: bool) -> None:
         if cur.reps == 0:
             self.sets_done -= 1
-            self.recorder.set_ended(t, 0, 0, cur.series)
+            if cur.recorded:
+                self.recorder.set_ended(t, 0, 0, cur.series)
             return
         self.recorder.set_ended(t, cur.reps, cur.clean, cur.series)
         self.last_set_reps = cur.reps
@@ -438,22 +508,51 @@ class Coach:
             focus = " All clean, great work."
         self._say("summary.set", urgent=True, reps=cur.reps, clean=cur.clean, focus=focus)
 
-    def _rep(self, rep: Rep, t: float) -> None:
+    def _set_aside(self, t: float) -> None:
+        """A level or drill change ends the set in progress. A rep under way (begun at the
+        old wall, or in the old drill) is kept with the set it was begun in (:class:`Held`)."""
+        if self.state is State.IDLE:
+            return  # no workout yet: a rep under way is the athlete starting early
+        if self._held is None and self._phase in IN_A_REP:
+            keep = self.current if self.state is State.SET else None
+            if keep is not None:
+                self.current = None
+            self._held = Held(keep)
+        self._close_set(t, quiet=True)  # the set in progress, unless kept for its last rep
+
+    def _release(self, t: float, rep: Rep | None) -> None:
+        """The rep under way at a change ended (``rep``) or was dropped (None)."""
+        held, self._held = self._held, None
+        if held is None or held.set is None:
+            return  # no set was being counted at the change: the rep is nobody's
+        kept = held.set
+        if rep is not None and self.state is not State.PAUSED:  # reps on hold are not counted
+            self._count(kept, rep, t)
+        self._end_set(kept, t, quiet=True)  # its summary was dropped at the change, as before
         cur = self.current
-        if cur is None:
-            return
-        lv = cur.level
-        if self._level_change is not None and rep.start_s < self._level_change[0] <= t:
-            lv = self._level_change[1]  # begun before the move: the athlete had no time to step out
+        if cur is not None and not cur.recorded:  # the set opened at the change starts now
+            if kept.reps == 0:  # the kept set was dropped (no reps): this one takes its number
+                for cue_id, _, _, values in self._deferred:
+                    if cue_id == "set.number" and values.get("n") == cur.number:
+                        values["n"] = self.sets_done
+                cur.number = self.sets_done
+            cur.started = cur.last_rep_t = t
+            cur.series = []
+            cur.recorded = True
+            self.recorder.set_started(t, cur.number, cur.level)
+
+    def _count(self, cur: SetState, rep: Rep, t: float) -> tuple[tuple[str, ...], bool]:
+        """Judge ``rep`` at ``cur``'s level, count it and record it: (problems, side-on)."""
         side_on = self._side_on(rep)
         # Filmed from the front or at an angle, the side-view angles mean something else (a
         # "rounded back" that is not there): the rep is counted, never judged (as `analyze`).
-        problems = judge_rep(rep, lv, self.s) if side_on else ()
+        problems = judge_rep(rep, cur.level, self.s) if side_on else ()
         faults = tuple(p for p in problems if p not in FLAGS)
         flags = tuple(p for p in problems if p in FLAGS) if side_on else (NOT_SIDE_ON,)
         cur.reps += 1
         cur.last_rep_t = t
         self.total_reps += 1
+        self.reps_coached += 1
         clean = side_on and not problems
         if clean:
             cur.clean += 1
@@ -464,6 +563,15 @@ class Coach:
         for p in problems:
             cur.problems[p] = cur.problems.get(p, 0) + 1
         self.recorder.rep_done(t, cur.reps, rep, faults, flags, cur.series)
+        return problems, side_on
+
+    def _rep(self, rep: Rep, t: float) -> None:
+        cur = self.current
+        if cur is None:
+            return
+        lv = cur.level
+        problems, side_on = self._count(cur, rep, t)
+        clean = side_on and not problems
         # nothing judged, nothing to correct or praise: a reminder to turn, as often as a correction
         cands = self.feedback.candidates(t, problems, lv.target_reps) if side_on else []
         if not side_on:
@@ -518,11 +626,11 @@ class Coach:
             if by_user:
                 self._say("level.top" if step > 0 else "level.bottom", urgent=True)
             return
-        in_set = self.state is State.SET and self.current is not None
-        if in_set:
-            self._close_set(t, quiet=True)
+        # a set in progress, or paused, ends: the reps after it are at the new level (a paused
+        # set used to go on at the old one after 'resume')
+        in_set = self.current is not None
+        self._set_aside(t)  # a rep under way stays with the set, and the level, it was begun in
         self.levels[self.family] = new
-        self._level_change = (t, old)  # a rep already under way is judged at the old level
         self.wall.reset()
         self.recorder.level_changed(new)
         if new.family == "wall":
@@ -583,6 +691,8 @@ class Coach:
             due = self.state in states and t - since <= self.s.setup_cue_delay_s
             if due and cue_id.startswith("calibrate.") and self._in_a_rep:
                 break  # not "stand tall and still" mid-rep: wait; a counted rep starts the set
+            if cue_id == "set.number" and self._held is not None and self._held.set is not None:
+                break  # its number is only sure once the set held for its last rep is closed
             self._deferred.pop(0)
             if cue_id == "set.number" and any(sp.start >= since and sp.cue.kind in REP_TALK
                                               for sp in self.scheduler.spoken[-4:]):

@@ -220,7 +220,7 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
                 closer.close()
         where = (f"progress saved in {db_path(data_dir)}" if store is not None and store.recording
                  else "progress NOT saved")
-        print(f"hingecoach run: {result.frames} frames, {count_of(coach.total_reps, 'coached rep')}, "
+        print(f"hingecoach run: {result.frames} frames, {count_of(coach.reps_coached, 'coached rep')}, "
               f"{count_of(result.cues, 'cue')}; {where}", file=sys.stderr)
         if args.cue_wav_dir:
             n = write_cue_wavs(transcript.lines, args.cue_wav_dir)

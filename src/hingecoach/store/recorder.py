@@ -1,7 +1,9 @@
 """StoreRecorder: the coach's :class:`~hingecoach.coach.coach.Recorder` backed by SQLite.
 
-Maps the coach's session events onto rows: one session per run, a set row when a set
-opens, one committed transaction per completed rep, the level saved whenever it changes.
+Maps the coach's events onto rows: one session per workout (from the first set after a
+drill was started out of idle to the spoken summary; an always-on service records many in
+one run), a set row when a set opens, one committed transaction per completed rep, the
+level saved whenever it changes.
 """
 
 from __future__ import annotations
@@ -15,7 +17,13 @@ from hingecoach.store.db import Store, User, utc_now
 
 
 class StoreRecorder:
-    """Writes one coaching session of ``user`` to ``store`` as it happens."""
+    """Writes the coaching sessions (workouts) of ``user`` to ``store`` as they happen.
+
+    Attributes:
+        session_id: the session being written, or the last one written (None before the
+            first set).
+        session_ids: every session this recorder started, oldest first.
+    """
 
     def __init__(self, store: Store, user: User, source: str | None,
                  now: Callable[[], str] = utc_now) -> None:
@@ -23,22 +31,29 @@ class StoreRecorder:
         self.user = user
         self.now = now
         self.source = source
-        # The session row is written when the first set starts: a run in which no drill was
-        # ever started (or that failed on start-up) leaves no empty session behind.
+        # A session row is written when its first set starts: a workout in which no set was
+        # ever started (or a run that failed on start-up) leaves no empty session behind.
         self.session_id: int | None = None
-        self._calibration: str | None = None
+        self.session_ids: list[int] = []
+        self._open = False  # session_id is still being written
+        # The calibration in force: a later workout of the same run is not calibrated
+        # again (the coach keeps its baseline), so its session carries this one.
+        self._calibration: dict[str, object] | None = None
         self.set_id: int | None = None
 
-    def _session(self) -> int:
-        if self.session_id is None:
+    def _session(self) -> int | None:
+        if not self._open:
             self.session_id = self.store.start_session(self.user.id, self.source, self.now())
-            if self._calibration is not None:
-                self.store.set_calibration(self.session_id, self._calibration)
+            self._open = True
+            if self.session_id is not None:  # None: recording stopped (full disk)
+                self.session_ids.append(self.session_id)
+                if self._calibration is not None:
+                    self.store.set_calibration(self.session_id, self._calibration)
         return self.session_id
 
     def calibrated(self, cal: Calibration) -> None:
         self._calibration = cal.to_json()
-        if self.session_id is not None:
+        if self._open and self.session_id is not None:
             self.store.set_calibration(self.session_id, self._calibration)
 
     def set_started(self, t: float, set_no: int, level: Level) -> None:
@@ -63,6 +78,12 @@ class StoreRecorder:
         self.store.save_level(self.user.id, level.family, level.index, level.drill,
                               level.wall_cm, self.now())
 
-    def close(self) -> None:
-        if self.session_id is not None:
+    def session_ended(self, t: float) -> None:
+        """The workout's summary was said: its session is complete; the next set opens a new one."""
+        if self._open and self.session_id is not None:
             self.store.end_session(self.session_id, self.now())
+        self._open = False
+
+    def close(self) -> None:
+        """The run is over: end a session still open (the coach normally ended it)."""
+        self.session_ended(0.0)
