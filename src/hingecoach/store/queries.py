@@ -32,7 +32,15 @@ from urllib.parse import quote
 
 from hingecoach.coach.cues import problem_order
 from hingecoach.errors import ConfigError, HingeError, InputError
-from hingecoach.store.db import SCHEMA_VERSION, Store, decode_series, file_in_the_way, read_levels
+from hingecoach.store.db import (
+    SCHEMA_VERSION,
+    Store,
+    decode_series,
+    file_in_the_way,
+    read_levels,
+    side_files,
+    tidy_side_files,
+)
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 """The first 16 bytes of every SQLite 3 database file (sqlite.org/fileformat.html 1.3)."""
@@ -56,27 +64,6 @@ def _ro_connect(path: Path) -> sqlite3.Connection:
     return db
 
 
-def _side_files(path: Path) -> list[Path]:
-    return [path.with_name(path.name + sfx) for sfx in ("-wal", "-shm")]
-
-
-def _tidy(path: Path, existed: set[Path]) -> None:
-    """Remove the empty ``-wal`` and its ``-shm`` that our read-only connection created.
-
-    A read-only connection to a WAL database creates them and cannot delete them on close.
-    They are only removed when they did not exist before we opened (so no writer had the
-    database open) and the WAL holds nothing."""
-    wal, shm = _side_files(path)
-    if wal in existed or shm in existed:
-        return
-    try:
-        if wal.exists() and wal.stat().st_size == 0:
-            wal.unlink()
-            shm.unlink(missing_ok=True)
-    except OSError:
-        pass
-
-
 def _corrupt(path: Path, why: str) -> DatabaseCorrupt:
     return DatabaseCorrupt(
         f"{path} is damaged or not a Hinge Coach database ({why}); it was left untouched: "
@@ -86,7 +73,7 @@ def _corrupt(path: Path, why: str) -> DatabaseCorrupt:
 def _inspect(path: Path) -> tuple[int, set[str]]:
     """(schema version, table names) read through a read-only connection after SQLite's
     ``quick_check``; DatabaseCorrupt when it cannot. Leaves no side files behind."""
-    existed = {p for p in _side_files(path) if p.exists()}
+    existed = {p for p in side_files(path) if p.exists()}
     db = None
     try:
         db = _ro_connect(path)
@@ -101,7 +88,7 @@ def _inspect(path: Path) -> tuple[int, set[str]]:
     finally:
         if db is not None:
             db.close()
-        _tidy(path, existed)
+        tidy_side_files(path, existed)
 
 
 def open_for_reading(path: str | os.PathLike[str], *, notes: Any = None,
@@ -163,7 +150,7 @@ def reading(path: str | os.PathLike[str], *, prog: str = "hingecoach",
     (damage that ``quick_check`` cannot see, such as a scribbled JSON column) become
     :class:`DatabaseCorrupt` instead of a traceback."""
     path = Path(path)
-    existed = {p for p in _side_files(path) if p.exists()}
+    existed = {p for p in side_files(path) if p.exists()}
     db = open_for_reading(path, notes=notes, prog=prog)
     try:
         yield db
@@ -173,7 +160,7 @@ def reading(path: str | os.PathLike[str], *, prog: str = "hingecoach",
         raise _corrupt(path, f"unreadable rows: {exc}") from exc
     finally:
         db.close()
-        _tidy(path, existed)
+        tidy_side_files(path, existed)
 
 
 def saved_progress(path: str | os.PathLike[str], name: str) -> tuple[str | None, dict[str, int]]:
