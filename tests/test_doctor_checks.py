@@ -39,6 +39,8 @@ def probes(**overrides) -> Probes:
         import_module=lambda name: (_ for _ in ()).throw(ImportError(name)),
         access=lambda path, mode: True,
         which=lambda name: f"/usr/bin/{name}",
+        read_only_fs=lambda path: False,
+        inspect_database=lambda path: (1, {"users", "sessions"}),
     )
     base.update(overrides)
     return Probes(**base)
@@ -299,6 +301,49 @@ def test_an_unwritable_data_dir_is_reported(tmp_path):
     check = doctor.check_disk(tmp_path / "a" / "b", probes(access=lambda p, m: False,
                                                           exists=os.path.exists))
     assert not check.ok and str(tmp_path) in check.problem
+
+
+def test_a_read_only_file_system_is_not_a_chown_problem(tmp_path):
+    """A read-only SD card (or mount) was reported as "not writable" with `sudo chown`,
+    which cannot help: root cannot write there either."""
+    check = doctor.check_disk(tmp_path, probes(read_only_fs=lambda p: True, access=lambda p, m: False))
+    assert not check.ok and not check.required
+    assert "read-only file system" in check.problem and "coaching goes on" in check.problem
+    assert "remount" in check.fix and "chown" not in check.fix
+
+
+def test_no_progress_database_yet_is_fine(tmp_path):
+    check = doctor.check_database(tmp_path / "hingecoach.db", real_files())
+    assert check.ok and "none yet" in check.detail
+
+
+def test_a_damaged_progress_database_is_a_warning_with_the_fix(tmp_path):
+    from hingecoach.store.queries import DatabaseCorrupt
+
+    db = tmp_path / "hingecoach.db"
+    db.write_bytes(b"x")
+
+    def damaged(path):
+        raise DatabaseCorrupt(path, "*** in database main ***\nPage 3: btreeInitPage() returns error code 11")
+
+    check = doctor.check_database(db, real_files(inspect_database=damaged))
+    assert not check.ok and not check.required
+    assert "damaged" in check.problem and "Page 3: btreeInitPage()" in check.problem
+    assert "\n" not in check.problem
+    assert "move it aside" in check.fix and "starts a new one" in check.fix
+
+
+def test_another_apps_sqlite_file_is_not_a_progress_database(tmp_path):
+    db = tmp_path / "hingecoach.db"
+    db.write_bytes(b"x")
+    check = doctor.check_database(db, real_files(inspect_database=lambda p: (0, {"photos"})))
+    assert not check.ok and "not a Hinge Coach database" in check.problem and "move it aside" in check.fix
+
+
+def test_the_progress_database_is_checked_in_the_full_report(tmp_path):
+    cfg = load_config(env={"HOME": str(tmp_path)})
+    names = [c.name for c in doctor.run_checks(lambda: cfg, probes())]
+    assert names.index("progress database") == names.index("disk") + 1
 
 
 def fake_thermal(tmp_path: Path, zones: dict[str, int]) -> Probes:

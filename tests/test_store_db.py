@@ -10,7 +10,7 @@ import pytest
 
 from coachkit import Script, make_rep, play, start
 from hingecoach.coach.coach import Coach
-from hingecoach.errors import ConfigError, DeviceError
+from hingecoach.errors import ConfigError, StorageError
 from hingecoach.store.db import MIGRATIONS, SCHEMA_VERSION, Store, decode_series
 from hingecoach.store.recorder import StoreRecorder
 
@@ -44,8 +44,42 @@ def test_a_database_from_a_newer_hingecoach_is_refused_with_advice(tmp_path: Pat
 
 def test_a_file_that_is_not_a_database_is_refused_with_advice(tmp_path: Path) -> None:
     (tmp_path / "hc.db").write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(DeviceError, match="--data-dir"):
+    with pytest.raises(StorageError, match="not a Hinge Coach database.*move it aside") as err:
         Store(tmp_path / "hc.db")
+    assert err.value.reason == "damaged"
+    assert (tmp_path / "hc.db").read_bytes() == b"this is not sqlite" * 100
+
+
+def _a_store_with_a_session(path: Path) -> None:
+    with Store(path) as st:
+        user = st.user("sam")
+        sid = st.start_session(user.id, "sim", "2026-11-21T18:00:00+00:00")
+        set_id = st.start_set(sid, 1, "hinge", "hinge", 0, None, "in", 1.0)
+        series = [(0.1 * i, 1.0, 2.0, 3.0, 4.0) for i in range(60)]
+        for n in range(1, 30):
+            st.add_rep(set_id, n, make_rep(n, 2.0 * n, 1.8, ("knees_forward",)), ["knees_forward"], [], series)
+
+
+def test_a_damaged_database_is_refused_before_anything_is_written_to_it(tmp_path: Path) -> None:
+    """It opened, switched the journal mode and migrated, and the first read raised
+    sqlite3.DatabaseError out of `run` (Bug A). Now SQLite's quick_check runs first."""
+    import random
+
+    path = tmp_path / "hc.db"
+    _a_store_with_a_session(path)
+    assert path.stat().st_size > 3 * 4096
+    with open(path, "r+b") as fh:  # 4 KB of noise over the third page, as `dd` would
+        fh.seek(8192)
+        fh.write(random.Random(5).randbytes(4096))
+    before = path.read_bytes()
+    with pytest.raises(StorageError) as err:
+        Store(path)
+    assert err.value.reason == "damaged"
+    msg = str(err.value)
+    assert "damaged" in msg and "move it aside" in msg and "starts a new one" in msg
+    assert "\n" not in msg
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hc.db"]
 
 
 def test_users_are_created_once_and_keep_their_units(store: Store) -> None:

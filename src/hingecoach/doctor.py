@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from hingecoach.config import Config, load_config
+from hingecoach.store.paths import DB_NAME
 
 MIN_FREE_BYTES = 200 * 1024 * 1024
 """Below this much free space we warn: a session with history writes well under 1 MB, but
@@ -123,6 +124,20 @@ def _audio_devices() -> list[dict[str, Any]]:
     return [dict(d) for d in sounddevice.query_devices()]
 
 
+def _inspect_database(path: str) -> tuple[int, set[str]]:
+    """(schema version, tables) after SQLite's ``quick_check``, read-only (nothing written,
+    no side files left); raises ``DatabaseCorrupt`` / ``DatabaseUnreadable``."""
+    from hingecoach.store.queries import inspect_database  # noqa: PLC0415 - doctor only
+
+    return inspect_database(path)
+
+
+def _read_only_fs(path: str) -> bool:
+    from hingecoach.resilience import on_read_only_file_system  # noqa: PLC0415
+
+    return on_read_only_file_system(path)
+
+
 def _run(argv: Sequence[str]) -> str | None:
     """Run a command, returning stdout, or ``None`` when it is missing or fails."""
     if shutil.which(argv[0]) is None:
@@ -153,6 +168,9 @@ class Probes:
         access: ``os.access``.
         is_dir: ``os.path.isdir``.
         which: ``shutil.which``.
+        read_only_fs: whether a path is on a file system mounted read-only.
+        inspect_database: (schema version, tables) of an SQLite file after ``quick_check``,
+            read-only; raises ``hingecoach.store.queries.DatabaseCorrupt`` when damaged.
     """
 
     find_spec: Callable[[str], bool] = _find_spec
@@ -169,6 +187,8 @@ class Probes:
     access: Callable[[str, int], bool] = os.access
     is_dir: Callable[[str], bool] = os.path.isdir
     which: Callable[[str], str | None] = shutil.which
+    read_only_fs: Callable[[str], bool] = _read_only_fs
+    inspect_database: Callable[[str], tuple[int, set[str]]] = _inspect_database
 
 
 # --- the checks -----------------------------------------------------------------------------
@@ -481,6 +501,12 @@ def check_disk(data_dir: Path, probes: Probes, min_free: int = MIN_FREE_BYTES) -
     if not probes.is_dir(str(probe)):
         return _bad(name, f"{probe} is a file, not a folder: history cannot be saved under it",
                     "set paths.data_dir (or $HINGECOACH_DATA_DIR) to a folder")
+    if probes.read_only_fs(str(probe)):  # no chown helps here (root cannot write either)
+        return _bad(name, f"{probe} is on a read-only file system: history will not be saved "
+                    "(coaching goes on)",
+                    f"remount it read-write (`findmnt -T {probe}` names the mount; an SD card the "
+                    "kernel made read-only after errors needs fsck, see `dmesg`), or set "
+                    "paths.data_dir to a writable folder")
     if not probes.access(str(probe), os.W_OK):
         return _bad(name, f"{probe} is not writable: history will not be saved",
                     f"fix its owner (sudo chown -R $USER {probe}) or set paths.data_dir")
@@ -495,6 +521,39 @@ def check_disk(data_dir: Path, probes: Probes, min_free: int = MIN_FREE_BYTES) -
                     "free space (sudo apt clean; sudo journalctl --vacuum-size=50M; remove old "
                     "files) or set paths.data_dir to a bigger drive")
     return _ok(name, f"{free_mb:.0f} MB free for {data_dir}")
+
+
+def check_database(path: Path, probes: Probes) -> Check:
+    """The progress database, when there is one, is a healthy Hinge Coach database (SQLite's
+    ``quick_check`` through a read-only connection: nothing is written to it). Not required:
+    with a damaged one the coach runs without saving progress; a newer schema stops it."""
+    from hingecoach.errors import HingeError
+    from hingecoach.store.db import SCHEMA_VERSION, damaged_fix
+    from hingecoach.store.queries import DatabaseCorrupt
+
+    name = "progress database"
+    if not probes.exists(str(path)):
+        return _ok(name, f"none yet: the first session makes {path}")
+    try:
+        version, tables = probes.inspect_database(str(path))
+    except DatabaseCorrupt as exc:
+        return _bad(name, f"{path} is damaged or not a Hinge Coach database ({exc.why}): the coach "
+                    "runs without saving progress", damaged_fix(path), detail=exc.why)
+    except (HingeError, OSError) as exc:
+        return _bad(name, f"cannot check {path}: {exc}",
+                    f"check who owns {path.parent} and its mount (`ls -l {path.parent}`, "
+                    f"`findmnt -T {path.parent}`)")
+    if version == 0 and tables:
+        why = f"an SQLite database with other tables: {', '.join(sorted(tables))}"
+        return _bad(name, f"{path} is not a Hinge Coach database ({why}): the coach runs without "
+                    "saving progress", damaged_fix(path), detail=why)
+    if version > SCHEMA_VERSION:
+        return _bad(name, f"{path} has schema version {version}, newer than this hingecoach "
+                    f"understands ({SCHEMA_VERSION}): `hingecoach run` refuses it",
+                    "upgrade hingecoach (git pull, then pi/install.sh)", required=True)
+    if version == 0:
+        return _ok(name, f"{path}: empty, no sessions yet")
+    return _ok(name, f"{path}: schema {version}, quick_check ok")
 
 
 def check_temperature(probes: Probes, hot_c: float = HOT_C) -> Check:
@@ -555,6 +614,7 @@ def run_checks(cfg_loader: Callable[[], Config] = load_config, probes: Probes | 
         check_speech_synthesis(cfg.get("voice.tts"), probes),
         check_recogniser(cfg.get("voice.engine"), models_dir, probes),
         check_disk(cfg.data_dir(env), probes),
+        check_database(cfg.data_dir(env) / DB_NAME, probes),
         check_temperature(probes),
         check_throttling(probes),
     ]

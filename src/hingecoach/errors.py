@@ -36,3 +36,16 @@ class DeviceError(HingeError, OSError):
 
 class ConfigError(HingeError, ValueError):
     """The configuration file or an override is invalid."""
+
+
+class StorageError(DeviceError):
+    """The progress database cannot record, and why: :attr:`reason` is ``full`` (no space
+    left), ``read_only`` (a read-only file system), ``no_permission`` (this user may not
+    write there) or ``damaged`` (not a usable Hinge Coach database). ``hingecoach run`` goes
+    on coaching without recording (:class:`hingecoach.resilience.RecordingGuard`).
+    :attr:`cause` is what went wrong underneath (SQLite's words), for logs."""
+
+    def __init__(self, message: str, reason: str, cause: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.cause = cause

@@ -9,10 +9,11 @@ Three wrappers, each usable on its own, none of which ever ends the process:
   ``camera_back``. The coach pauses on ``camera_lost`` and resumes on ``camera_back``.
 * :class:`ResilientMicrophone` does the same for audio input (``microphone_lost`` /
   ``microphone_back``, slower back-off): coaching goes on without voice commands.
-* :class:`RecordingGuard` wraps the store. The first write that fails because the disk is
-  full (``OSError`` ``ENOSPC``/``EDQUOT``, a read-only file system, SQLite's
-  ``SQLITE_FULL``/``SQLITE_IOERR``) reports ``recording_stopped`` once; from then on writes
-  are skipped and return ``None`` while coaching carries on.
+* :class:`RecordingGuard` wraps the store. The first call that fails because of the storage
+  (:func:`storage_trouble`: the disk is full, the file system is read-only, the folder or
+  file may not be written, or the database is damaged), or a store that cannot even be
+  opened for one of those reasons, reports ``recording_stopped`` once, with the reason;
+  from then on writes are skipped and return ``None`` while coaching carries on.
 
 Every event is a :class:`DeviceEvent` with a monotonic timestamp and, for the ones the user
 should hear, a short spoken :attr:`DeviceEvent.notice` (our own words; no command word such
@@ -30,11 +31,15 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Final
+
+from hingecoach.errors import StorageError
 
 Clock = Callable[[], float]
 """Returns monotonic seconds."""
@@ -50,9 +55,16 @@ NOTICES: Final[dict[str, str]] = {
     "Coaching works without them.",
     "microphone_back_at_start": "Found a microphone. Voice commands are on.",
     "recording_stopped": "Storage is full, so this session won't be saved. Coaching goes on.",
+    "recording_stopped_read_only": "The storage is read-only, so this session won't be saved. "
+    "Coaching goes on.",
+    "recording_stopped_no_permission": "I'm not allowed to write the progress file, so this "
+    "session won't be saved. Coaching goes on.",
+    "recording_stopped_damaged": "The progress file is damaged, so this session won't be saved. "
+    "Coaching goes on.",
 }
 """What the speaker says for each event kind. Silent kinds (``*_retry_failed``) are absent.
-``*_at_start`` variants are said instead when the device never worked in this process."""
+``*_at_start`` variants are said instead when the device never worked in this process;
+``<kind>_<reason>`` variants when the event has a :attr:`DeviceEvent.reason`."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +80,11 @@ class DeviceEvent:
         attempt: reopen attempts so far in this outage (0 when not applicable).
         next_retry_s: seconds until the next reopen attempt, when one is scheduled.
         at_start: the device has not delivered anything yet in this process (it was
-            absent at boot rather than lost mid-session).
+            absent at boot rather than lost mid-session; for the store: it could not be
+            opened, or no call through it had succeeded yet).
+        reason: why, where there are several kinds of the same trouble: for
+            ``recording_stopped``, :func:`storage_trouble`'s ``full``, ``read_only``,
+            ``no_permission`` or ``damaged``.
     """
 
     t: float
@@ -78,10 +94,13 @@ class DeviceEvent:
     attempt: int = 0
     next_retry_s: float | None = None
     at_start: bool = False
+    reason: str = ""
 
     @property
     def notice(self) -> str | None:
         """The sentence to say, or ``None`` for a silent event."""
+        if self.reason and f"{self.kind}_{self.reason}" in NOTICES:
+            return NOTICES[f"{self.kind}_{self.reason}"]
         if self.at_start and f"{self.kind}_at_start" in NOTICES:
             return NOTICES[f"{self.kind}_at_start"]
         return NOTICES.get(self.kind)
@@ -107,7 +126,8 @@ class Backoff:
 
 
 def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
+    cause = getattr(exc, "cause", "")  # a StorageError: SQLite's words under its advice
+    return f"{type(exc).__name__}: {cause if isinstance(cause, str) and cause else exc}"
 
 
 def default_read(source: Any) -> Any:
@@ -352,39 +372,100 @@ def live_items(
 
 # --- the store --------------------------------------------------------------------------
 
-_FULL_ERRNOS: Final = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
-_SQLITE_FULL: Final = 13
-_SQLITE_IOERR: Final = 10
+_FULL_ERRNOS: Final = frozenset({errno.ENOSPC, errno.EDQUOT})
+_DENIED_ERRNOS: Final = frozenset({errno.EACCES, errno.EPERM})
+# SQLite primary result codes (sqlite.org/rescode.html) and what they mean for recording.
+# SQLite reports a full disk as SQLITE_FULL or as SQLITE_IOERR (a write that failed); it
+# cannot tell a read-only file system from a folder it may not write (both are CANTOPEN or
+# READONLY): storage_trouble asks the file system when it is given a path.
+_SQLITE_TROUBLE: Final[dict[int, str]] = {
+    3: "no_permission",   # SQLITE_PERM
+    8: "no_permission",   # SQLITE_READONLY (and READONLY_DIRECTORY, ...)
+    10: "full",           # SQLITE_IOERR
+    11: "damaged",        # SQLITE_CORRUPT ("database disk image is malformed")
+    13: "full",           # SQLITE_FULL
+    14: "no_permission",  # SQLITE_CANTOPEN (no -wal/-shm beside it can be made)
+    26: "damaged",        # SQLITE_NOTADB ("file is not a database")
+}
+_SQLITE_MESSAGES: Final = (  # for SQLite builds without error codes on the exception
+    ("disk is full", "full"), ("disk i/o error", "full"), ("malformed", "damaged"),
+    ("not a database", "damaged"), ("readonly database", "no_permission"),
+    ("unable to open database file", "no_permission"),
+)
+
+
+def on_read_only_file_system(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` (or its nearest existing parent) is on a file system mounted
+    read-only (``statvfs`` ``ST_RDONLY``: an SD card the kernel remounted read-only after
+    errors, a ``ro`` mount). Root can write through file modes but not through this."""
+    p = Path(path)
+    for q in (p, *p.parents):
+        try:
+            return bool(os.statvfs(q).f_flag & os.ST_RDONLY)
+        except OSError:
+            continue
+    return False
+
+
+def _trouble(exc: BaseException) -> str | None:
+    if isinstance(exc, StorageError):
+        return exc.reason
+    if isinstance(exc, OSError) and exc.errno is not None:
+        if exc.errno in _FULL_ERRNOS:
+            return "full"
+        if exc.errno == errno.EROFS:
+            return "read_only"
+        if exc.errno in _DENIED_ERRNOS:
+            return "no_permission"
+    if isinstance(exc, sqlite3.Error):
+        code = getattr(exc, "sqlite_errorcode", None)
+        if code is not None:
+            return _SQLITE_TROUBLE.get(code & 0xFF)
+        text = str(exc).lower()
+        return next((reason for words, reason in _SQLITE_MESSAGES if words in text), None)
+    cause = exc.__cause__ or exc.__context__
+    return _trouble(cause) if cause is not None and cause is not exc else None
+
+
+def storage_trouble(exc: BaseException, where: str | os.PathLike[str] | None = None) -> str | None:
+    """Why ``exc`` means the progress store cannot record, or ``None`` (then it is a bug).
+
+    - ``full``: ``OSError`` ``ENOSPC`` / ``EDQUOT``, SQLite's ``SQLITE_FULL`` or
+      ``SQLITE_IOERR`` (SQLite reports a full disk as either);
+    - ``read_only``: ``EROFS``, or any of these while ``where`` is on a read-only file
+      system (:func:`on_read_only_file_system`);
+    - ``no_permission``: ``EACCES`` / ``EPERM``, SQLite's ``SQLITE_READONLY`` /
+      ``SQLITE_CANTOPEN`` / ``SQLITE_PERM``;
+    - ``damaged``: SQLite's ``SQLITE_CORRUPT`` ("database disk image is malformed") or
+      ``SQLITE_NOTADB`` ("file is not a database").
+
+    A :class:`~hingecoach.errors.StorageError` carries its reason; causes are followed.
+    ``where``: the database file or its folder, to tell a read-only file system from a
+    folder this user may not write.
+    """
+    reason = _trouble(exc)
+    if reason in ("full", "no_permission") and where is not None and on_read_only_file_system(where):
+        return "read_only"
+    return reason
 
 
 def is_storage_full(exc: BaseException) -> bool:
-    """Whether ``exc`` means "the disk cannot take more writes".
-
-    True for ``OSError`` with ``ENOSPC`` (no space), ``EDQUOT`` (quota) or ``EROFS`` (the SD
-    card was remounted read-only), and for SQLite errors whose primary code is
-    ``SQLITE_FULL`` (13) or ``SQLITE_IOERR`` (10) - SQLite reports a full disk as either.
-    Older SQLite builds without error codes are matched on the message.
-    """
-    if isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS:
-        return True
-    if isinstance(exc, sqlite3.Error):
-        code = getattr(exc, "sqlite_errorcode", None)
-        if code is not None and (code & 0xFF) in (_SQLITE_FULL, _SQLITE_IOERR):
-            return True
-        text = str(exc).lower()
-        return "disk is full" in text or "disk i/o error" in text
-    cause = exc.__cause__ or exc.__context__
-    return cause is not None and cause is not exc and is_storage_full(cause)
+    """Whether ``exc`` means "the disk cannot take more writes": a full disk (``ENOSPC``,
+    ``EDQUOT``, ``SQLITE_FULL``, ``SQLITE_IOERR``) or a read-only file system (``EROFS``).
+    See :func:`storage_trouble` for every reason a store stops recording."""
+    return _trouble(exc) in ("full", "read_only")
 
 
 class RecordingGuard:
-    """Wraps a store so a full disk stops recording instead of stopping the coach.
+    """Wraps a store so storage trouble stops recording instead of stopping the coach.
 
     Every method of the wrapped store is callable through the guard. A call that fails
-    with :func:`is_storage_full` turns recording off, reports ``recording_stopped`` once,
-    and returns ``None``; afterwards every call is skipped (returns ``None``) except the
-    methods named in ``passthrough`` (reads such as ``load_level``, and ``close``), which
-    still run but are guarded the same way. Other errors propagate: they are bugs.
+    with :func:`storage_trouble` (a full disk, a read-only file system, no permission, a
+    damaged database) turns recording off, reports ``recording_stopped`` once (its
+    ``reason`` says which), and returns ``None``; afterwards every call is skipped (returns
+    ``None``) except the methods named in ``passthrough`` (reads such as ``load_level``,
+    and ``close``), which still run but are guarded the same way. Other errors propagate:
+    they are bugs.
 
     Args:
         store: the store object (e.g. the coach's SQLite store), or ``None`` when it could
@@ -392,6 +473,11 @@ class RecordingGuard:
         clock: monotonic seconds.
         on_event: called with the one ``recording_stopped`` :class:`DeviceEvent`.
         passthrough: method names still called after recording stopped.
+        where: the database file, to tell a read-only file system from a permission
+            problem (default: the store's ``path`` attribute, if it has one).
+
+    Attributes:
+        reason: why recording stopped (:func:`storage_trouble`), or ``None``.
 
     Wiring::
 
@@ -407,26 +493,33 @@ class RecordingGuard:
         clock: Clock = time.monotonic,
         on_event: Callable[[DeviceEvent], None] | None = None,
         passthrough: Iterable[str] = ("close",),
+        where: str | os.PathLike[str] | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
         self._on_event = on_event
         self._passthrough = frozenset(passthrough)
+        self._where = where if where is not None else getattr(store, "path", None)
         self.recording = store is not None
+        self.reason: str | None = None
         self.events: list[DeviceEvent] = []
         self.skipped = 0
+        self._calls_done = 0
 
     @classmethod
     def open(cls, factory: Callable[[], Any], **kwargs: Any) -> RecordingGuard:
-        """Open the store with ``factory``; a full disk at opening gives a non-recording guard."""
+        """Open the store with ``factory``; storage trouble at opening (:func:`storage_trouble`)
+        gives a non-recording guard that has reported ``recording_stopped``; other errors
+        propagate."""
         guard_clock = kwargs.get("clock", time.monotonic)
         try:
             store = factory()
         except Exception as exc:
-            if not is_storage_full(exc):
+            reason = storage_trouble(exc, kwargs.get("where"))
+            if reason is None:
                 raise
             guard = cls(None, **kwargs)
-            guard._stop(guard_clock(), exc)
+            guard._stop(guard_clock(), exc, reason)
             return guard
         return cls(store, **kwargs)
 
@@ -449,12 +542,15 @@ class RecordingGuard:
                 self.skipped += 1
                 return None
             try:
-                return attr(*args, **kwargs)
+                out = attr(*args, **kwargs)
             except Exception as exc:
-                if not is_storage_full(exc):
+                reason = storage_trouble(exc, self._where)
+                if reason is None:
                     raise
-                self._stop(self._clock(), exc)
+                self._stop(self._clock(), exc, reason)
                 return None
+            self._calls_done += 1
+            return out
 
         return guarded
 
@@ -462,11 +558,13 @@ class RecordingGuard:
         self.skipped += 1
         return None
 
-    def _stop(self, now: float, exc: BaseException) -> None:
+    def _stop(self, now: float, exc: BaseException, reason: str) -> None:
         if not self.recording and self.events:
             return
         self.recording = False
-        event = DeviceEvent(now, "recording_stopped", "store", _describe(exc))
+        self.reason = reason
+        event = DeviceEvent(now, "recording_stopped", "store", _describe(exc),
+                            at_start=self._calls_done == 0, reason=reason)
         self.events.append(event)
         if self._on_event is not None:
             self._on_event(event)

@@ -104,6 +104,18 @@ def check_pace(pace: float | None) -> None:
                          "real time (1 = real time; leave it out for as fast as possible)")
 
 
+def recording_stopped_line(path: Any, event: Any) -> str:
+    """The one stderr line for a ``recording_stopped`` event of the store at ``path``: what
+    is wrong, that progress is not being saved while coaching goes on, and the fix."""
+    from hingecoach.store.db import storage_problem
+
+    cause = str(event.detail).partition(": ")[2] if event.reason in ("damaged", "no_permission") else ""
+    what, fix = storage_problem(path, event.reason or "full", cause)
+    when = ("progress will not be saved this session" if event.at_start
+            else "the rest of this session will not be saved (what was saved stays saved)")
+    return f"{what}, so {when}; coaching goes on. To fix it: {fix}"
+
+
 def handle(args: argparse.Namespace) -> int:
     from hingecoach.app import (
         is_live,
@@ -163,18 +175,29 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
         info = source.info
         poses = _serviced(iterate(source), svc)
         closer = source
-    # A full disk stops recording, never the coaching (the Pi helper's RecordingGuard). With
-    # history off, the saved levels are only read: no database is created, no row added.
-    store = (RecordingGuard.open(lambda: Store(db_path(data_dir)), on_event=events.put,
+    # Storage trouble (a full disk, a read-only SD card, a folder this user may not write, a
+    # damaged database) stops recording, never the coaching: the Pi helper's RecordingGuard,
+    # said once aloud and in one line on stderr. With history off, the saved levels are only
+    # read: no database is created, no row added.
+    path = db_path(data_dir)
+
+    def store_event(event: Any) -> None:
+        if event.kind == "recording_stopped":
+            print(f"hingecoach run: {recording_stopped_line(path, event)}", file=sys.stderr)
+        events.put(event)
+
+    store = (RecordingGuard.open(lambda: Store(path), on_event=store_event, where=path,
                                  passthrough=("levels", "close")) if record else None)
     try:
         speaker, voice_intents, voice = open_voice(speaker_spec, live and not args.no_voice, on_event=events.put,
                                                    settings=getattr(args, "voice_settings", {}))
-        if store is not None:
-            user = store.user(user_name, units) or User(0, user_name, units or "in")
-            levels = store.levels(user.id) or {}
-        else:
-            saved_units, levels = saved_progress(db_path(data_dir), user_name)
+        user = levels = None
+        if store is not None and store.recording:
+            user = store.user(user_name, units)
+            levels = store.levels(user.id) if user is not None else None
+        if user is None or levels is None:  # history off, or nothing can be recorded: the
+            # saved progress is still read where it can be (from a read-only card, say)
+            saved_units, levels = saved_progress(path, user_name)
             user = User(0, user_name, units or saved_units or "in")
         recorder = StoreRecorder(store, user, args.source) if store is not None else None
         coach = Coach(units=user.units, levels=levels,
@@ -218,7 +241,7 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
                 close()
             with contextlib.suppress(Exception):
                 closer.close()
-        where = (f"progress saved in {db_path(data_dir)}" if store is not None and store.recording
+        where = (f"progress saved in {path}" if store is not None and store.recording
                  else "progress NOT saved")
         print(f"hingecoach run: {result.frames} frames, {count_of(coach.reps_coached, 'coached rep')}, "
               f"{count_of(result.cues, 'cue')}; {where}", file=sys.stderr)

@@ -23,9 +23,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from hingecoach.errors import ConfigError, DeviceError
+from hingecoach.errors import ConfigError, DeviceError, StorageError
 from hingecoach.motion.types import Rep
+from hingecoach.resilience import on_read_only_file_system, storage_trouble
 
 SERIES_COLUMNS = ("t", "torso_lean", "hip_flexion", "knee_flexion", "shin_angle")
 
@@ -144,20 +146,113 @@ def file_in_the_way(folder: Path) -> Path | None:
     return None
 
 
+def damaged_fix(path: Path) -> str:
+    """How to get going again after a damaged progress database at ``path`` (the same words
+    wherever it is found: run, doctor, history/report/export). Nothing is deleted for the
+    user: the file and its ``-wal``/``-shm`` (which belong to it) are moved together."""
+    return (f"move it aside with any {path.name}-wal/-shm beside it (cd {path.parent} && "
+            f"d=damaged-$(date +%s) && mkdir $d && mv {path.name}* $d/) and hingecoach starts a "
+            "new one")
+
+
+def storage_problem(path: Path, reason: str, cause: str = "") -> tuple[str, str]:
+    """(what is wrong, how to fix it) for the progress database at ``path`` that cannot
+    record because of :func:`~hingecoach.resilience.storage_trouble` ``reason``."""
+    folder = path.parent
+    cause = " ".join(cause.split())  # quick_check's report has line breaks: keep one line
+    why = f" ({cause})" if cause else ""
+    if reason == "damaged":
+        return (f"the progress database {path} is damaged or not a Hinge Coach database{why}",
+                f"{damaged_fix(path)} (nothing in it was changed)")
+    if reason == "read_only":
+        return (f"the data directory {folder} is on a read-only file system{why}",
+                f"remount it read-write (`findmnt -T {folder}` names the mount; an SD card the "
+                "kernel made read-only after errors needs fsck, see `dmesg`), or set "
+                "paths.data_dir (--data-dir) to a writable folder")
+    if reason == "no_permission":
+        return (f"{path} cannot be written by this user{why}",
+                f"give it back to the user the coach runs as (sudo chown -R $USER {folder}), "
+                "or set paths.data_dir (--data-dir) to a writable folder")
+    return (f"the disk holding {folder} is full{why}",
+            "free space (sudo apt clean; sudo journalctl --vacuum-size=50M; remove old files) "
+            "or set paths.data_dir (--data-dir) to a bigger drive")
+
+
+def side_files(path: Path) -> list[Path]:
+    """The ``-wal`` and ``-shm`` files of the WAL database at ``path``."""
+    return [path.with_name(path.name + sfx) for sfx in ("-wal", "-shm")]
+
+
+def tidy_side_files(path: Path, existed: set[Path]) -> None:
+    """Remove the empty ``-wal`` and its ``-shm`` that our read-only connection created.
+
+    A read-only connection to a WAL database creates them and cannot delete them on close.
+    They are only removed when they did not exist before we opened (so no writer had the
+    database open) and the WAL holds nothing."""
+    wal, shm = side_files(path)
+    if wal in existed or shm in existed:
+        return
+    try:
+        if wal.exists() and wal.stat().st_size == 0:
+            wal.unlink()
+            shm.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def quick_check(path: Path) -> list[str]:
+    """SQLite's ``quick_check`` of the database at ``path`` (``["ok"]`` when healthy) through
+    a read-only connection, so nothing is written to the file: not even the checkpoint a
+    read-write connection makes on closing, which would copy a ``-wal`` left by a crash into
+    a damaged file. Leaves no side files behind; raises ``sqlite3.DatabaseError`` for a
+    file SQLite cannot read at all ("file is not a database")."""
+    existed = {p for p in side_files(path) if p.exists()}
+    db = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=10.0)
+    try:
+        return [str(r[0]) for r in db.execute("PRAGMA quick_check(3)")]
+    finally:
+        db.close()
+        tidy_side_files(path, existed)
+
+
 class Store:
-    """One SQLite database file. Every write method commits before it returns."""
+    """One SQLite database file. Every write method commits before it returns.
+
+    Opening it raises :class:`~hingecoach.errors.StorageError` (with its ``reason``) when
+    it cannot record: the folder or the file cannot be written (``read_only`` on a
+    read-only file system, else ``no_permission``), the disk is full, or the file is
+    damaged (SQLite's ``quick_check`` finds a problem, checked before anything is written
+    to it) or is not an SQLite database. A damaged file is left exactly as it was.
+    """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         if (blocker := file_in_the_way(self.path.parent)) is not None:
             raise DeviceError(f"cannot open the progress database in {self.path.parent}: {blocker} is a file, "
                               "not a folder: pass --data-dir a folder (it is made if missing)")
+        if self.path.is_dir():
+            raise DeviceError(f"{self.path} is a folder, not a database: pass --data-dir the folder "
+                              "that holds (or will hold) hingecoach.db")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise self._trouble(exc, "no_permission") from exc
+        for p in (self.path.parent, self.path):  # SQLite would open it read-only, silently
+            if p.exists() and not os.access(p, os.W_OK):
+                if on_read_only_file_system(p):
+                    raise self._error("read_only")
+                raise self._error("no_permission", f"no write permission on {p}")
+        if self.path.is_file() and self.path.stat().st_size:
+            try:  # read-only first: a damaged file is never written to
+                check = quick_check(self.path)
+            except sqlite3.DatabaseError as exc:
+                raise self._trouble(exc, "damaged") from exc
+            if check != ["ok"]:
+                raise self._error("damaged", "; ".join(check))
+        try:
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
-        except (OSError, sqlite3.Error) as exc:
-            raise DeviceError(f"cannot open the progress database {self.path} ({exc}): "
-                              "check the directory is writable or pass --data-dir") from exc
+        except sqlite3.Error as exc:
+            raise self._trouble(exc, "no_permission") from exc
         self.db.row_factory = sqlite3.Row
         try:
             mode = self.db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
@@ -168,8 +263,20 @@ class Store:
             self._migrate()
         except sqlite3.DatabaseError as exc:
             self.db.close()
-            raise DeviceError(f"{self.path} is not a usable Hinge Coach database ({exc}): "
-                              "move it aside or pass another --data-dir") from exc
+            raise self._trouble(exc, "damaged") from exc
+        except BaseException:
+            self.db.close()
+            raise
+
+    def _error(self, reason: str, cause: str = "") -> StorageError:
+        what, fix = storage_problem(self.path, reason, cause)
+        return StorageError(f"{what}: {fix}", reason, " ".join(cause.split()))
+
+    def _trouble(self, exc: BaseException, default: str) -> StorageError:
+        """The StorageError for ``exc`` met while opening: its reason (``default`` when
+        :func:`storage_trouble` has none), what is wrong and the fix, in one line."""
+        reason = storage_trouble(exc, self.path) or default
+        return self._error(reason, "" if reason == "read_only" else str(exc) or type(exc).__name__)
 
     # -- schema -------------------------------------------------------------------------
     @property

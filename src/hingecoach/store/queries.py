@@ -6,6 +6,10 @@ Opening for reading never creates, repairs or rewrites a database it does not un
 - no file: :class:`~hingecoach.errors.InputError` (record a session first);
 - not an SQLite file, or SQLite's ``quick_check`` finds damage: :class:`DatabaseCorrupt`,
   checked through a read-only connection, so the file's bytes are left exactly as they were;
+- in a folder that cannot be written (a read-only file system, or another user's folder):
+  read all the same (SQLite's ``immutable`` mode, since it cannot make the ``-shm`` file
+  a WAL database needs), unless a ``-wal`` file holds changes only a writable place can
+  read: then what to do is said; never called damaged;
 - an older schema version: migrated in place by :class:`~hingecoach.store.db.Store` (each
   migration is one transaction: all or nothing), with a note on stderr; a read-only file
   that needs migrating is reported with what to do;
@@ -32,7 +36,17 @@ from urllib.parse import quote
 
 from hingecoach.coach.cues import problem_order
 from hingecoach.errors import ConfigError, HingeError, InputError
-from hingecoach.store.db import SCHEMA_VERSION, Store, decode_series, file_in_the_way, read_levels
+from hingecoach.resilience import on_read_only_file_system, storage_trouble
+from hingecoach.store.db import (
+    SCHEMA_VERSION,
+    Store,
+    damaged_fix,
+    decode_series,
+    file_in_the_way,
+    read_levels,
+    side_files,
+    tidy_side_files,
+)
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 """The first 16 bytes of every SQLite 3 database file (sqlite.org/fileformat.html 1.3)."""
@@ -41,52 +55,94 @@ CM_PER_IN = 2.54
 
 
 class DatabaseCorrupt(InputError):
-    """The database file is damaged or is not an SQLite database (left untouched)."""
+    """The database file is damaged or is not an SQLite database (left untouched).
+
+    Attributes:
+        path: the file.
+        why: what SQLite (or the check) found, on one line.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], why: str) -> None:
+        self.path = Path(path)
+        self.why = " ".join(why.split())  # quick_check's report has line breaks: keep one line
+        super().__init__(f"{path} is damaged or not a Hinge Coach database ({self.why}); it was "
+                         f"left untouched: restore a backup, or {damaged_fix(self.path)}")
 
 
 class EmptyDatabase(InputError):
     """The database has no sessions (for the asked user) yet."""
 
 
+class DatabaseUnreadable(InputError):
+    """The database cannot be opened here, though it may well be healthy (permissions, a
+    read-only place holding changes in its ``-wal`` file)."""
+
+
 # --- opening ---------------------------------------------------------------------------
+_SQLITE_READONLY, _SQLITE_CANTOPEN = 8, 14
+
+
+def _folder_unwritable(path: Path) -> bool:
+    return on_read_only_file_system(path) or not os.access(path.parent, os.W_OK)
+
+
 def _ro_connect(path: Path) -> sqlite3.Connection:
-    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
-    db = sqlite3.connect(uri, uri=True, timeout=10.0)
+    """A read-only connection, opened (its first read done) before it is returned.
+
+    A WAL database needs a ``-shm`` file beside it even to be read; in a folder that cannot
+    be written (a read-only SD card or mount, another user's folder) SQLite cannot make one
+    (``SQLITE_CANTOPEN`` / ``SQLITE_READONLY_DIRECTORY``). Then, when no ``-wal`` file holds
+    changes (nobody is writing it: a writer keeps its ``-shm``, which would have been used),
+    the file alone is the whole database and is opened ``immutable``; otherwise
+    :class:`DatabaseUnreadable` says to copy the folder somewhere writable.
+    """
+    base = f"file:{quote(str(path.resolve()))}?mode=ro"
+    db = sqlite3.connect(base, uri=True, timeout=10.0)
+    try:
+        db.execute("PRAGMA user_version").fetchone()
+    except sqlite3.Error as exc:
+        db.close()
+        code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+        if code not in (_SQLITE_CANTOPEN, _SQLITE_READONLY) or not _folder_unwritable(path):
+            raise
+        wal = side_files(path)[0]
+        if wal.exists() and wal.stat().st_size > 0:
+            where = "is on a read-only file system" if on_read_only_file_system(path) else \
+                "cannot be written by this user"
+            raise DatabaseUnreadable(
+                f"{path} is not damaged, but its latest changes are in {wal.name}, which SQLite "
+                f"can only read where it can write, and {path.parent} {where}: copy the folder "
+                f"(every {path.name}* file) somewhere writable and point --data-dir at the copy"
+            ) from exc
+        db = sqlite3.connect(base + "&immutable=1", uri=True, timeout=10.0)
     db.row_factory = sqlite3.Row
     return db
 
 
-def _side_files(path: Path) -> list[Path]:
-    return [path.with_name(path.name + sfx) for sfx in ("-wal", "-shm")]
-
-
-def _tidy(path: Path, existed: set[Path]) -> None:
-    """Remove the empty ``-wal`` and its ``-shm`` that our read-only connection created.
-
-    A read-only connection to a WAL database creates them and cannot delete them on close.
-    They are only removed when they did not exist before we opened (so no writer had the
-    database open) and the WAL holds nothing."""
-    wal, shm = _side_files(path)
-    if wal in existed or shm in existed:
-        return
-    try:
-        if wal.exists() and wal.stat().st_size == 0:
-            wal.unlink()
-            shm.unlink(missing_ok=True)
-    except OSError:
-        pass
-
-
 def _corrupt(path: Path, why: str) -> DatabaseCorrupt:
-    return DatabaseCorrupt(
-        f"{path} is damaged or not a Hinge Coach database ({why}); it was left untouched: "
-        "restore a backup, or move it aside and hingecoach will start a new one")
+    return DatabaseCorrupt(path, why)
 
 
-def _inspect(path: Path) -> tuple[int, set[str]]:
+def _unreadable(path: Path, exc: sqlite3.Error) -> DatabaseUnreadable:
+    return DatabaseUnreadable(
+        f"cannot open {path} ({exc}): that is a permission or file-system problem, not damage: "
+        f"check this user may read it and its folder (ls -l {path.parent}), or copy the "
+        "folder somewhere writable and point --data-dir at the copy")
+
+
+def _damaged_or_unreadable(path: Path, exc: sqlite3.Error) -> InputError:
+    if storage_trouble(exc, path) in ("read_only", "no_permission"):
+        return _unreadable(path, exc)
+    return _corrupt(path, str(exc))
+
+
+def inspect_database(path: str | os.PathLike[str]) -> tuple[int, set[str]]:
     """(schema version, table names) read through a read-only connection after SQLite's
-    ``quick_check``; DatabaseCorrupt when it cannot. Leaves no side files behind."""
-    existed = {p for p in _side_files(path) if p.exists()}
+    ``quick_check``; :class:`DatabaseCorrupt` when it finds damage or no SQLite database,
+    :class:`DatabaseUnreadable` when it cannot be opened here. Writes nothing and leaves no
+    side files behind (``doctor`` uses it too)."""
+    path = Path(path)
+    existed = {p for p in side_files(path) if p.exists()}
     db = None
     try:
         db = _ro_connect(path)
@@ -97,11 +153,11 @@ def _inspect(path: Path) -> tuple[int, set[str]]:
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         return version, tables
     except sqlite3.DatabaseError as exc:
-        raise _corrupt(path, str(exc)) from exc
+        raise _damaged_or_unreadable(path, exc) from exc
     finally:
         if db is not None:
             db.close()
-        _tidy(path, existed)
+        tidy_side_files(path, existed)
 
 
 def open_for_reading(path: str | os.PathLike[str], *, notes: Any = None,
@@ -134,7 +190,7 @@ def open_for_reading(path: str | os.PathLike[str], *, notes: Any = None,
                             "`hingecoach demo --data-dir " + str(where) + "` or `hingecoach run` first")
     if not head.startswith(SQLITE_MAGIC):
         raise _corrupt(path, "no SQLite header")
-    version, tables = _inspect(path)
+    version, tables = inspect_database(path)
     if version > SCHEMA_VERSION:
         raise ConfigError(f"{path} has schema version {version}, newer than this hingecoach "
                           f"understands ({SCHEMA_VERSION}): upgrade hingecoach")
@@ -163,7 +219,7 @@ def reading(path: str | os.PathLike[str], *, prog: str = "hingecoach",
     (damage that ``quick_check`` cannot see, such as a scribbled JSON column) become
     :class:`DatabaseCorrupt` instead of a traceback."""
     path = Path(path)
-    existed = {p for p in _side_files(path) if p.exists()}
+    existed = {p for p in side_files(path) if p.exists()}
     db = open_for_reading(path, notes=notes, prog=prog)
     try:
         yield db
@@ -173,7 +229,7 @@ def reading(path: str | os.PathLike[str], *, prog: str = "hingecoach",
         raise _corrupt(path, f"unreadable rows: {exc}") from exc
     finally:
         db.close()
-        _tidy(path, existed)
+        tidy_side_files(path, existed)
 
 
 def saved_progress(path: str | os.PathLike[str], name: str) -> tuple[str | None, dict[str, int]]:

@@ -1,0 +1,111 @@
+"""Progress databases in trouble, for the storage tests: a recorded session, damage that
+SQLite finds, and a data folder that cannot be written, for a command run in a subprocess.
+
+Read-only is real, not pretended: the folder is bind-mounted read-only over itself in a
+private mount namespace (``unshare``; as root a plain mount namespace, otherwise a user
+namespace), so the kernel answers ``EROFS`` to root too, and the mount is gone when the
+command exits, whatever happens to the test. Only where neither is possible (a non-root
+user without user namespaces) is the folder chmod'ed read-only instead, which stops a
+non-root user just the same, though SQLite then reports a permission problem, not a
+read-only file system: :func:`read_only_mechanism` says which one a test got. As root
+(the CI), a refused mount fails the test rather than skipping it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import random
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+PAGE = 4096
+"""SQLite's default page size, which the coach's databases use."""
+
+BIND_READ_ONLY = 'mount --bind -o ro "$0" "$0" && exec "$@"'
+"""sh script: make folder $0 read-only (in this mount namespace), then run the rest."""
+
+
+def damage_third_page(db: Path, seed: int = 5) -> None:
+    """4 KB of noise over the database's third page, as ``dd if=/dev/urandom bs=4096 seek=2
+    count=1 conv=notrunc`` does, but the same noise every time."""
+    assert db.stat().st_size > 3 * PAGE, "too small a database to damage its third page"
+    with open(db, "r+b") as fh:
+        fh.seek(2 * PAGE)
+        fh.write(random.Random(seed).randbytes(PAGE))
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """{file name: sha256} of every file in ``folder``: what must not change."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def hingecoach(*args: str) -> list[str]:
+    return [sys.executable, "-m", "hingecoach", *args]
+
+
+def _namespace() -> list[str]:
+    if os.geteuid() == 0:
+        return ["unshare", "--mount", "--propagation", "private"]
+    return ["unshare", "--user", "--map-root-user", "--mount"]
+
+
+@cache
+def read_only_mechanism() -> str:
+    """``mount`` (a real read-only bind mount) or, for a non-root user who cannot have
+    one, ``chmod``."""
+    probe = Path(os.environ.get("TMPDIR", "/tmp"))
+    try:
+        done = subprocess.run([*_namespace(), "sh", "-c", BIND_READ_ONLY, str(probe), "true"],
+                              capture_output=True, text=True, timeout=60)
+        why = done.stderr.strip() if done.returncode else ""
+    except OSError as exc:  # no unshare
+        why = str(exc)
+    if not why:
+        return "mount"
+    if os.geteuid() == 0:
+        pytest.fail(f"as root, a read-only bind mount in a private mount namespace failed "
+                    f"({why}): these tests need util-linux's unshare and mount, and "
+                    "CAP_SYS_ADMIN")
+    return "chmod"
+
+
+@contextlib.contextmanager
+def _chmod_read_only(folder: Path) -> Iterator[None]:
+    modes = {p: stat.S_IMODE(p.stat().st_mode) for p in (folder, *folder.iterdir())}
+    try:
+        for p in modes:
+            p.chmod(0o555 if p.is_dir() else 0o444)
+        yield
+    finally:
+        for p, mode in modes.items():
+            p.chmod(mode)
+
+
+def run_read_only(folder: Path, argv: Sequence[str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """``argv`` run while ``folder`` is read-only (see the module docstring)."""
+    if read_only_mechanism() == "mount":
+        return subprocess.run([*_namespace(), "sh", "-c", BIND_READ_ONLY, str(folder), *argv],
+                              capture_output=True, text=True, timeout=timeout)
+    with _chmod_read_only(folder):
+        return subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout)
+
+
+def run_not_writable(folder: Path, argv: Sequence[str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """``argv`` run by a user who may read ``folder`` but not write it (a writable file
+    system): the folder and its files are chmod'ed read-only; root, whom file modes do not
+    stop, runs the command in a user namespace of its own (``unshare --user``), where
+    they do."""
+    prefix = ["unshare", "--user"] if os.geteuid() == 0 else []
+    with _chmod_read_only(folder):
+        done = subprocess.run([*prefix, *argv], capture_output=True, text=True, timeout=timeout)
+    if prefix and done.returncode != 0 and "unshare:" in done.stderr:
+        pytest.fail(f"as root, `unshare --user` failed ({done.stderr.strip()})")
+    return done

@@ -1,0 +1,262 @@
+"""`hingecoach run` with a progress database it cannot record to: damaged, on a read-only
+file system, or in a folder the user may not write. Coaching goes on, it is said once (one
+line on stderr, one spoken notice), the fix is named, and nothing the user recorded is
+touched. history / report / export read a healthy database from a read-only place, and
+doctor tells the cases apart.
+
+Each command runs in a real process (no traceback may escape); the read-only folder is a
+real read-only bind mount (see ``storekit``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from hingecoach import doctor
+from hingecoach.cli import main
+from hingecoach.coach.drills import Level
+from hingecoach.config import load_config
+from hingecoach.pose.trace import TraceWriter
+from hingecoach.resilience import NOTICES
+from hingecoach.sim import random_session, render
+from hingecoach.store.db import Store
+from storekit import (
+    damage_third_page,
+    hingecoach,
+    read_only_mechanism,
+    run_not_writable,
+    run_read_only,
+    snapshot,
+)
+
+WALL = "0.5:start wall drill"
+BO_WALL = Level("wall", 2, "cm")
+"""Bo's saved wall level: a run that reads it sets the wall at 25 centimetres."""
+
+
+@pytest.fixture(scope="module")
+def trace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    info, poses, _ = render(random_session(41, reps=5, fault_rate=0.5))
+    path = tmp_path_factory.mktemp("trace") / "s.jsonl"
+    with TraceWriter(path, info) as w:
+        for p in poses:
+            w.write(p)
+    return path
+
+
+@pytest.fixture(scope="module")
+def recorded(trace: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder with one real coached session of Bo's, who works in cm at the wall
+    drill's third rung, closed cleanly (no -wal or -shm left)."""
+    data = tmp_path_factory.mktemp("recorded") / "data"
+    assert main(["run", "--source", str(trace), "--commands", "0.5:start hinge drill", "--no-voice",
+                 "--speaker", "none", "--quiet", "--data-dir", str(data), "--user", "Bo"]) == 0
+    with Store(data / "hingecoach.db") as st:
+        bo = st.user("Bo", "cm")
+        st.save_level(bo.id, "wall", BO_WALL.index, "wall", BO_WALL.wall_cm)
+    assert sorted(p.name for p in data.iterdir()) == ["hingecoach.db"]
+    return data
+
+
+@pytest.fixture
+def data(recorded: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(recorded, tmp_path / "data"))
+
+
+def run_argv(trace: Path, data: Path, transcript: Path, commands: str = WALL) -> list[str]:
+    return hingecoach("run", "--source", str(trace), "--commands", commands, "--no-voice",
+                      "--speaker", "none", "--quiet", "--user", "Bo", "--transcript", str(transcript),
+                      "--data-dir", str(data))
+
+
+def cues(transcript: Path) -> list[dict]:
+    return [json.loads(line) for line in transcript.read_text().splitlines()]
+
+
+def coached_reps(said: list[dict]) -> int:
+    """The reps the session summary counts ("Session over: 2 sets, 5 reps, ...")."""
+    (summary,) = [c["text"] for c in said if c["kind"] == "summary"]
+    return int(re.search(r"(\d+) reps?\b", summary).group(1))
+
+
+def read_bos_level(said: list[dict]) -> bool:
+    setup = next(c["text"] for c in said if c["kind"] == "setup")
+    return f"Heels {BO_WALL.spoken_distance()} from the wall" in setup
+
+
+def trouble_line(stderr: str, words: str) -> str:
+    """The one stderr line that names the trouble (the other is run's summary)."""
+    assert "Traceback" not in stderr, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 2 and lines[1].startswith("hingecoach run: ") and "progress NOT saved" in lines[1], lines
+    assert words in lines[0], lines
+    return lines[0]
+
+
+# --- Bug A: a damaged database ------------------------------------------------------------
+
+def _garbage_header(db: Path) -> None:
+    with open(db, "r+b") as fh:
+        fh.write(b"not a database at all, not even its header")
+
+
+@pytest.mark.parametrize("damage", [damage_third_page, _garbage_header], ids=["third page", "header"])
+def test_run_on_a_damaged_database_coaches_on_says_so_once_and_leaves_the_file_alone(
+        damage, trace: Path, data: Path, tmp_path: Path) -> None:
+    """It ended in `sqlite3.DatabaseError: database disk image is malformed` with a
+    traceback (a damaged third page) or refused to start (a damaged header), exit 1 or 2:
+    under systemd's Restart=always, for ever."""
+    import subprocess
+
+    damage(data / "hingecoach.db")
+    before = snapshot(data)
+    done = subprocess.run(run_argv(trace, data, tmp_path / "t.jsonl", "0:start hinge drill"),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    line = trouble_line(done.stderr, "damaged")
+    assert str(data / "hingecoach.db") in line and "progress will not be saved this session" in line
+    assert "move it aside" in line and "starts a new one" in line
+    said = cues(tmp_path / "t.jsonl")
+    assert [c["text"] for c in said if "damaged" in c["text"]] == [NOTICES["recording_stopped_damaged"]]
+    assert coached_reps(said) >= 4, "the coaching went on"
+    assert snapshot(data) == before, "the damaged file (and the folder) are left as they were"
+
+
+def test_history_still_calls_the_damaged_database_damaged_with_the_same_fix(data: Path) -> None:
+    import subprocess
+
+    damage_third_page(data / "hingecoach.db")
+    done = subprocess.run(hingecoach("history", "--data-dir", str(data)), capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+    assert "damaged" in done.stderr and "move it aside" in done.stderr
+
+
+def test_doctor_reports_a_damaged_database_with_the_fix(data: Path, tmp_path: Path) -> None:
+    """doctor said "ok disk" and "The coach can run" about it."""
+    db = data / "hingecoach.db"
+    healthy = doctor.check_database(db, doctor.Probes())
+    assert healthy.ok and "quick_check ok" in healthy.detail
+    damage_third_page(db)
+    before = snapshot(data)
+    check = doctor.check_database(db, doctor.Probes())
+    assert not check.ok and not check.required      # the coach runs, without saving progress
+    assert "damaged" in check.problem and str(db) in check.problem
+    assert "move it aside" in check.fix and "starts a new one" in check.fix
+    assert snapshot(data) == before
+    cfg = load_config(env={"HOME": str(tmp_path)}, overrides={"paths.data_dir": str(data)})
+    checks = {c.name: c for c in doctor.run_checks(lambda: cfg)}
+    assert checks["progress database"] == check
+    assert "progress database" in doctor.format_text(list(checks.values()))
+
+
+def test_doctor_says_a_newer_database_stops_the_coach(data: Path) -> None:
+    db = sqlite3.connect(data / "hingecoach.db")
+    db.execute("PRAGMA user_version = 99")
+    db.close()
+    check = doctor.check_database(data / "hingecoach.db", doctor.Probes())
+    assert not check.ok and check.required and "upgrade hingecoach" in check.fix
+
+
+# --- Bug B: a healthy database somewhere read-only -----------------------------------------
+
+@pytest.mark.parametrize("argv", [("history",), ("report", "latest", "--out", "{tmp}/r.html"),
+                                  ("export", "--format", "json")], ids=lambda a: a[0])
+def test_history_report_and_export_read_a_healthy_database_from_a_read_only_place(
+        argv: tuple[str, ...], data: Path, tmp_path: Path) -> None:
+    """They said "...hingecoach.db is damaged or not a Hinge Coach database (unable to open
+    database file) ... move it aside": SQLite could not make the -shm file a WAL database
+    needs beside it."""
+    before = snapshot(data)
+    done = run_read_only(data, hingecoach(*(a.format(tmp=tmp_path) for a in argv), "--data-dir", str(data)))
+    assert done.returncode == 0, done.stderr
+    assert "damaged" not in done.stderr
+    if argv[0] == "history":
+        assert "Bo" in done.stdout and "hinge" in done.stdout
+    elif argv[0] == "export":
+        assert json.loads(done.stdout) and json.loads(done.stdout)[0]["user"] == "Bo"
+    else:
+        assert (tmp_path / "r.html").stat().st_size > 10_000
+    assert snapshot(data) == before
+
+
+def test_run_on_a_read_only_data_dir_coaches_with_the_saved_progress_and_says_why_once(
+        trace: Path, data: Path, tmp_path: Path) -> None:
+    """It said "...is not a usable Hinge Coach database ... move it aside" and exit 2."""
+    before = snapshot(data)
+    done = run_read_only(data, run_argv(trace, data, tmp_path / "t.jsonl"))
+    assert done.returncode == 0, done.stderr
+    said = cues(tmp_path / "t.jsonl")
+    assert read_bos_level(said), "Bo's saved level and units, read from the read-only file"
+    assert coached_reps(said) >= 4
+    if read_only_mechanism() == "mount":
+        line = trouble_line(done.stderr, "read-only file system")
+        assert str(data) in line and "remount it read-write" in line
+        notice = NOTICES["recording_stopped_read_only"]
+    else:  # a non-root user without a mount of their own: a folder they may not write
+        line = trouble_line(done.stderr, "cannot be written by this user")
+        notice = NOTICES["recording_stopped_no_permission"]
+    assert "progress will not be saved this session" in line
+    assert "damaged" not in line and "move it aside" not in line
+    assert [c["text"] for c in said if c["kind"] == "info" and "saved" in c["text"]] == [notice]
+    assert snapshot(data) == before
+
+
+def test_doctor_calls_a_read_only_data_dir_read_only_not_a_chown_problem(data: Path, tmp_path: Path) -> None:
+    """It said "ok ... The coach can run" and suggested `sudo chown`."""
+    done = run_read_only(data, hingecoach("doctor", "--json", "--set", f"paths.data_dir={data}"))
+    checks = {c["name"]: c for c in json.loads(done.stdout)["checks"]}
+    assert checks["progress database"]["ok"], checks["progress database"]
+    disk = checks["disk"]
+    assert not disk["ok"] and not disk["required"]
+    if read_only_mechanism() == "mount":
+        assert "read-only file system" in disk["problem"]
+        assert "remount" in disk["fix"] and "chown" not in disk["fix"]
+    else:
+        assert "not writable" in disk["problem"] and "chown" in disk["fix"]
+
+
+def test_a_read_only_place_with_changes_left_in_the_wal_says_to_copy_it(data: Path, tmp_path: Path) -> None:
+    """After a crash the newest sessions may still be in hingecoach.db-wal, which SQLite can
+    only read where it can make the -shm file: reading the file alone would miss them."""
+    db = data / "hingecoach.db"
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    writer.execute("UPDATE users SET units = 'in'")
+    crashed = tmp_path / "crashed"
+    crashed.mkdir()
+    for name in ("hingecoach.db", "hingecoach.db-wal"):  # the files as a power cut leaves them
+        shutil.copy(data / name, crashed / name)
+    writer.close()
+    assert (crashed / "hingecoach.db-wal").stat().st_size > 0
+    done = run_read_only(crashed, hingecoach("history", "--data-dir", str(crashed)))
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "is not damaged" in done.stderr and "hingecoach.db-wal" in done.stderr
+    assert "copy the folder" in done.stderr
+
+
+# --- a folder this user may not write (a writable file system) -----------------------------
+
+def test_run_in_a_folder_the_user_may_not_write_names_chown_not_damage(
+        trace: Path, data: Path, tmp_path: Path) -> None:
+    transcript = tmp_path / "out" / "t.jsonl"
+    transcript.parent.mkdir()
+    transcript.parent.chmod(0o777)  # the command may run as another user (see storekit)
+    before = snapshot(data)
+    done = run_not_writable(data, run_argv(trace, data, transcript))
+    assert done.returncode == 0, done.stderr
+    line = trouble_line(done.stderr, "cannot be written by this user")
+    assert "chown" in line and "damaged" not in line and "read-only file system" not in line
+    said = cues(transcript)
+    assert read_bos_level(said), "Bo's saved progress, read"
+    assert coached_reps(said) >= 4
+    assert NOTICES["recording_stopped_no_permission"] in [c["text"] for c in said]
+    assert snapshot(data) == before
+    history = run_not_writable(data, hingecoach("history", "--data-dir", str(data)))
+    assert history.returncode == 0 and "Bo" in history.stdout, history.stderr
