@@ -51,6 +51,22 @@ def test_rendering_on_a_worker_thread_leaves_the_process_stdout_alone():
     assert swapped == []
 
 
+def test_an_engine_never_closed_leaves_no_temporary_folder_behind(tmp_path):
+    """`say --wav` and the replay's cue WAVs never closed their engine: one empty
+    /tmp/hingecoach-tts-* folder per run was left (292 after a review)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("from hingecoach.audio.tts import Pyttsx3Tts; t = Pyttsx3Tts(); t.render('hips back'); "
+            "print(t._dir)")
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().startswith(str(tmp_path))
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_slow_first_synthesis_still_reaches_the_file(monkeypatch):
     # pyttsx3 2.99 runs a fresh engine's loop-ending command before its first synthesis, so
     # runAndWait returns as soon as espeak-ng (asynchronous, on its own thread) is slower

@@ -27,6 +27,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
@@ -136,6 +137,9 @@ class Pyttsx3Tts:
         self.voice = voice
         self._engine = None
         self._dir = tempfile.mkdtemp(prefix="hingecoach-tts-")
+        # removed by close(), else when this engine is dropped or at exit at the latest (`say
+        # --wav` and the replay's cue WAVs never closed theirs: a folder left per run)
+        self._remove_dir = weakref.finalize(self, shutil.rmtree, self._dir, True)
         self._n = 0
         self._finished = threading.Event()
         self._completed = False
@@ -214,7 +218,7 @@ class Pyttsx3Tts:
                 self._engine.disconnect(self._token)  # pyttsx3 hands the next one this engine
                 self._engine.stop()
             self._engine = None
-        shutil.rmtree(self._dir, ignore_errors=True)
+        self._remove_dir()
 
 
 class PiperTts:
