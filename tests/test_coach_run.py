@@ -179,8 +179,17 @@ def test_a_run_in_which_no_drill_was_started_says_how_to_start_one(traces: dict,
                  "--data-dir", str(tmp_path / "d")]) == 0
     err = capsys.readouterr().err
     assert "0 coached reps" in err and 'no drill was started: say "start hinge drill"' in err
+    assert "nothing to save: no set was started" in err and "progress saved" not in err
     run(trace, tmp_path)  # with a start command: no such hint
-    assert "no drill was started" not in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no drill was started" not in err and "progress saved in" in err
+
+
+def test_with_history_off_the_closing_line_says_nothing_was_saved(traces: dict, tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    trace, _ = traces["clean-1"]
+    assert main(["run", "--source", str(trace), "--commands", "0.5:start hinge drill", "--speaker", "none",
+                 "--quiet", "--data-dir", str(tmp_path / "d"), "--set", "privacy.record_history=false"]) == 0
+    assert "history is off (privacy.record_history = false): nothing saved" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("pace", ["1e-9", "0", "-1", "nan", "inf", "1e9"])

@@ -241,8 +241,14 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
                 close()
             with contextlib.suppress(Exception):
                 closer.close()
-        where = (f"progress saved in {path}" if store is not None and store.recording
-                 else "progress NOT saved")
+        if store is None:
+            where = "history is off (privacy.record_history = false): nothing saved"
+        elif recorder is not None and not recorder.session_ids:
+            where = "nothing to save: no set was started" if store.recording else "progress NOT saved"
+        elif store.recording:
+            where = f"progress saved in {path}"
+        else:  # stopped mid-run: what came before the trouble is in the database
+            where = f"progress saved in {path} up to the storage problem reported above"
         print(f"hingecoach run: {result.frames} frames, {count_of(coach.reps_coached, 'coached rep')}, "
               f"{count_of(result.cues, 'cue')}; {where}", file=sys.stderr)
         if args.cue_wav_dir:
