@@ -159,3 +159,12 @@ def test_a_utf16_trace_is_named_as_such(tmp_path):
     path.write_bytes((orjson.dumps(HEADER).decode() + "\n").encode("utf-16"))
     with pytest.raises(TraceError, match="UTF-16 text: save it as UTF-8"):
         TraceReader(path)
+
+
+def test_analyze_on_a_recording_with_nobody_in_it_says_so(tmp_path, cli):
+    """Not "not a side view ... film side-on" (as a black video got): there is no one to film."""
+    path = write_lines(tmp_path / "t.jsonl", HEADER, *({"t": i / 10, "landmarks": None} for i in range(20)))
+    done = cli("analyze", str(path))
+    assert done.returncode == 0, done.stderr
+    assert "(0 with a person)" in done.stdout and "nobody was found in any frame" in done.stdout
+    assert "side view" not in done.stdout

@@ -58,7 +58,10 @@ def format_table(result: dict[str, Any]) -> str:
         f"{result['input']}: {result['frames']} frames ({result['pose_frames']} with a person) "
         f"at {result['fps']:g} fps, view {result['view']}",
     ]
-    if not result["view"].startswith("side"):
+    if result["pose_frames"] == 0:
+        lines.append("  nobody was found in any frame: check that the whole body is in the picture "
+                     "and lit, and that this is the right file")
+    elif not result["view"].startswith("side"):
         lines.append("  not a side view: faults are not judged (film side-on for form checks)")
     reps = result["reps"]
     if not reps:
