@@ -154,6 +154,8 @@ def test_the_config_can_switch_units_and_keep_history_off(traces: dict, tmp_path
                  "--data-dir", str(tmp_path / "d"), "--set", "user.units=cm",
                  "--set", "privacy.record_history=false"]) == 0
     assert "15 centimetres" in out.read_text()
+    # nothing is kept for next time, so the summary does not say so (it used to)
+    assert "Your wall distance is 15 centimetres." in out.read_text() and "is saved" not in out.read_text()
     # history off: no database made at all (it used to be created, with a user row)
     assert not (tmp_path / "d").exists() or not any((tmp_path / "d").iterdir())
 

@@ -72,6 +72,8 @@ class Recorder(Protocol):
 class NullRecorder:
     """Records nothing (a coach without a store)."""
 
+    saving = False  # the summary does not say "is saved" (a recorder without it: it does)
+
     def calibrated(self, cal: Calibration) -> None:
         pass
 
@@ -655,8 +657,12 @@ class Coach:
             return
         lv = self.level
         if lv.family == "wall":
-            saved = (f" Your wall distance, {lv.spoken_distance()}, is saved."
-                     if lv.drill == "wall" else " You're hinging without the wall now.")
+            if lv.drill != "wall":
+                saved = " You're hinging without the wall now."
+            elif getattr(self.recorder, "saving", True):
+                saved = f" Your wall distance, {lv.spoken_distance()}, is saved."
+            else:  # history off, or storage trouble: nothing is kept for next time
+                saved = f" Your wall distance is {lv.spoken_distance()}."
         else:
             saved = f" You're on the {DRILL_NAMES[lv.drill]}."
         if self.total_unjudged * 2 >= self.total_reps:  # e.g. a clip that ends mid-set

@@ -41,6 +41,11 @@ class StoreRecorder:
         self._calibration: dict[str, object] | None = None
         self.set_id: int | None = None
 
+    @property
+    def saving(self) -> bool:
+        """Whether progress is still being written (storage trouble stops it: RecordingGuard)."""
+        return bool(getattr(self.store, "recording", True))
+
     def _session(self) -> int | None:
         if not self._open:
             self.session_id = self.store.start_session(self.user.id, self.source, self.now())
