@@ -68,6 +68,10 @@ def test_the_table_has_a_header_and_one_aligned_row_per_session(demo_data: Path)
     for ln, s in zip(lines[1:], rows, strict=True):
         assert f" {s['reps']} " in ln and f"{round(s['rate'] * 100)}%" in ln
         assert (s["top_fault"] or "-") in ln and f"{s['wall_cm'] / 2.54:.0f} in" in ln
+        # the level reached by the drill's spoken name, not a level number ("wall 1")
+        wall = s["reached"]["wall"]
+        assert ln.endswith(f"wall drill {wall['wall_cm'] / 2.54:.0f} in") or "hinge without the wall" in ln, ln
+        assert f"wall {wall['level']}" not in ln.split("  ")[-1]
 
 
 def test_user_picks_one_persons_sessions(demo_data: Path, tmp_path: Path) -> None:

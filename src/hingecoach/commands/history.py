@@ -31,6 +31,8 @@ def register(sub: Any) -> None:
 
 def table(rows: list[Any]) -> str:
     """The sessions as an aligned text table."""
+    from hingecoach.coach.drills import DRILL_NAMES
+    from hingecoach.store.queries import format_distance
 
     head = ("session", "date (UTC)", "user", "drills", "sets", "reps", "clean",
             "top fault", "wall", "level reached")
@@ -39,8 +41,11 @@ def table(rows: list[Any]) -> str:
         reached = []
         for fam in ("hinge", "wall"):
             r = s.reached.get(fam)
-            if r is not None:
-                reached.append(f"{fam} {r['level']}")
+            if r is not None:  # the drill's name, as the coach says it (the level number meant nothing)
+                name = DRILL_NAMES.get(r["drill"], r["drill"])
+                if r["drill"] == "wall" and r.get("wall_cm") is not None:
+                    name += f" {format_distance(float(r['wall_cm']), s.units)}"
+                reached.append(name)
         top = f"{s.top_fault} ({s.top_fault_count})" if s.top_fault else "-"
         body.append((str(s.id), s.started_at.replace("T", " ")[:16], s.user,
                      ",".join(s.drills) or "-", str(s.sets), str(s.reps),
