@@ -126,6 +126,9 @@ class Held:
     set: SetState | None
 
 
+#: The set.number phrasings that fit a set already under way ("Set 3." and "Here's set 3.",
+#: not "Set 3, when you're ready.").
+SET_NUMBER_UNDER_WAY = (0, 1)
 #: Cue kinds that talk about a rep (after which a set's number is no news).
 REP_TALK = frozenset({"correction", "praise", "count"})
 #: Frames remembered for telling whether a rep was filmed side-on (30 s at 30 fps).
@@ -704,7 +707,9 @@ class Coach:
                                               for sp in self.scheduler.spoken[-4:]):
                 continue  # the set's first rep was already talked about: "Here's set 2" is late now
             if due:
-                self._say(cue_id, priority=80, **values)
+                # not "Set 3, when you're ready." once that set's first rep is done
+                ready = cue_id != "set.number" or self.current is None or not self.current.reps
+                self._say(cue_id, priority=80, only=None if ready else SET_NUMBER_UNDER_WAY, **values)
 
     def _emit(self, cue: Cue) -> Cue | None:
         said = self.scheduler.offer([cue])
