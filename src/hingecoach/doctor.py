@@ -502,11 +502,10 @@ def check_disk(data_dir: Path, probes: Probes, min_free: int = MIN_FREE_BYTES) -
         return _bad(name, f"{probe} is a file, not a folder: history cannot be saved under it",
                     "set paths.data_dir (or $HINGECOACH_DATA_DIR) to a folder")
     if probes.read_only_fs(str(probe)):  # no chown helps here (root cannot write either)
+        from hingecoach.store.db import storage_problem
+
         return _bad(name, f"{probe} is on a read-only file system: history will not be saved "
-                    "(coaching goes on)",
-                    f"remount it read-write (`findmnt -T {probe}` names the mount; an SD card the "
-                    "kernel made read-only after errors needs fsck, see `dmesg`), or set "
-                    "paths.data_dir to a writable folder")
+                    "(coaching goes on)", storage_problem(probe / DB_NAME, "read_only")[1])
     if not probes.access(str(probe), os.W_OK):
         return _bad(name, f"{probe} is not writable: history will not be saved",
                     f"fix its owner (sudo chown -R $USER {probe}) or set paths.data_dir")

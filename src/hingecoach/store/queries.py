@@ -119,10 +119,6 @@ def _ro_connect(path: Path) -> sqlite3.Connection:
     return db
 
 
-def _corrupt(path: Path, why: str) -> DatabaseCorrupt:
-    return DatabaseCorrupt(path, why)
-
-
 def _unreadable(path: Path, exc: sqlite3.Error) -> DatabaseUnreadable:
     return DatabaseUnreadable(
         f"cannot open {path} ({exc}): that is a permission or file-system problem, not damage: "
@@ -133,7 +129,7 @@ def _unreadable(path: Path, exc: sqlite3.Error) -> DatabaseUnreadable:
 def _damaged_or_unreadable(path: Path, exc: sqlite3.Error) -> InputError:
     if storage_trouble(exc, path) in ("read_only", "no_permission"):
         return _unreadable(path, exc)
-    return _corrupt(path, str(exc))
+    return DatabaseCorrupt(path, str(exc))
 
 
 def inspect_database(path: str | os.PathLike[str]) -> tuple[int, set[str]]:
@@ -148,7 +144,7 @@ def inspect_database(path: str | os.PathLike[str]) -> tuple[int, set[str]]:
         db = _ro_connect(path)
         check = [r[0] for r in db.execute("PRAGMA quick_check(3)")]
         if check != ["ok"]:
-            raise _corrupt(path, "; ".join(check))
+            raise DatabaseCorrupt(path, "; ".join(check))
         version = int(db.execute("PRAGMA user_version").fetchone()[0])
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         return version, tables
@@ -189,13 +185,13 @@ def open_for_reading(path: str | os.PathLike[str], *, notes: Any = None,
         raise EmptyDatabase(f"no sessions recorded yet in {path} (the file is empty): run "
                             "`hingecoach demo --data-dir " + str(where) + "` or `hingecoach run` first")
     if not head.startswith(SQLITE_MAGIC):
-        raise _corrupt(path, "no SQLite header")
+        raise DatabaseCorrupt(path, "no SQLite header")
     version, tables = inspect_database(path)
     if version > SCHEMA_VERSION:
         raise ConfigError(f"{path} has schema version {version}, newer than this hingecoach "
                           f"understands ({SCHEMA_VERSION}): upgrade hingecoach")
     if version == 0 and tables:
-        raise _corrupt(path, f"an SQLite database with other tables: {', '.join(sorted(tables))}")
+        raise DatabaseCorrupt(path, f"an SQLite database with other tables: {', '.join(sorted(tables))}")
     if version == 0:
         raise EmptyDatabase(f"no sessions recorded yet in {path}: run `hingecoach demo "
                             f"--data-dir {where}` or `hingecoach run` first")
@@ -226,7 +222,7 @@ def reading(path: str | os.PathLike[str], *, prog: str = "hingecoach",
     except HingeError:
         raise
     except (sqlite3.DatabaseError, ValueError, KeyError, TypeError) as exc:
-        raise _corrupt(path, f"unreadable rows: {exc}") from exc
+        raise DatabaseCorrupt(path, f"unreadable rows: {exc}") from exc
     finally:
         db.close()
         tidy_side_files(path, existed)
