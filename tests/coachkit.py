@@ -173,21 +173,42 @@ def corrections(cues: list[Cue]) -> list[Cue]:
     return kinds(cues, "correction")
 
 
+def said_in_run(info: object, poses: object, coach: Coach, commands: str) -> list[Cue]:
+    """Every cue the app's session loop (``run_session``) says over a rendered stream, in
+    order, with the scripted ``commands`` ("0.3:start hinge drill")."""
+    from hingecoach.app import parse_commands, run_session
+
+    said: list[Cue] = []
+
+    class Collect:
+        def write(self, cue: Cue) -> None:
+            said.append(cue)
+
+    run_session(info, poses, coach, transcript=Collect(), commands=parse_commands(commands))  # type: ignore[arg-type]
+    return said
+
+
 class ListRecorder:
-    """A recorder fake: keeps every event in ``events`` as (name, details...)."""
+    """A recorder fake: keeps every event in ``events`` as (name, details...), and the
+    start time of each set and the time and problems of each rep in ``set_times`` and
+    ``rep_times``."""
 
     def __init__(self) -> None:
         self.events: list[tuple[object, ...]] = []
+        self.set_times: list[float] = []
+        self.rep_times: list[tuple[float, set[str]]] = []
 
     def calibrated(self, cal: object) -> None:
         self.events.append(("calibrated",))
 
     def set_started(self, t: float, set_no: int, level: object) -> None:
         self.events.append(("set_started", set_no, getattr(level, "drill", None)))
+        self.set_times.append(t)
 
     def rep_done(self, t: float, rep_no: int, rep: Rep, faults: tuple[str, ...],
                  flags: tuple[str, ...], series: list[tuple[float, ...]]) -> None:
         self.events.append(("rep", rep_no, faults, flags))
+        self.rep_times.append((t, set(faults) | set(flags)))
 
     def set_ended(self, t: float, reps: int, clean: int, series: list[tuple[float, ...]]) -> None:
         self.events.append(("set_ended", reps, clean))

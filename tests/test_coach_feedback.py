@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coachkit import ListRecorder, Script, corrections, kinds, play, start
+from coachkit import ListRecorder, Script, corrections, kinds, play, said_in_run, start
 from hingecoach.coach.coach import Coach
 from hingecoach.coach.cues import CORRECTION_ORDER
 from hingecoach.coach.feedback import SAFETY, Candidate, RepFeedback
@@ -89,32 +89,17 @@ def test_a_fix_is_praised_over_a_lesser_problem_but_not_over_a_greater_one() -> 
 
 
 def test_praise_never_follows_a_rep_with_a_safety_problem_in_random_sessions() -> None:
-    from hingecoach.app import parse_commands, run_session
     from hingecoach.sim import random_session, render
 
     praised = 0
     for seed in range(6300, 6315):
         info, poses, _ = render(random_session(seed, fault_rate=0.7, reps=14))
-        said: list = []
-        reps: list[tuple[float, set[str]]] = []
-
-        class Collect:
-            def write(self, cue: object) -> None:
-                said.append(cue)  # noqa: B023 - used within this iteration
-
         rec = ListRecorder()
-        rep_done = rec.rep_done
-
-        def note(t, n, rep, faults, flags, series) -> None:  # noqa: ANN001
-            reps.append((t, set(faults) | set(flags)))  # noqa: B023
-            rep_done(t, n, rep, faults, flags, series)  # noqa: B023
-
-        rec.rep_done = note  # type: ignore[method-assign]
-        run_session(info, poses, Coach(aspect=info.width / info.height, recorder=rec),  # type: ignore[arg-type]
-                    transcript=Collect(), commands=parse_commands("0.3:start hinge drill"))
+        said = said_in_run(info, poses, Coach(aspect=info.width / info.height, recorder=rec),
+                           "0.3:start hinge drill")
         for cue in kinds(said, "praise"):
             praised += 1
-            before = [p for t, p in reps if t <= cue.t]
+            before = [p for t, p in rec.rep_times if t <= cue.t]
             left = before[-1] if before else set()
             assert not left & SAFETY, (seed, cue.t, cue.text, left)
             assert cue.fault not in left, (seed, cue.t, cue.text, left)

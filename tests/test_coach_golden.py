@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from coachkit import Script, play, start
-from hingecoach.app import cue_line, parse_commands, run_session
+from coachkit import Script, play, said_in_run, start
+from hingecoach.app import cue_line
 from hingecoach.coach.coach import Coach
 from hingecoach.commands.demo import DEMO_COMMANDS, coached_demo_session
 from hingecoach.sim import render
@@ -50,15 +50,7 @@ def setup_and_intents() -> tuple[list[str], Coach]:
 def coached_demo() -> tuple[list[str], Coach]:
     info, poses, _ = render(coached_demo_session())
     coach = Coach(aspect=info.width / info.height)
-    lines: list[str] = []
-
-    class Collect:
-        def write(self, cue: object) -> None:
-            lines.append(cue_line(cue))  # type: ignore[arg-type]
-
-    run_session(info, poses, coach, transcript=Collect(),  # type: ignore[arg-type]
-                commands=parse_commands(DEMO_COMMANDS))
-    return lines, coach
+    return [cue_line(c) for c in said_in_run(info, poses, coach, DEMO_COMMANDS)], coach
 
 
 JOURNEYS: dict[str, Callable[[], tuple[list[str], Coach]]] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coachkit import ListRecorder, Script, kinds, play, start
+from coachkit import ListRecorder, Script, kinds, play, said_in_run, start
 from hingecoach.coach.coach import Coach
 from hingecoach.coach.cues import KINDS, command_words_in
 from hingecoach.coach.session import TRANSITIONS, SessionMachine, State
@@ -280,38 +280,17 @@ def test_the_recorder_sees_one_set_at_a_time_numbered_in_order_in_each_session(
 def test_a_set_already_under_way_is_not_announced_as_when_you_are_ready() -> None:
     """The demo's third set: its first rep was done when "Set 3, when you're ready." was said
     (review, session 14)."""
-    from hingecoach.app import parse_commands, run_session
     from hingecoach.commands.demo import DEMO_COMMANDS, coached_demo_session
     from hingecoach.sim import render
 
     info, poses, _ = render(coached_demo_session())
-    said: list = []
-    reps_at: list[float] = []
-    sets_at: list[float] = []
-
-    class Collect:
-        def write(self, cue: object) -> None:
-            said.append(cue)
-
     rec = ListRecorder()
-    rep_done, set_started = rec.rep_done, rec.set_started
-
-    def note_rep(t, *a) -> None:  # noqa: ANN001
-        reps_at.append(t)
-        rep_done(t, *a)
-
-    def note_set(t, *a) -> None:  # noqa: ANN001
-        sets_at.append(t)
-        set_started(t, *a)
-
-    rec.rep_done, rec.set_started = note_rep, note_set  # type: ignore[method-assign]
-    run_session(info, poses, Coach(aspect=info.width / info.height, recorder=rec),  # type: ignore[arg-type]
-                transcript=Collect(), commands=parse_commands(DEMO_COMMANDS))
+    said = said_in_run(info, poses, Coach(aspect=info.width / info.height, recorder=rec), DEMO_COMMANDS)
     numbers = [c for c in said if c.cue_id == "set.number"]
     late = []  # announced after a rep of the set it names
     for c in numbers:
-        began = max(s for s in sets_at if s <= c.t)
-        if any(began <= r <= c.t for r in reps_at):
+        began = max(s for s in rec.set_times if s <= c.t)
+        if any(began <= r <= c.t for r, _ in rec.rep_times):
             late.append(c)
     assert late, "the demo has a set announced after its first rep: the check below is not empty"
     assert not [c.text for c in late if "when you're ready" in c.text]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from coachkit import BAD_FRAMING, Script, feat, kinds, play, start
+from coachkit import BAD_FRAMING, Script, feat, kinds, play, said_in_run, start
 from hingecoach.coach.coach import Coach
-from hingecoach.coach.cues import Cue
 from hingecoach.coach.session import State
 from hingecoach.coach.setup import Calibrator, framing_problem
 from hingecoach.pose.landmarks import Pose
@@ -88,21 +87,13 @@ def test_no_calibration_line_is_said_while_the_athlete_is_in_a_rep() -> None:
     rep is under way or as it is counted. (They used to come mid-descent in most random
     sessions: the deferred instruction was said once the drill's announcement ended, and
     "hold still" as soon as the calibration saw the torso move.)"""
-    from hingecoach.app import parse_commands, run_session
     from hingecoach.sim import random_session, render
 
     asked = 0
     for seed in range(6200, 6212):
         info, poses, truth = render(random_session(seed))
-        said: list[Cue] = []
-
-        class Collect:
-            def write(self, cue: Cue) -> None:
-                said.append(cue)  # noqa: B023 - used within this iteration
-
         coach = Coach(aspect=info.width / info.height)
-        run_session(info, poses, coach, transcript=Collect(),  # type: ignore[arg-type]
-                    commands=parse_commands("0.2:start hinge drill"))
+        said = said_in_run(info, poses, coach, "0.2:start hinge drill")
         assert coach.total_reps == len(truth), seed  # coached from the first rep either way
         calibration = [c for c in said if c.cue_id.startswith("calibrate.")]
         asked += bool(calibration)
