@@ -1,5 +1,6 @@
 """Progress databases in trouble, for the storage tests: a recorded session, damage that
-SQLite finds, and a data folder that cannot be written, for a command run in a subprocess.
+SQLite finds, a data folder that cannot be written, for a command run in a subprocess, and
+a database another program keeps locked (:func:`write_lock`).
 
 Read-only is real, not pretended: the folder is bind-mounted read-only over itself in a
 private mount namespace (``unshare``; as root a plain mount namespace, otherwise a user
@@ -109,3 +110,39 @@ def run_not_writable(folder: Path, argv: Sequence[str], timeout: float = 300) ->
     if prefix and done.returncode != 0 and "unshare:" in done.stderr:
         pytest.fail(f"as root, `unshare --user` failed ({done.stderr.strip()})")
     return done
+
+
+_HOLD_LOCK = """
+import pathlib, sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=5)
+db.execute("BEGIN " + sys.argv[2])
+print("locked", flush=True)
+if len(sys.argv) > 3:  # until this text is in this file (a transcript), for 60 s at most
+    until, text = pathlib.Path(sys.argv[3]), sys.argv[4]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (until.exists() and text in until.read_text()):
+        time.sleep(0.01)
+else:
+    sys.stdin.readline()
+db.execute("ROLLBACK")
+print("released", flush=True)
+"""
+
+
+@contextlib.contextmanager
+def write_lock(db: Path, how: str = "IMMEDIATE",
+               until: tuple[Path, str] | None = None) -> Iterator[subprocess.Popen[str]]:
+    """Another process holds ``db``'s write lock, as an ``sqlite3`` shell does after ``BEGIN
+    IMMEDIATE`` or ``BEGIN EXCLUSIVE``, until the block ends, or, with ``until=(file,
+    text)``, until ``text`` appears in ``file``. It writes nothing (it rolls back)."""
+    argv = [sys.executable, "-c", _HOLD_LOCK, str(db), how, *(map(str, until) if until else ())]
+    holder = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdin is not None
+        started = holder.stdout.readline().strip()
+        assert started == "locked", holder.communicate(timeout=30)
+        yield holder
+    finally:
+        out, err = holder.communicate("\n", timeout=90)  # releases it if it still holds it
+        assert holder.returncode == 0 and "released" in out, err

@@ -41,11 +41,22 @@ class ConfigError(HingeError, ValueError):
 class StorageError(DeviceError):
     """The progress database cannot record, and why: :attr:`reason` is ``full`` (no space
     left), ``read_only`` (a read-only file system), ``no_permission`` (this user may not
-    write there) or ``damaged`` (not a usable Hinge Coach database). ``hingecoach run`` goes
-    on coaching without recording (:class:`hingecoach.resilience.RecordingGuard`).
+    write there), ``damaged`` (not a usable Hinge Coach database) or ``locked`` (another
+    program held its write lock past the busy timeout while it was being set up; a lock met
+    by a later write is :class:`StorageBusy` instead). ``hingecoach run`` goes on coaching
+    without recording (:class:`hingecoach.resilience.RecordingGuard`).
     :attr:`cause` is what went wrong underneath (SQLite's words), for logs."""
 
     def __init__(self, message: str, reason: str, cause: str = "") -> None:
         super().__init__(message)
         self.reason = reason
         self.cause = cause
+
+
+class StorageBusy(HingeError, TimeoutError):
+    """A write found the progress database locked by another program (an ``sqlite3`` shell
+    with an open write transaction, a second hingecoach) for the whole busy timeout. Nothing
+    was written, and the same write can be made again later:
+    :class:`hingecoach.resilience.RecordingGuard` raises it, and
+    :class:`hingecoach.store.recorder.StoreRecorder` keeps the write and tries it again at
+    its next one."""

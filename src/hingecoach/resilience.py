@@ -13,7 +13,9 @@ Three wrappers, each usable on its own, none of which ever ends the process:
   (:func:`storage_trouble`: the disk is full, the file system is read-only, the folder or
   file may not be written, or the database is damaged), or a store that cannot even be
   opened for one of those reasons, reports ``recording_stopped`` once, with the reason;
-  from then on writes are skipped and return ``None`` while coaching carries on.
+  from then on writes are skipped and return ``None`` while coaching carries on. A write
+  that finds the database locked by another program reports ``recording_delayed`` (once)
+  and raises :class:`~hingecoach.errors.StorageBusy`, so the caller keeps it for later.
 
 Every event is a :class:`DeviceEvent` with a monotonic timestamp and, for the ones the user
 should hear, a short spoken :attr:`DeviceEvent.notice` (our own words; no command word such
@@ -39,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from hingecoach.errors import StorageError
+from hingecoach.errors import StorageBusy, StorageError
 
 Clock = Callable[[], float]
 """Returns monotonic seconds."""
@@ -61,6 +63,10 @@ NOTICES: Final[dict[str, str]] = {
     "session won't be saved. Coaching goes on.",
     "recording_stopped_damaged": "The progress file is damaged, so this session won't be saved. "
     "Coaching goes on.",
+    "recording_stopped_locked": "Another program has locked the progress file, so this session "
+    "won't be saved. Coaching goes on.",
+    "recording_delayed": "Another program is using the progress file, so saving is delayed. "
+    "Coaching goes on.",
 }
 """What the speaker says for each event kind. Silent kinds (``*_retry_failed``) are absent.
 ``*_at_start`` variants are said instead when the device never worked in this process;
@@ -74,7 +80,8 @@ class DeviceEvent:
     Attributes:
         t: monotonic time of the event in seconds (the wrapper's clock).
         kind: ``camera_lost``, ``camera_back``, ``camera_retry_failed``, ``microphone_lost``,
-            ``microphone_back``, ``microphone_retry_failed``, ``recording_stopped``.
+            ``microphone_back``, ``microphone_retry_failed``, ``recording_stopped``,
+            ``recording_delayed``.
         device: ``camera``, ``microphone`` or ``store``.
         detail: the error behind it (``"OSError: [Errno 19] No such device"``), for logs.
         attempt: reopen attempts so far in this outage (0 when not applicable).
@@ -84,7 +91,7 @@ class DeviceEvent:
             opened, or no call through it had succeeded yet).
         reason: why, where there are several kinds of the same trouble: for
             ``recording_stopped``, :func:`storage_trouble`'s ``full``, ``read_only``,
-            ``no_permission`` or ``damaged``.
+            ``no_permission``, ``damaged`` or ``locked``; ``locked`` for ``recording_delayed``.
     """
 
     t: float
@@ -380,6 +387,8 @@ _DENIED_ERRNOS: Final = frozenset({errno.EACCES, errno.EPERM})
 # READONLY): storage_trouble asks the file system when it is given a path.
 _SQLITE_TROUBLE: Final[dict[int, str]] = {
     3: "no_permission",   # SQLITE_PERM
+    5: "locked",          # SQLITE_BUSY ("database is locked": another connection writes)
+    6: "locked",          # SQLITE_LOCKED ("database table is locked")
     8: "no_permission",   # SQLITE_READONLY (and READONLY_DIRECTORY, ...)
     10: "full",           # SQLITE_IOERR
     11: "damaged",        # SQLITE_CORRUPT ("database disk image is malformed")
@@ -390,7 +399,7 @@ _SQLITE_TROUBLE: Final[dict[int, str]] = {
 _SQLITE_MESSAGES: Final = (  # for SQLite builds without error codes on the exception
     ("disk is full", "full"), ("disk i/o error", "full"), ("malformed", "damaged"),
     ("not a database", "damaged"), ("readonly database", "no_permission"),
-    ("unable to open database file", "no_permission"),
+    ("unable to open database file", "no_permission"), ("is locked", "locked"),
 )
 
 
@@ -410,6 +419,8 @@ def on_read_only_file_system(path: str | os.PathLike[str]) -> bool:
 def _trouble(exc: BaseException) -> str | None:
     if isinstance(exc, StorageError):
         return exc.reason
+    if isinstance(exc, StorageBusy):
+        return "locked"
     if isinstance(exc, OSError) and exc.errno is not None:
         if exc.errno in _FULL_ERRNOS:
             return "full"
@@ -437,7 +448,11 @@ def storage_trouble(exc: BaseException, where: str | os.PathLike[str] | None = N
     - ``no_permission``: ``EACCES`` / ``EPERM``, SQLite's ``SQLITE_READONLY`` /
       ``SQLITE_CANTOPEN`` / ``SQLITE_PERM``;
     - ``damaged``: SQLite's ``SQLITE_CORRUPT`` ("database disk image is malformed") or
-      ``SQLITE_NOTADB`` ("file is not a database").
+      ``SQLITE_NOTADB`` ("file is not a database");
+    - ``locked``: SQLite's ``SQLITE_BUSY`` / ``SQLITE_LOCKED`` ("database is locked": another
+      connection held the write lock for the whole busy timeout), or
+      :class:`~hingecoach.errors.StorageBusy`. Not lasting trouble: :class:`RecordingGuard`
+      delays such a write rather than stopping, except when the store cannot be opened.
 
     A :class:`~hingecoach.errors.StorageError` carries its reason; causes are followed.
     ``where``: the database file or its folder, to tell a read-only file system from a
@@ -466,6 +481,14 @@ class RecordingGuard:
     ``None``) except the methods named in ``passthrough`` (reads such as ``load_level``,
     and ``close``), which still run but are guarded the same way. Other errors propagate:
     they are bugs.
+
+    A call that finds the database locked by another program (``locked``: SQLite's busy
+    timeout ran out) wrote nothing and may well succeed later: recording goes on, the first
+    such call reports ``recording_delayed`` (once per guard: a lock that comes and goes is
+    not announced again), and the call raises :class:`~hingecoach.errors.StorageBusy` so
+    the caller can keep what it was writing and try again (``StoreRecorder`` does). A store
+    that cannot even be opened because of a lock stops recording (``recording_stopped``,
+    ``locked``): there is nothing to write into yet.
 
     Args:
         store: the store object (e.g. the coach's SQLite store), or ``None`` when it could
@@ -504,6 +527,8 @@ class RecordingGuard:
         self.reason: str | None = None
         self.events: list[DeviceEvent] = []
         self.skipped = 0
+        self.delayed = 0
+        """Calls that found the database locked (and raised StorageBusy)."""
         self._calls_done = 0
 
     @classmethod
@@ -545,6 +570,10 @@ class RecordingGuard:
                 out = attr(*args, **kwargs)
             except Exception as exc:
                 reason = storage_trouble(exc, self._where)
+                if reason == "locked":
+                    self._delay(self._clock(), exc)
+                    raise StorageBusy(f"{self._where or 'the progress database'} is locked by "
+                                      f"another program: {name} wrote nothing; try it again later") from exc
                 if reason is None:
                     raise
                 self._stop(self._clock(), exc, reason)
@@ -557,6 +586,16 @@ class RecordingGuard:
     def _skip(self, *args: Any, **kwargs: Any) -> None:
         self.skipped += 1
         return None
+
+    def _delay(self, now: float, exc: BaseException) -> None:
+        self.delayed += 1
+        if any(e.kind == "recording_delayed" for e in self.events):
+            return
+        event = DeviceEvent(now, "recording_delayed", "store", _describe(exc),
+                            at_start=self._calls_done == 0, reason="locked")
+        self.events.append(event)
+        if self._on_event is not None:
+            self._on_event(event)
 
     def _stop(self, now: float, exc: BaseException, reason: str) -> None:
         if not self.recording and self.events:

@@ -31,6 +31,11 @@ from hingecoach.resilience import on_read_only_file_system, storage_trouble
 
 SERIES_COLUMNS = ("t", "torso_lean", "hip_flexion", "knee_flexion", "shin_angle")
 
+BUSY_TIMEOUT_S = 10.0
+"""How long a statement waits for another connection's lock (SQLite's busy timeout) before
+it fails with "database is locked"; :class:`Store` takes another (tests: a fraction of a
+second)."""
+
 MIGRATIONS: tuple[str, ...] = (
     # version 1
     """
@@ -164,6 +169,10 @@ def storage_problem(path: Path, reason: str, cause: str = "") -> tuple[str, str]
     if reason == "damaged":
         return (f"the progress database {path} is damaged or not a Hinge Coach database{why}",
                 f"{damaged_fix(path)} (nothing in it was changed)")
+    if reason == "locked":
+        return (f"the progress database {path} is locked by another program{why}",
+                f"end the other program's write (COMMIT or quit an open `sqlite3 {path.name}` "
+                f"shell; let another hingecoach finish): `fuser -v {path}` lists who has it open")
     if reason == "read_only":
         return (f"the data directory {folder} is on a read-only file system{why}",
                 f"remount it read-write (`findmnt -T {folder}` names the mount; an SD card the "
@@ -200,14 +209,15 @@ def tidy_side_files(path: Path, existed: set[Path]) -> None:
         pass
 
 
-def quick_check(path: Path) -> list[str]:
+def quick_check(path: Path, busy_timeout_s: float = BUSY_TIMEOUT_S) -> list[str]:
     """SQLite's ``quick_check`` of the database at ``path`` (``["ok"]`` when healthy) through
     a read-only connection, so nothing is written to the file: not even the checkpoint a
     read-write connection makes on closing, which would copy a ``-wal`` left by a crash into
     a damaged file. Leaves no side files behind; raises ``sqlite3.DatabaseError`` for a
     file SQLite cannot read at all ("file is not a database")."""
     existed = {p for p in side_files(path) if p.exists()}
-    db = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=10.0)
+    db = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True,
+                         timeout=busy_timeout_s)
     try:
         return [str(r[0]) for r in db.execute("PRAGMA quick_check(3)")]
     finally:
@@ -223,10 +233,16 @@ class Store:
     read-only file system, else ``no_permission``), the disk is full, or the file is
     damaged (SQLite's ``quick_check`` finds a problem, checked before anything is written
     to it) or is not an SQLite database. A damaged file is left exactly as it was.
+
+    ``busy_timeout_s`` (default :data:`BUSY_TIMEOUT_S`): how long a statement waits while
+    another program holds the write lock before it fails with "database is locked"
+    (``sqlite3.OperationalError``, SQLITE_BUSY; nothing written); while setting up the
+    database that is a :class:`~hingecoach.errors.StorageError` with reason ``locked``.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], busy_timeout_s: float | None = None) -> None:
         self.path = Path(path)
+        self.busy_timeout_s = BUSY_TIMEOUT_S if busy_timeout_s is None else busy_timeout_s
         if (blocker := file_in_the_way(self.path.parent)) is not None:
             raise DeviceError(f"cannot open the progress database in {self.path.parent}: {blocker} is a file, "
                               "not a folder: pass --data-dir a folder (it is made if missing)")
@@ -244,13 +260,13 @@ class Store:
                 raise self._error("no_permission", f"no write permission on {p}")
         if self.path.is_file() and self.path.stat().st_size:
             try:  # read-only first: a damaged file is never written to
-                check = quick_check(self.path)
+                check = quick_check(self.path, self.busy_timeout_s)
             except sqlite3.DatabaseError as exc:
                 raise self._trouble(exc, "damaged") from exc
             if check != ["ok"]:
                 raise self._error("damaged", "; ".join(check))
         try:
-            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=self.busy_timeout_s)
         except sqlite3.Error as exc:
             raise self._trouble(exc, "no_permission") from exc
         self.db.row_factory = sqlite3.Row
@@ -258,7 +274,7 @@ class Store:
             mode = self.db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.execute("PRAGMA busy_timeout=10000")
+            self.wait_for_locks(self.busy_timeout_s)
             self.journal_mode = str(mode)
             self._migrate()
         except sqlite3.DatabaseError as exc:
@@ -299,6 +315,10 @@ class Store:
                 if self.db.in_transaction:
                     self.db.execute("ROLLBACK")
                 raise
+
+    def wait_for_locks(self, seconds: float) -> None:
+        """From now on a statement waits up to ``seconds`` for another program's lock."""
+        self.db.execute(f"PRAGMA busy_timeout={max(0, round(seconds * 1000))}")
 
     def close(self) -> None:
         self.db.close()

@@ -4,16 +4,41 @@ Maps the coach's events onto rows: one session per workout (from the first set a
 drill was started out of idle to the spoken summary; an always-on service records many in
 one run), a set row when a set opens, one committed transaction per completed rep, the
 level saved whenever it changes.
+
+A write that finds the database locked by another program (the store's guard raises
+:class:`~hingecoach.errors.StorageBusy`; nothing was written) is kept, in order, with every
+write after it, and tried again at the next event (a rep, a set's end, a level, the
+session's end) and when the recorder closes; :meth:`StoreRecorder.unsaved` says what is
+still waiting.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from hingecoach.coach.drills import Level
 from hingecoach.coach.setup import Calibration
+from hingecoach.errors import StorageBusy
 from hingecoach.motion.types import Rep
 from hingecoach.store.db import Store, User, utc_now
+
+RETRY_WAIT_S = 0.1
+"""How long a write waits for the lock once writes are already waiting for it: the frame
+loop must not stall at every rep while another program keeps the database locked (the
+first write that meets the lock waits the store's whole busy timeout, and so does the last
+try when the recorder closes)."""
+
+
+@dataclass(frozen=True)
+class _Write:
+    """One write the coach asked for, made when it can be."""
+
+    what: str  # "set", "rep", "set_end", "level", "calibration", "session", "session_end", "user"
+    run: Callable[[], object]
+    set_no: int = 0
+    rep_no: int = 0
+    label: str = ""
 
 
 class StoreRecorder:
@@ -35,60 +60,170 @@ class StoreRecorder:
         # ever started (or a run that failed on start-up) leaves no empty session behind.
         self.session_id: int | None = None
         self.session_ids: list[int] = []
-        self._open = False  # session_id is still being written
+        self._open = False  # a session has been started and not ended (written or waiting)
         # The calibration in force: a later workout of the same run is not calibrated
         # again (the coach keeps its baseline), so its session carries this one.
         self._calibration: dict[str, object] | None = None
         self.set_id: int | None = None
+        self._set_no: int | None = None  # the set the coach has open (written or waiting)
+        self._pending: list[_Write] = []  # writes a lock kept out of the database, oldest first
 
     @property
     def saving(self) -> bool:
-        """Whether progress is still being written (storage trouble stops it: RecordingGuard)."""
-        return bool(getattr(self.store, "recording", True))
+        """Whether progress is still being written (storage trouble stops it: RecordingGuard)
+        and nothing is waiting for a lock to clear."""
+        return bool(getattr(self.store, "recording", True)) and not self._pending
 
-    def _session(self) -> int | None:
-        if not self._open:
-            self.session_id = self.store.start_session(self.user.id, self.source, self.now())
-            self._open = True
+    # -- writing, or keeping for later -----------------------------------------------------
+    def _write(self, write: _Write, *, patient: bool = False) -> None:
+        self._pending.append(write)
+        self.flush(patient=patient)
+
+    def flush(self, *, patient: bool = False) -> bool:
+        """Make the waiting writes, oldest first, until one finds the database still locked
+        (it and the ones after it keep waiting). A retry waits :data:`RETRY_WAIT_S` for the
+        lock, or the store's whole busy timeout when ``patient``. True when nothing waits."""
+        retrying = len(self._pending) > 1 and not patient  # the last one just joined them
+        if retrying:
+            self.store.wait_for_locks(RETRY_WAIT_S)
+        try:
+            while self._pending:
+                try:
+                    self._pending[0].run()
+                except StorageBusy:
+                    return False
+                self._pending.pop(0)
+        finally:
+            if retrying:
+                self.store.wait_for_locks(self.store.busy_timeout_s)
+        return True
+
+    def unsaved(self) -> str:
+        """What is still waiting for the lock, in words ("reps 4-6 of set 2, the end of set 2
+        and the end of the session"), or "" when everything was written."""
+        parts: list[str] = []
+        reps: list[int] = []
+        set_no = 0
+
+        def reps_done() -> None:
+            if reps:
+                span = f"rep {reps[0]}" if len(reps) == 1 else f"reps {reps[0]}-{reps[-1]}"
+                parts.append(f"{span} of set {set_no}")
+                reps.clear()
+
+        for w in self._pending:
+            if w.what == "rep" and reps and w.set_no == set_no and w.rep_no == reps[-1] + 1:
+                reps.append(w.rep_no)
+                continue
+            reps_done()
+            if w.what == "rep":
+                set_no = w.set_no
+                reps.append(w.rep_no)
+            else:
+                parts.append(w.label)
+        reps_done()
+        if len(parts) < 2:
+            return "".join(parts)
+        return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+    def save_user(self, units: str | None) -> None:
+        """Write the user's row (created on first use; ``units`` saved) with the first write
+        that gets through: for when it could not be written at start (a lock)."""
+        def run() -> None:
+            user = self.store.user(self.user.name, units)
+            if user is not None:
+                self.user = user
+
+        self._write(_Write("user", run, label=f"the user {self.user.name}"))
+
+    # -- the coach's events ----------------------------------------------------------------
+    def _session(self) -> None:
+        if self._open:
+            return
+        self._open = True
+        at, calibration = self.now(), self._calibration
+
+        def run() -> None:
+            self.session_id = self.store.start_session(self.user.id, self.source, at)
             if self.session_id is not None:  # None: recording stopped (full disk)
                 self.session_ids.append(self.session_id)
-                if self._calibration is not None:
-                    self.store.set_calibration(self.session_id, self._calibration)
-        return self.session_id
+                if calibration is not None:
+                    self.store.set_calibration(self.session_id, calibration)
+
+        self._write(_Write("session", run, label="the session"))
 
     def calibrated(self, cal: Calibration) -> None:
-        self._calibration = cal.to_json()
-        if self._open and self.session_id is not None:
-            self.store.set_calibration(self.session_id, self._calibration)
+        self._calibration = calibration = cal.to_json()
+        if self._open:
+            def run() -> None:
+                if self.session_id is not None:
+                    self.store.set_calibration(self.session_id, calibration)
+
+            self._write(_Write("calibration", run, label="the calibration"))
 
     def set_started(self, t: float, set_no: int, level: Level) -> None:
-        self.set_id = self.store.start_set(self._session(), set_no, level.family, level.drill,
-                                           level.index, level.wall_cm, level.units, t)
+        self._session()
+        self._set_no = set_no
+
+        def run() -> None:
+            self.set_id = self.store.start_set(self.session_id, set_no, level.family, level.drill,
+                                               level.index, level.wall_cm, level.units, t)
+
+        self._write(_Write("set", run, set_no, label=f"set {set_no}"))
 
     def rep_done(self, t: float, rep_no: int, rep: Rep, faults: tuple[str, ...],
                  flags: tuple[str, ...], series: list[tuple[float, ...]]) -> None:
-        if self.set_id is not None:
-            self.store.add_rep(self.set_id, rep_no, rep, faults, flags, series)
+        if self._set_no is None:
+            return
+        rows = list(series)  # the coach's list grows after this rep: keep it as it is now
+
+        def run() -> None:
+            if self.set_id is not None:
+                self.store.add_rep(self.set_id, rep_no, rep, faults, flags, rows)
+
+        self._write(_Write("rep", run, self._set_no, rep_no))
 
     def set_ended(self, t: float, reps: int, clean: int, series: list[tuple[float, ...]]) -> None:
-        if self.set_id is None:
+        if self._set_no is None:
             return
-        if reps == 0:
-            self.store.delete_set(self.set_id)
-        else:
-            self.store.end_set(self.set_id, t, series)
-        self.set_id = None
+        set_no, rows = self._set_no, list(series)
+        self._set_no = None
+
+        def run() -> None:
+            if self.set_id is None:
+                return
+            if reps == 0:
+                self.store.delete_set(self.set_id)
+            else:
+                self.store.end_set(self.set_id, t, rows)
+            self.set_id = None
+
+        self._write(_Write("set_end", run, set_no, label=f"the end of set {set_no}"))
 
     def level_changed(self, level: Level) -> None:
-        self.store.save_level(self.user.id, level.family, level.index, level.drill,
-                              level.wall_cm, self.now())
+        at = self.now()
+        where = f" at {level.spoken_distance()}" if level.wall_distance is not None else ""
+        self._write(_Write("level", lambda: self.store.save_level(
+            self.user.id, level.family, level.index, level.drill, level.wall_cm, at),
+            label=f"the level reached ({level.drill.replace('_', ' ')}{where})"))
 
     def session_ended(self, t: float) -> None:
-        """The workout's summary was said: its session is complete; the next set opens a new one."""
-        if self._open and self.session_id is not None:
-            self.store.end_session(self.session_id, self.now())
+        """The workout's summary was said: its session is complete; the next set opens a new
+        one. Writes still waiting for a lock get the store's whole busy timeout here."""
+        if not self._open:
+            self.flush(patient=True)
+            return
         self._open = False
+        at = self.now()
+
+        def run() -> None:
+            if self.session_id is not None:
+                self.store.end_session(self.session_id, at)
+
+        self._write(_Write("session_end", run, label="the end of the session"), patient=True)
 
     def close(self) -> None:
-        """The run is over: end a session still open (the coach normally ended it)."""
+        """The run is over: end a session still open (the coach normally ended it) and make
+        the writes still waiting for a lock, if it has cleared (:meth:`unsaved` says what
+        was not)."""
         self.session_ended(0.0)

@@ -1,0 +1,186 @@
+"""Another program keeps the progress database locked (an open ``sqlite3`` shell with a
+write transaction, a second hingecoach): saving waits, it is said once, coaching goes on,
+and nothing the user did is lost. The lock is real, held by another process
+(``storekit.write_lock``); the busy timeout is a fraction of a second instead of 10 s."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from coachkit import make_rep
+from hingecoach.coach.drills import Level
+from hingecoach.errors import StorageBusy, StorageError
+from hingecoach.resilience import NOTICES, RecordingGuard, storage_trouble
+from hingecoach.store.db import Store, User
+from hingecoach.store.recorder import StoreRecorder
+from storekit import write_lock
+
+WAIT_S = 0.2
+"""The busy timeout in these tests (the product waits 10 s)."""
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """A progress database with the user sam in it, closed."""
+    path = tmp_path / "hingecoach.db"
+    with Store(path) as st:
+        st.user("sam")
+    return path
+
+
+def guarded(path: Path, heard: list) -> RecordingGuard:
+    """The store as `hingecoach run` opens it, with a short busy timeout."""
+    return RecordingGuard.open(lambda: Store(path, busy_timeout_s=WAIT_S), on_event=heard.append,
+                               where=path, passthrough=("levels", "close"))
+
+
+def reps_in(path: Path) -> list[tuple[int, int]]:
+    """(set number, rep number) of every rep in the database, in the order written."""
+    c = sqlite3.connect(path)
+    try:
+        return c.execute("SELECT sets.number, reps.number FROM reps JOIN sets ON sets.id = "
+                         "reps.set_id ORDER BY reps.id").fetchall()
+    finally:
+        c.close()
+
+
+def rep(recorder: StoreRecorder, n: int, series: list | None = None) -> None:
+    recorder.rep_done(2.0 * n, n, make_rep(n, 2.0 * n, 1.8), (), (), series or [(0.1 * n, 1.0, 2.0, 3.0, 4.0)])
+
+
+def test_sqlites_busy_error_is_a_lock_not_damage(db: Path) -> None:
+    with write_lock(db), pytest.raises(sqlite3.OperationalError) as err:
+        c = sqlite3.connect(db, isolation_level=None, timeout=WAIT_S)
+        try:
+            c.execute("BEGIN IMMEDIATE")
+        finally:
+            c.close()
+    assert storage_trouble(err.value) == "locked"
+
+
+@pytest.mark.parametrize("how", ["IMMEDIATE", "EXCLUSIVE"])
+def test_a_lock_delays_the_reps_which_are_written_in_order_once_it_clears(how: str, db: Path) -> None:
+    """`run` ended in `sqlite3.OperationalError: database is locked` with a traceback after
+    waiting 10 s, and the reps were lost."""
+    heard: list = []
+    store = guarded(db, heard)
+    recorder = StoreRecorder(store, store.user("sam"), "sim")
+    recorder.set_started(1.0, 1, Level("hinge", 1))
+    rep(recorder, 1)
+    with write_lock(db, how):
+        rep(recorder, 2)                  # waits the busy timeout, then is kept
+        rep(recorder, 3)                  # tried again (briefly), kept behind rep 2
+        assert recorder.unsaved() == "reps 2-3 of set 1"
+        assert not recorder.saving        # the summary must not say "is saved"
+        assert store.recording            # a lock stops nothing
+    assert [(e.kind, e.reason) for e in heard] == [("recording_delayed", "locked")]
+    assert heard[0].notice == NOTICES["recording_delayed"]
+    assert "database is locked" in heard[0].detail
+    assert reps_in(db) == [(1, 1)]
+    rep(recorder, 4)                      # the lock has cleared: 2, 3 and 4 go in, in order
+    assert reps_in(db) == [(1, 1), (1, 2), (1, 3), (1, 4)]
+    assert recorder.unsaved() == "" and recorder.saving
+    recorder.set_ended(9.0, 4, 4, [(0.1, 1.0, 2.0, 3.0, 4.0)])
+    recorder.close()
+    store.close()
+    c = sqlite3.connect(db)
+    assert c.execute("SELECT reps, end_s FROM sets").fetchall() == [(4, 9.0)]
+    assert c.execute("SELECT count(*) FROM sessions WHERE ended_at IS NOT NULL").fetchone() == (1,)
+    c.close()
+
+
+def test_the_notice_is_given_once_however_often_the_lock_comes_back(db: Path) -> None:
+    heard: list = []
+    store = guarded(db, heard)
+    recorder = StoreRecorder(store, store.user("sam"), "sim")
+    recorder.set_started(1.0, 1, Level("hinge", 1))
+    for n in (1, 3):
+        with write_lock(db):
+            rep(recorder, n)
+        rep(recorder, n + 1)
+    assert reps_in(db) == [(1, 1), (1, 2), (1, 3), (1, 4)]
+    assert [e.kind for e in heard] == ["recording_delayed"] and store.delayed == 2
+    store.close()
+
+
+def test_a_waiting_rep_keeps_the_angle_series_it_had_when_it_was_done(db: Path) -> None:
+    """The coach keeps appending to the set's series after a rep: a rep written late must
+    not take the later samples with it."""
+    store = guarded(db, [])
+    recorder = StoreRecorder(store, store.user("sam"), "sim")
+    recorder.set_started(1.0, 1, Level("hinge", 1))
+    series = [(0.1, 1.0, 2.0, 3.0, 4.0)]
+    with write_lock(db):
+        rep(recorder, 1, series)
+        series.append((0.2, 5.0, 6.0, 7.0, 8.0))
+    assert recorder.flush()
+    c = sqlite3.connect(db)
+    assert json.loads(c.execute("SELECT series FROM sets").fetchone()[0])["rows"] == [[0.1, 1.0, 2.0, 3.0, 4.0]]
+    c.close()
+    store.close()
+
+
+def test_a_lock_that_never_clears_leaves_a_list_of_exactly_what_was_not_saved(db: Path) -> None:
+    heard: list = []
+    store = guarded(db, heard)
+    recorder = StoreRecorder(store, store.user("sam"), "sim")
+    recorder.set_started(1.0, 1, Level("hinge", 1))
+    rep(recorder, 1)
+    with write_lock(db):
+        rep(recorder, 2)
+        rep(recorder, 3)
+        recorder.set_ended(9.0, 3, 3, [])
+        recorder.level_changed(Level("wall", 2, "cm"))
+        recorder.set_started(10.0, 2, Level("wall", 2, "cm"))
+        rep(recorder, 1)
+        recorder.close()                  # the last try waits the whole busy timeout
+        assert recorder.unsaved() == ("reps 2-3 of set 1, the end of set 1, the level reached "
+                                      "(wall at 25 centimetres), set 2, rep 1 of set 2 and the "
+                                      "end of the session")
+    assert reps_in(db) == [(1, 1)]        # what was saved before the lock stays saved
+    assert [e.kind for e in heard] == ["recording_delayed"]
+    store.close()
+
+
+def test_a_session_that_starts_while_locked_is_written_whole_when_the_lock_clears(db: Path) -> None:
+    heard: list = []
+    store = guarded(db, heard)
+    with write_lock(db):
+        with pytest.raises(StorageBusy):  # a new user's row cannot be written yet
+            store.user("kim", "cm")
+        recorder = StoreRecorder(store, User(0, "kim", "cm"), "sim")  # as `run` does then
+        recorder.save_user("cm")
+        recorder.set_started(1.0, 1, Level("hinge", 1))
+        rep(recorder, 1)
+        assert recorder.unsaved() == "the user kim, the session, set 1 and rep 1 of set 1"
+        assert recorder.session_ids == []
+    rep(recorder, 2)
+    assert reps_in(db) == [(1, 1), (1, 2)] and len(recorder.session_ids) == 1
+    c = sqlite3.connect(db)
+    assert c.execute("SELECT users.name, users.units FROM sessions JOIN users ON users.id = "
+                     "sessions.user_id").fetchall() == [("kim", "cm")]
+    c.close()
+    assert [e.at_start for e in heard] == [True]   # nothing had been written through it yet
+    store.close()
+
+
+def test_a_lock_while_the_database_is_being_set_up_is_called_a_lock_not_damage(tmp_path: Path) -> None:
+    """A new (empty) file locked by an open `sqlite3` shell: making it a WAL database failed
+    with "database is locked", reported as "damaged ... move it aside"."""
+    path = tmp_path / "hingecoach.db"
+    path.touch()
+    with write_lock(path, "EXCLUSIVE"):
+        with pytest.raises(StorageError) as err:
+            Store(path, busy_timeout_s=WAIT_S)
+        heard: list = []
+        guard = guarded(path, heard)
+    assert err.value.reason == "locked"
+    assert "locked by another program" in str(err.value) and "damaged" not in str(err.value)
+    assert not guard.recording
+    assert [(e.kind, e.reason, e.at_start) for e in heard] == [("recording_stopped", "locked", True)]
+    assert heard[0].notice == NOTICES["recording_stopped_locked"]
+    assert path.read_bytes() == b""
