@@ -2,7 +2,8 @@
 file system, or in a folder the user may not write. Coaching goes on, it is said once (one
 line on stderr, one spoken notice), the fix is named, and nothing the user recorded is
 touched. history / report / export read a healthy database from a read-only place, and
-doctor tells the cases apart.
+doctor tells the cases apart. A database another program keeps locked delays saving: the
+reps wait and are written when it lets go, or the closing line lists them.
 
 Each command runs in a real process (no traceback may escape); the read-only folder is a
 real read-only bind mount (see ``storekit``).
@@ -33,6 +34,7 @@ from storekit import (
     run_not_writable,
     run_read_only,
     snapshot,
+    write_lock,
 )
 
 WALL = "0.5:start wall drill"
@@ -260,3 +262,68 @@ def test_run_in_a_folder_the_user_may_not_write_names_chown_not_damage(
     assert snapshot(data) == before
     history = run_not_writable(data, hingecoach("history", "--data-dir", str(data)))
     assert history.returncode == 0 and "Bo" in history.stdout, history.stderr
+
+
+# --- another program keeps the database locked ---------------------------------------------
+
+def reps_saved(data: Path) -> int:
+    c = sqlite3.connect(data / "hingecoach.db")
+    try:
+        return int(c.execute("SELECT count(*) FROM reps").fetchone()[0])
+    finally:
+        c.close()
+
+
+@pytest.fixture
+def short_lock_wait(monkeypatch: pytest.MonkeyPatch) -> float:
+    """`run` in this process waits 0.3 s for a lock instead of 10 s."""
+    import hingecoach.store.db as store_db
+
+    monkeypatch.setattr(store_db, "BUSY_TIMEOUT_S", 0.3)
+    return 0.3
+
+
+def test_run_on_a_database_locked_all_session_coaches_on_and_says_what_was_not_saved(
+        short_lock_wait: float, trace: Path, data: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`sqlite3 hingecoach.db` with `BEGIN EXCLUSIVE;` open for the whole session: `run`
+    ended in `sqlite3.OperationalError: database is locked` with a traceback."""
+    saved_before = reps_saved(data)
+    with write_lock(data / "hingecoach.db", "EXCLUSIVE"):
+        code = main(run_argv(trace, data, tmp_path / "t.jsonl")[3:])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    said = cues(tmp_path / "t.jsonl")
+    assert read_bos_level(said), "Bo's saved progress is read while it is locked"
+    assert coached_reps(said) >= 4
+    assert [c["text"] for c in said if "delayed" in c["text"]] == [NOTICES["recording_delayed"]]
+    lines = err.strip().splitlines()
+    assert len(lines) == 2, lines
+    assert "locked by another program" in lines[0] and "saving is delayed" in lines[0]
+    assert "fuser -v" in lines[0] and "damaged" not in lines[0]
+    assert lines[1].startswith("hingecoach run: ") and "progress NOT saved: the session, set 1, reps 1-" in lines[1]
+    assert lines[1].endswith(f"the end of the session, as {data / 'hingecoach.db'} stayed locked by "
+                             "another program")
+    assert reps_saved(data) == saved_before
+
+
+def test_run_writes_the_waiting_reps_once_the_lock_clears(
+        monkeypatch: pytest.MonkeyPatch, trace: Path, data: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The other program lets go as soon as the coach has said saving is delayed: every rep
+    of the session is then in the database, and the closing line says it was saved."""
+    import hingecoach.store.db as store_db
+
+    monkeypatch.setattr(store_db, "BUSY_TIMEOUT_S", 5.0)  # time enough for the holder to see it
+    transcript = tmp_path / "t.jsonl"
+    saved_before = reps_saved(data)
+    with write_lock(data / "hingecoach.db", until=(transcript, NOTICES["recording_delayed"])):
+        code = main(run_argv(trace, data, transcript)[3:])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    said = cues(transcript)
+    assert [c["text"] for c in said if "delayed" in c["text"]] == [NOTICES["recording_delayed"]]
+    lines = err.strip().splitlines()
+    assert len(lines) == 2 and "saving is delayed" in lines[0], lines
+    assert lines[1].endswith(f"progress saved in {data / 'hingecoach.db'}"), lines
+    assert reps_saved(data) - saved_before == coached_reps(said) >= 4

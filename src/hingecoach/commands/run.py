@@ -116,6 +116,16 @@ def recording_stopped_line(path: Any, event: Any) -> str:
     return f"{what}, so {when}; coaching goes on. To fix it: {fix}"
 
 
+def recording_delayed_line(path: Any, event: Any) -> str:
+    """The one stderr line for a ``recording_delayed`` event (a write found the database at
+    ``path`` locked): saving waits, nothing is lost, and how to free it."""
+    from hingecoach.store.db import storage_problem
+
+    what, fix = storage_problem(path, "locked", str(event.detail).partition(": ")[2])
+    return (f"{what}, so saving is delayed: coaching goes on, and what could not be written "
+            f"is kept and written once the lock clears. To fix it: {fix}")
+
+
 def handle(args: argparse.Namespace) -> int:
     from hingecoach.app import (
         is_live,
@@ -154,6 +164,7 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
     )
     from hingecoach.coach.coach import Coach, NullRecorder
     from hingecoach.coach.cues import count_of
+    from hingecoach.errors import StorageBusy
     from hingecoach.pose.landmarks import FrameInfo
     from hingecoach.resilience import EventQueue, RecordingGuard, ResilientCamera, live_items
     from hingecoach.store.db import Store, User
@@ -184,6 +195,8 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
     def store_event(event: Any) -> None:
         if event.kind == "recording_stopped":
             print(f"hingecoach run: {recording_stopped_line(path, event)}", file=sys.stderr)
+        elif event.kind == "recording_delayed":
+            print(f"hingecoach run: {recording_delayed_line(path, event)}", file=sys.stderr)
         events.put(event)
 
     store = (RecordingGuard.open(lambda: Store(path), on_event=store_event, where=path,
@@ -192,14 +205,20 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
         speaker, voice_intents, voice = open_voice(speaker_spec, live and not args.no_voice, on_event=events.put,
                                                    settings=getattr(args, "voice_settings", {}))
         user = levels = None
+        user_waits = False  # the user's row could not be written yet: the database is locked
         if store is not None and store.recording:
-            user = store.user(user_name, units)
+            try:
+                user = store.user(user_name, units)
+            except StorageBusy:
+                user_waits = True
             levels = store.levels(user.id) if user is not None else None
         if user is None or levels is None:  # history off, or nothing can be recorded: the
             # saved progress is still read where it can be (from a read-only card, say)
             saved_units, levels = saved_progress(path, user_name)
             user = User(0, user_name, units or saved_units or "in")
         recorder = StoreRecorder(store, user, args.source) if store is not None else None
+        if recorder is not None and user_waits:
+            recorder.save_user(units)  # written with the first write the lock lets through
         coach = Coach(units=user.units, levels=levels,
                       aspect=info.width / info.height, recorder=recorder or NullRecorder())
         device_intents: list[TimedIntent] = []
@@ -241,8 +260,13 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
                 close()
             with contextlib.suppress(Exception):
                 closer.close()
+        unsaved = recorder.unsaved() if recorder is not None else ""
         if store is None:
             where = "history is off (privacy.record_history = false): nothing saved"
+        elif unsaved:  # the lock never cleared: say exactly what is missing
+            some = recorder is not None and recorder.session_ids
+            saved = f"progress saved in {path} except" if some else "progress NOT saved:"
+            where = f"{saved} {unsaved}, as {path} stayed locked by another program"
         elif recorder is not None and not recorder.session_ids:
             where = "nothing to save: no set was started" if store.recording else "progress NOT saved"
         elif store.recording:
