@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import os
 import random
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -146,3 +147,16 @@ def write_lock(db: Path, how: str = "IMMEDIATE",
     finally:
         out, err = holder.communicate("\n", timeout=90)  # releases it if it still holds it
         assert holder.returncode == 0 and "released" in out, err
+
+
+def another_programs_database(db: Path, user_version: int = 0, tables: Sequence[str] = ("photos", "albums")) -> None:
+    """Replace ``db`` with another program's SQLite file: its own tables and a row in each, a
+    rollback journal (not WAL), and ``user_version`` as it set it (many programs use it)."""
+    db.unlink(missing_ok=True)
+    c = sqlite3.connect(db)
+    for t in tables:
+        c.execute(f"CREATE TABLE {t} (id INTEGER PRIMARY KEY, path TEXT)")
+        c.execute(f"INSERT INTO {t} (path) VALUES ('/home/pi/{t}/1.jpg')")
+    c.execute(f"PRAGMA user_version = {user_version}")
+    c.commit()
+    c.close()

@@ -12,6 +12,7 @@ import pytest
 
 from hingecoach.store.db import SCHEMA_VERSION, Store
 from reportkit import cli, copy_data, demo_data, digest, one_line_error
+from storekit import another_programs_database
 
 __all__ = ["demo_data"]
 
@@ -69,15 +70,7 @@ def _scribbled_page(db: Path) -> None:
         fh.write(b"\xff" * 64)
 
 
-def _other_app(db: Path) -> None:
-    db.unlink()
-    c = sqlite3.connect(db)
-    c.execute("CREATE TABLE photos (id INTEGER PRIMARY KEY, path TEXT)")
-    c.commit()
-    c.close()
-
-
-@pytest.mark.parametrize("damage", [_garbage, _truncated, _scribbled_page, _other_app],
+@pytest.mark.parametrize("damage", [_garbage, _truncated, _scribbled_page],
                          ids=lambda f: f.__name__.strip("_"))
 @pytest.mark.parametrize("argv", COMMANDS, ids=lambda a: a[0])
 def test_a_damaged_database_is_reported_and_left_byte_for_byte(
@@ -89,6 +82,25 @@ def test_a_damaged_database_is_reported_and_left_byte_for_byte(
     before = digest(data / "hingecoach.db")
     msg = one_line_error(run(argv, data, tmp_path), argv[0])
     assert "damaged or not a Hinge Coach database" in msg and "left untouched" in msg
+    assert_untouched(data, before)
+
+
+@pytest.mark.parametrize("user_version", [0, 3], ids=["plain", "user_version 3"])
+@pytest.mark.parametrize("argv", COMMANDS, ids=lambda a: a[0])
+def test_another_programs_sqlite_file_is_named_so_and_left_byte_for_byte(
+        user_version, argv, tmp_path: Path) -> None:
+    """(Was the damage test's `other_app` case, which took "damaged or not a Hinge Coach
+    database ... restore a backup" for an answer.) With a user_version of its own it was
+    "newer than this hingecoach understands: upgrade hingecoach"."""
+    data = tmp_path / "data"
+    data.mkdir()
+    another_programs_database(data / "hingecoach.db", user_version)
+    before = digest(data / "hingecoach.db")
+    msg = one_line_error(run(argv, data, tmp_path), argv[0])
+    assert f"{data / 'hingecoach.db'} is not a Hinge Coach database (another program's SQLite " \
+           "database: tables albums, photos" in msg
+    assert "left untouched" in msg and "--data-dir" in msg and "move it aside" in msg
+    assert "damaged" not in msg and "upgrade" not in msg
     assert_untouched(data, before)
 
 

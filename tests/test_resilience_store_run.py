@@ -28,6 +28,7 @@ from hingecoach.resilience import NOTICES
 from hingecoach.sim import random_session, render
 from hingecoach.store.db import Store
 from storekit import (
+    another_programs_database,
     damage_third_page,
     hingecoach,
     read_only_mechanism,
@@ -164,6 +165,36 @@ def test_doctor_says_a_newer_database_stops_the_coach(data: Path) -> None:
     db.close()
     check = doctor.check_database(data / "hingecoach.db", doctor.Probes())
     assert not check.ok and check.required and "upgrade hingecoach" in check.fix
+
+
+# --- another program's SQLite file ----------------------------------------------------------
+
+@pytest.mark.parametrize("user_version", [0, 3], ids=["plain", "user_version 3"])
+def test_run_on_another_programs_sqlite_file_coaches_without_recording_and_leaves_it_alone(
+        user_version: int, trace: Path, data: Path, tmp_path: Path) -> None:
+    """`run` switched the file to WAL and added its tables next to the other program's (or,
+    as its user_version was 3, refused to start: 'newer ... upgrade hingecoach')."""
+    import subprocess
+
+    db = data / "hingecoach.db"
+    another_programs_database(db, user_version)
+    before = snapshot(data)
+    done = subprocess.run(run_argv(trace, data, tmp_path / "t.jsonl", "0:start hinge drill"),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    line = trouble_line(done.stderr, f"{db} is not a Hinge Coach database (another program's")
+    assert "progress will not be saved this session" in line and "--data-dir" in line
+    assert "move it aside" in line and "damaged" not in line
+    said = cues(tmp_path / "t.jsonl")
+    assert [c["text"] for c in said if "program" in c["text"]] == [NOTICES["recording_stopped_not_ours"]]
+    assert coached_reps(said) >= 4, "the coaching went on"
+    assert snapshot(data) == before, "the other program's file is left as it was, and nothing beside it"
+    check = doctor.check_database(db, doctor.Probes())
+    assert not check.ok and not check.required
+    assert f"{db} is not a Hinge Coach database (another program's SQLite database: tables albums, " \
+           "photos" in check.problem
+    assert "--data-dir" in check.fix and "move it aside" in check.fix
+    assert snapshot(data) == before
 
 
 # --- Bug B: a healthy database somewhere read-only -----------------------------------------

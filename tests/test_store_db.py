@@ -13,6 +13,7 @@ from hingecoach.coach.coach import Coach
 from hingecoach.errors import ConfigError, StorageError
 from hingecoach.store.db import MIGRATIONS, SCHEMA_VERSION, Store, decode_series
 from hingecoach.store.recorder import StoreRecorder
+from storekit import another_programs_database
 
 
 @pytest.fixture
@@ -48,6 +49,39 @@ def test_a_file_that_is_not_a_database_is_refused_with_advice(tmp_path: Path) ->
         Store(tmp_path / "hc.db")
     assert err.value.reason == "damaged"
     assert (tmp_path / "hc.db").read_bytes() == b"this is not sqlite" * 100
+
+
+@pytest.mark.parametrize("user_version, tables", [
+    (0, ("photos", "albums")),
+    (3, ("photos", "albums")),       # it uses user_version too: not "a newer hingecoach"
+    (0, ("users", "sessions")),      # names like ours, at no schema version of ours
+], ids=["plain", "user_version 3", "tables named like ours"])
+def test_another_programs_sqlite_file_is_refused_and_never_changed(
+        user_version: int, tables: tuple[str, ...], tmp_path: Path) -> None:
+    """Store switched it to WAL and added its tables next to the other program's (or, with
+    a user_version of its own, refused it as 'newer: upgrade hingecoach')."""
+    path = tmp_path / "hingecoach.db"
+    another_programs_database(path, user_version, tables)
+    before = path.read_bytes()
+    with pytest.raises(StorageError) as err:
+        Store(path)
+    assert err.value.reason == "not_ours"
+    msg = str(err.value)
+    assert f"{path} is not a Hinge Coach database (another program's SQLite database: tables " in msg
+    assert "--data-dir" in msg and "nothing in it was changed" in msg and "damaged" not in msg
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["hingecoach.db"]
+
+
+def test_an_sqlite_file_without_tables_is_made_a_progress_database(tmp_path: Path) -> None:
+    path = tmp_path / "hingecoach.db"
+    c = sqlite3.connect(path)
+    c.execute("CREATE TABLE t (x)")
+    c.execute("DROP TABLE t")   # a real SQLite file, with nothing in it
+    c.commit()
+    c.close()
+    with Store(path) as st:
+        assert st.version == SCHEMA_VERSION
 
 
 def _a_store_with_a_session(path: Path) -> None:

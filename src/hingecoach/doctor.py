@@ -527,7 +527,7 @@ def check_database(path: Path, probes: Probes) -> Check:
     ``quick_check`` through a read-only connection: nothing is written to it). Not required:
     with a damaged one the coach runs without saving progress; a newer schema stops it."""
     from hingecoach.errors import HingeError
-    from hingecoach.store.db import SCHEMA_VERSION, damaged_fix
+    from hingecoach.store.db import SCHEMA_VERSION, damaged_fix, not_ours, not_ours_fix
     from hingecoach.store.queries import DatabaseCorrupt
 
     name = "progress database"
@@ -542,10 +542,9 @@ def check_database(path: Path, probes: Probes) -> Check:
         return _bad(name, f"cannot check {path}: {exc}",
                     f"check who owns {path.parent} and its mount (`ls -l {path.parent}`, "
                     f"`findmnt -T {path.parent}`)")
-    if version == 0 and tables:
-        why = f"an SQLite database with other tables: {', '.join(sorted(tables))}"
+    if (why := not_ours(version, tables)) is not None:
         return _bad(name, f"{path} is not a Hinge Coach database ({why}): the coach runs without "
-                    "saving progress", damaged_fix(path), detail=why)
+                    "saving progress and leaves it as it is", not_ours_fix(path), detail=why)
     if version > SCHEMA_VERSION:
         return _bad(name, f"{path} has schema version {version}, newer than this hingecoach "
                     f"understands ({SCHEMA_VERSION}): `hingecoach run` refuses it",

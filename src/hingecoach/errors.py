@@ -41,7 +41,8 @@ class ConfigError(HingeError, ValueError):
 class StorageError(DeviceError):
     """The progress database cannot record, and why: :attr:`reason` is ``full`` (no space
     left), ``read_only`` (a read-only file system), ``no_permission`` (this user may not
-    write there), ``damaged`` (not a usable Hinge Coach database) or ``locked`` (another
+    write there), ``damaged`` (not a usable Hinge Coach database), ``not_ours`` (another
+    program's SQLite database, left as it is) or ``locked`` (another
     program held its write lock past the busy timeout while it was being set up; a lock met
     by a later write is :class:`StorageBusy` instead). ``hingecoach run`` goes on coaching
     without recording (:class:`hingecoach.resilience.RecordingGuard`).

@@ -63,6 +63,8 @@ NOTICES: Final[dict[str, str]] = {
     "session won't be saved. Coaching goes on.",
     "recording_stopped_damaged": "The progress file is damaged, so this session won't be saved. "
     "Coaching goes on.",
+    "recording_stopped_not_ours": "The progress file belongs to another program, so this "
+    "session won't be saved. Coaching goes on.",
     "recording_stopped_locked": "Another program has locked the progress file, so this session "
     "won't be saved. Coaching goes on.",
     "recording_delayed": "Another program is using the progress file, so saving is delayed. "
@@ -91,7 +93,9 @@ class DeviceEvent:
             opened, or no call through it had succeeded yet).
         reason: why, where there are several kinds of the same trouble: for
             ``recording_stopped``, :func:`storage_trouble`'s ``full``, ``read_only``,
-            ``no_permission``, ``damaged`` or ``locked``; ``locked`` for ``recording_delayed``.
+            ``no_permission``, ``damaged``, ``locked``, or the ``reason`` of the
+            :class:`~hingecoach.errors.StorageError` behind it (``not_ours``); ``locked``
+            for ``recording_delayed``.
     """
 
     t: float

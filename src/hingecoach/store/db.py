@@ -6,6 +6,9 @@
 - The schema is versioned with ``PRAGMA user_version``; :data:`MIGRATIONS` holds one entry
   per version, applied in order inside a transaction. A later issue (reports) adds a
   migration at the end of the list; never edit an old one.
+- A file is only ever made a Hinge Coach database when it is blank (no file, an empty one,
+  or an SQLite database without tables): another program's SQLite file is never changed
+  (:func:`not_ours`).
 - Times: ``*_s`` columns are frame-clock seconds from the session's source (what the
   transcript uses); ``*_at`` columns are UTC wall-clock ISO strings given by the caller.
 - The per-set angle series (``sets.series``) is a compact JSON object
@@ -17,8 +20,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -110,6 +114,26 @@ MIGRATIONS: tuple[str, ...] = (
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
+OUR_TABLES: frozenset[str] = frozenset(re.findall(r"CREATE TABLE (\w+)", MIGRATIONS[0]))
+"""The tables of schema version 1, which every later version keeps (migrations only add)."""
+
+
+def not_ours(version: int, tables: Collection[str]) -> str | None:
+    """Why the SQLite database whose ``PRAGMA user_version`` is ``version`` and whose tables
+    are ``tables`` is not a Hinge Coach database (one line), or None.
+
+    None for a Hinge Coach database (a schema version, 1 or more, and tables of ours), and
+    for a blank one (no tables: :class:`Store` makes it one). Anything else with tables is
+    another program's: tables at version 0 (where every Hinge Coach database is still
+    empty), or tables none of which is ours, whatever its ``user_version`` (many programs
+    use it too). SQLite's own tables (``sqlite_*``) do not count."""
+    theirs = sorted(t for t in tables if not t.startswith("sqlite_"))
+    if not theirs or (version > 0 and OUR_TABLES.intersection(theirs)):
+        return None
+    shown = ", ".join(theirs[:6]) + (f" and {len(theirs) - 6} more" if len(theirs) > 6 else "")
+    stamp = f", user_version {version}" if version else ""
+    return f"another program's SQLite database: tables {shown}{stamp}"
+
 
 def utc_now() -> str:
     """UTC wall-clock time as an ISO string (only the shell calls this)."""
@@ -160,6 +184,14 @@ def damaged_fix(path: Path) -> str:
             "new one")
 
 
+def not_ours_fix(path: Path) -> str:
+    """How to get going again when the file at ``path`` is not a Hinge Coach database (the
+    same words in run, doctor and history/report/export)."""
+    return (f"set --data-dir (paths.data_dir) to a folder of Hinge Coach's own, or move it aside "
+            f"(it may have been copied or linked there by mistake: mv {path} where it belongs) "
+            "and hingecoach starts a new one")
+
+
 def storage_problem(path: Path, reason: str, cause: str = "") -> tuple[str, str]:
     """(what is wrong, how to fix it) for the progress database at ``path`` that cannot
     record because of :func:`~hingecoach.resilience.storage_trouble` ``reason``."""
@@ -169,6 +201,9 @@ def storage_problem(path: Path, reason: str, cause: str = "") -> tuple[str, str]
     if reason == "damaged":
         return (f"the progress database {path} is damaged or not a Hinge Coach database{why}",
                 f"{damaged_fix(path)} (nothing in it was changed)")
+    if reason == "not_ours":
+        return (f"{path} is not a Hinge Coach database{why}",
+                f"{not_ours_fix(path)} (nothing in it was changed)")
     if reason == "locked":
         return (f"the progress database {path} is locked by another program{why}",
                 f"end the other program's write (COMMIT or quit an open `sqlite3 {path.name}` "
@@ -209,17 +244,27 @@ def tidy_side_files(path: Path, existed: set[Path]) -> None:
         pass
 
 
-def quick_check(path: Path, busy_timeout_s: float = BUSY_TIMEOUT_S) -> list[str]:
-    """SQLite's ``quick_check`` of the database at ``path`` (``["ok"]`` when healthy) through
-    a read-only connection, so nothing is written to the file: not even the checkpoint a
-    read-write connection makes on closing, which would copy a ``-wal`` left by a crash into
-    a damaged file. Leaves no side files behind; raises ``sqlite3.DatabaseError`` for a
-    file SQLite cannot read at all ("file is not a database")."""
+def identity(db: sqlite3.Connection) -> tuple[int, set[str]]:
+    """(``PRAGMA user_version``, table names) of the database ``db`` is connected to: what
+    :func:`not_ours` judges."""
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    tables = {str(r[0]) for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    return version, tables
+
+
+def quick_check(path: Path, busy_timeout_s: float = BUSY_TIMEOUT_S) -> tuple[list[str], int, set[str]]:
+    """SQLite's ``quick_check`` of the database at ``path`` (``["ok"]`` when healthy) and,
+    when it is healthy, its :func:`identity` (else ``0, set()``), through a read-only
+    connection, so nothing is written to the file: not even the checkpoint a read-write
+    connection makes on closing, which would copy a ``-wal`` left by a crash into a damaged
+    file. Leaves no side files behind; raises ``sqlite3.DatabaseError`` for a file SQLite
+    cannot read at all ("file is not a database")."""
     existed = {p for p in side_files(path) if p.exists()}
     db = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True,
                          timeout=busy_timeout_s)
     try:
-        return [str(r[0]) for r in db.execute("PRAGMA quick_check(3)")]
+        check = [str(r[0]) for r in db.execute("PRAGMA quick_check(3)")]
+        return (check, *identity(db)) if check == ["ok"] else (check, 0, set())
     finally:
         db.close()
         tidy_side_files(path, existed)
@@ -232,7 +277,8 @@ class Store:
     it cannot record: the folder or the file cannot be written (``read_only`` on a
     read-only file system, else ``no_permission``), the disk is full, or the file is
     damaged (SQLite's ``quick_check`` finds a problem, checked before anything is written
-    to it) or is not an SQLite database. A damaged file is left exactly as it was.
+    to it) or is not an SQLite database (``damaged``), or it is another program's SQLite
+    database (``not_ours``: :func:`not_ours`). Such a file is left exactly as it was.
 
     ``busy_timeout_s`` (default :data:`BUSY_TIMEOUT_S`): how long a statement waits while
     another program holds the write lock before it fails with "database is locked"
@@ -259,12 +305,14 @@ class Store:
                     raise self._error("read_only")
                 raise self._error("no_permission", f"no write permission on {p}")
         if self.path.is_file() and self.path.stat().st_size:
-            try:  # read-only first: a damaged file is never written to
-                check = quick_check(self.path, self.busy_timeout_s)
+            try:  # read-only first: a damaged file, or another program's, is never written to
+                check, version, tables = quick_check(self.path, self.busy_timeout_s)
             except sqlite3.DatabaseError as exc:
                 raise self._trouble(exc, "damaged") from exc
             if check != ["ok"]:
                 raise self._error("damaged", "; ".join(check))
+            if (why := not_ours(version, tables)) is not None:
+                raise self._error("not_ours", why)
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=self.busy_timeout_s)
         except sqlite3.Error as exc:

@@ -6,6 +6,8 @@ Opening for reading never creates, repairs or rewrites a database it does not un
 - no file: :class:`~hingecoach.errors.InputError` (record a session first);
 - not an SQLite file, or SQLite's ``quick_check`` finds damage: :class:`DatabaseCorrupt`,
   checked through a read-only connection, so the file's bytes are left exactly as they were;
+- another program's SQLite database (:func:`~hingecoach.store.db.not_ours`):
+  :class:`NotOurDatabase`, left the same way;
 - in a folder that cannot be written (a read-only file system, or another user's folder):
   read all the same (SQLite's ``immutable`` mode, since it cannot make the ``-shm`` file
   a WAL database needs), unless a ``-wal`` file holds changes only a writable place can
@@ -43,6 +45,9 @@ from hingecoach.store.db import (
     damaged_fix,
     decode_series,
     file_in_the_way,
+    identity,
+    not_ours,
+    not_ours_fix,
     read_levels,
     side_files,
     tidy_side_files,
@@ -67,6 +72,21 @@ class DatabaseCorrupt(InputError):
         self.why = " ".join(why.split())  # quick_check's report has line breaks: keep one line
         super().__init__(f"{path} is damaged or not a Hinge Coach database ({self.why}); it was "
                          f"left untouched: restore a backup, or {damaged_fix(self.path)}")
+
+
+class NotOurDatabase(InputError):
+    """The file is a healthy SQLite database, but another program's (left untouched).
+
+    Attributes:
+        path: the file.
+        why: what it holds instead (:func:`~hingecoach.store.db.not_ours`).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], why: str) -> None:
+        self.path = Path(path)
+        self.why = why
+        super().__init__(f"{path} is not a Hinge Coach database ({why}); it was left untouched: "
+                         f"{not_ours_fix(self.path)}")
 
 
 class EmptyDatabase(InputError):
@@ -145,9 +165,7 @@ def inspect_database(path: str | os.PathLike[str]) -> tuple[int, set[str]]:
         check = [r[0] for r in db.execute("PRAGMA quick_check(3)")]
         if check != ["ok"]:
             raise DatabaseCorrupt(path, "; ".join(check))
-        version = int(db.execute("PRAGMA user_version").fetchone()[0])
-        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        return version, tables
+        return identity(db)
     except sqlite3.DatabaseError as exc:
         raise _damaged_or_unreadable(path, exc) from exc
     finally:
@@ -187,11 +205,11 @@ def open_for_reading(path: str | os.PathLike[str], *, notes: Any = None,
     if not head.startswith(SQLITE_MAGIC):
         raise DatabaseCorrupt(path, "no SQLite header")
     version, tables = inspect_database(path)
+    if (why := not_ours(version, tables)) is not None:
+        raise NotOurDatabase(path, why)
     if version > SCHEMA_VERSION:
         raise ConfigError(f"{path} has schema version {version}, newer than this hingecoach "
                           f"understands ({SCHEMA_VERSION}): upgrade hingecoach")
-    if version == 0 and tables:
-        raise DatabaseCorrupt(path, f"an SQLite database with other tables: {', '.join(sorted(tables))}")
     if version == 0:
         raise EmptyDatabase(f"no sessions recorded yet in {path}: run `hingecoach demo "
                             f"--data-dir {where}` or `hingecoach run` first")
