@@ -160,3 +160,17 @@ def another_programs_database(db: Path, user_version: int = 0, tables: Sequence[
     c.execute(f"PRAGMA user_version = {user_version}")
     c.commit()
     c.close()
+
+
+def wal_left_by_a_crash(db: Path) -> None:
+    """Leave the progress database ``db`` as a power cut in the middle of a session does: its
+    latest commit still in ``db-wal`` (not yet copied into ``db``), and no ``-shm``."""
+    wal = db.with_name(db.name + "-wal")
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    writer.execute("UPDATE users SET units = 'in'")
+    left = db.read_bytes(), wal.read_bytes()
+    writer.close()  # (checkpoints, and deletes both side files)
+    db.write_bytes(left[0])
+    wal.write_bytes(left[1])
+    assert wal.stat().st_size > 0 and not db.with_name(db.name + "-shm").exists()

@@ -35,6 +35,7 @@ from storekit import (
     run_not_writable,
     run_read_only,
     snapshot,
+    wal_left_by_a_crash,
     write_lock,
 )
 
@@ -358,3 +359,46 @@ def test_run_writes_the_waiting_reps_once_the_lock_clears(
     assert len(lines) == 2 and "saving is delayed" in lines[0], lines
     assert lines[1].endswith(f"progress saved in {data / 'hingecoach.db'}"), lines
     assert reps_saved(data) - saved_before == coached_reps(said) >= 4
+
+
+# --- no side files left beside a database that was only looked at --------------------------
+
+def _looked_at(command: str, trace: Path, data: Path, tmp_path: Path) -> str:
+    """What ``command`` says about the progress database in ``data`` (run in a process)."""
+    import subprocess
+
+    argv = {"run": run_argv(trace, data, tmp_path / "t.jsonl", "0:start hinge drill"),
+            "doctor": hingecoach("doctor", "--json", "--set", f"paths.data_dir={data}"),
+            "history": hingecoach("history", "--data-dir", str(data))}[command]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in done.stderr, done.stderr
+    if command == "doctor":
+        return json.dumps(next(c for c in json.loads(done.stdout)["checks"]
+                               if c["name"] == "progress database"))
+    return done.stderr
+
+
+@pytest.mark.parametrize("command", ["run", "doctor", "history"])
+def test_a_damaged_database_with_a_wal_left_by_a_crash_gets_no_new_side_files(
+        command: str, trace: Path, data: Path, tmp_path: Path) -> None:
+    """The read-only check made a hingecoach.db-shm beside it and left it there: a -wal
+    already existed, so nothing was tidied."""
+    db = data / "hingecoach.db"
+    wal_left_by_a_crash(db)
+    damage_third_page(db)
+    before = snapshot(data)
+    assert sorted(before) == ["hingecoach.db", "hingecoach.db-wal"]
+    assert "damaged" in _looked_at(command, trace, data, tmp_path)
+    assert snapshot(data) == before, "the files as they were, and no -shm beside them"
+
+
+def test_history_of_a_healthy_database_with_a_wal_left_by_a_crash_reads_it_and_leaves_no_shm(
+        data: Path) -> None:
+    import subprocess
+
+    wal_left_by_a_crash(data / "hingecoach.db")
+    before = snapshot(data)
+    done = subprocess.run(hingecoach("history", "--data-dir", str(data)), capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0 and "Bo" in done.stdout, done.stderr
+    assert snapshot(data) == before

@@ -11,9 +11,18 @@ import pytest
 from coachkit import Script, make_rep, play, start
 from hingecoach.coach.coach import Coach
 from hingecoach.errors import ConfigError, StorageError
-from hingecoach.store.db import MIGRATIONS, SCHEMA_VERSION, Store, decode_series
+from hingecoach.store.db import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    Store,
+    decode_series,
+    locked_by_anyone,
+    quick_check,
+    side_files,
+    tidy_side_files,
+)
 from hingecoach.store.recorder import StoreRecorder
-from storekit import another_programs_database
+from storekit import another_programs_database, write_lock
 
 
 @pytest.fixture
@@ -262,3 +271,19 @@ def test_a_data_dir_that_is_a_file_is_named_as_such(tmp_path, capsys) -> None:  
         assert main([*cmd, "--data-dir", str(blocker)]) == 2, cmd
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and "is a file, not a folder" in err[0], (cmd, err)
+
+
+def test_side_files_a_live_connection_uses_are_never_tidied_away(tmp_path: Path) -> None:
+    """A read-only look at a database whose side files appeared while it looked (another
+    process opened it meanwhile) removed that process's -wal and -shm from under it."""
+    path = tmp_path / "hc.db"
+    Store(path).close()
+    with write_lock(path) as holder:  # another process has it open (and its write lock)
+        wal, shm = side_files(path)
+        assert wal.exists() and shm.exists() and locked_by_anyone(shm)
+        tidy_side_files(path, existed=set())  # as if they were new
+        assert wal.exists() and shm.exists()
+        assert holder.poll() is None
+    assert not locked_by_anyone(shm)
+    quick_check(path)  # leaves nothing behind now that nobody has it open
+    assert [p.name for p in tmp_path.iterdir()] == ["hc.db"]

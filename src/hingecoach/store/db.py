@@ -227,19 +227,43 @@ def side_files(path: Path) -> list[Path]:
     return [path.with_name(path.name + sfx) for sfx in ("-wal", "-shm")]
 
 
-def tidy_side_files(path: Path, existed: set[Path]) -> None:
-    """Remove the empty ``-wal`` and its ``-shm`` that our read-only connection created.
+def locked_by_anyone(path: Path) -> bool:
+    """Whether any process (this one included) holds a lock on the file at ``path``, as
+    every SQLite connection that has a WAL database open holds one on its ``-shm`` file
+    (a read lock on byte 128, SQLite's "DMS" lock, for as long as it is open).
 
-    A read-only connection to a WAL database creates them and cannot delete them on close.
-    They are only removed when they did not exist before we opened (so no writer had the
-    database open) and the WAL holds nothing."""
+    Read from ``/proc/locks`` (matched by inode number alone, so a lock on another file
+    with the same number on another device counts too: the careful side), without
+    opening ``path``: closing any descriptor of a file drops all of this process's locks
+    on it, SQLite's own included. True when it cannot be told (no ``/proc/locks``)."""
+    try:
+        inode = f":{path.stat().st_ino}"
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    try:
+        table = Path("/proc/locks").read_text()
+    except OSError:
+        return True
+    return any(word.endswith(inode) for line in table.splitlines() for word in line.split())
+
+
+def tidy_side_files(path: Path, existed: set[Path]) -> None:
+    """Remove the ``-shm``, and the empty ``-wal``, that our read-only connection created.
+
+    A read-only connection to a WAL database creates a ``-shm`` file (and an empty ``-wal``
+    when there was none) and cannot delete them on close. They are removed only when they
+    did not exist before we opened, the ``-wal`` only when it holds nothing (one left by a
+    crash stays: it holds the latest commits), and only when no connection, in any
+    process, has the database open now (:func:`locked_by_anyone` on its ``-shm``)."""
     wal, shm = side_files(path)
-    if wal in existed or shm in existed:
+    if shm in existed or locked_by_anyone(shm):
         return
     try:
-        if wal.exists() and wal.stat().st_size == 0:
+        if wal not in existed and wal.exists() and wal.stat().st_size == 0:
             wal.unlink()
-            shm.unlink(missing_ok=True)
+        shm.unlink(missing_ok=True)
     except OSError:
         pass
 
