@@ -184,3 +184,36 @@ def test_a_lock_while_the_database_is_being_set_up_is_called_a_lock_not_damage(t
     assert [(e.kind, e.reason, e.at_start) for e in heard] == [("recording_stopped", "locked", True)]
     assert heard[0].notice == NOTICES["recording_stopped_locked"]
     assert path.read_bytes() == b""
+
+
+def test_no_write_during_a_session_holds_the_frame_loop_for_the_busy_timeout(db: Path) -> None:
+    """The first write that met the lock waited the store's whole busy timeout (10 s in the
+    product) on the frame loop: pose and cues stalled mid-set. Only the last try at the
+    session's end may wait that long."""
+    import time
+
+    store = RecordingGuard.open(lambda: Store(db, busy_timeout_s=5.0), where=db,
+                                passthrough=("levels", "close"))
+    recorder = StoreRecorder(store, store.user("sam"), "sim")
+    recorder.set_started(1.0, 1, Level("hinge", 1))
+    rep(recorder, 1)
+    took: dict[str, float] = {}
+
+    def timed(what: str, write: object) -> None:
+        start = time.monotonic()
+        write()  # type: ignore[operator]
+        took[what] = time.monotonic() - start
+
+    with write_lock(db):
+        timed("rep", lambda: rep(recorder, 2))
+        timed("set end", lambda: recorder.set_ended(5.0, 2, 2, [(0.1, 1.0, 2.0, 3.0, 4.0)]))
+        timed("level", lambda: recorder.level_changed(Level("hinge", 2)))
+        timed("set", lambda: recorder.set_started(6.0, 2, Level("hinge", 2)))
+        timed("rep of set 2", lambda: rep(recorder, 1))
+        assert recorder.unsaved().startswith("rep 2 of set 1, the end of set 1, the level reached")
+    assert max(took.values()) < 1.5, took   # 5 s each before (the first one, at least)
+    assert reps_in(db) == [(1, 1)]
+    rep(recorder, 2)                          # the lock has cleared: everything goes in, in order
+    assert reps_in(db) == [(1, 1), (1, 2), (2, 1), (2, 2)] and recorder.unsaved() == ""
+    recorder.close()
+    store.close()

@@ -361,6 +361,50 @@ def test_run_writes_the_waiting_reps_once_the_lock_clears(
     assert reps_saved(data) - saved_before == coached_reps(said) >= 4
 
 
+def test_run_never_waits_the_busy_timeout_for_a_lock_before_the_session_ends(
+        monkeypatch: pytest.MonkeyPatch, trace: Path, data: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A new user's row, made as `run` starts, waited the whole busy timeout for the lock
+    (10 s; 5 s here), and so did the first write of the session: the coach stood still."""
+    import time
+
+    import hingecoach.store.db as store_db
+
+    monkeypatch.setattr(store_db, "BUSY_TIMEOUT_S", 5.0)
+    took: list[tuple[str, float]] = []
+
+    def timing(name: str) -> object:
+        write = getattr(Store, name)
+
+        def timed(*args: object, **kwargs: object) -> object:
+            start = time.monotonic()
+            try:
+                return write(*args, **kwargs)
+            finally:
+                took.append((name, time.monotonic() - start))
+        return timed
+
+    for name in ("user", "start_session", "start_set", "add_rep", "end_set", "save_level"):
+        monkeypatch.setattr(Store, name, timing(name))
+    transcript = tmp_path / "t.jsonl"
+    argv = run_argv(trace, data, transcript)[3:]
+    argv[argv.index("Bo")] = "Kim"
+    with write_lock(data / "hingecoach.db", until=(transcript, NOTICES["recording_delayed"])):
+        code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert took[0][0] == "user" and max(t for _, t in took) < 1.5, took
+    said = cues(transcript)
+    assert [c["text"] for c in said if "delayed" in c["text"]] == [NOTICES["recording_delayed"]]
+    assert err.strip().splitlines()[-1].endswith(f"progress saved in {data / 'hingecoach.db'}"), err
+    c = sqlite3.connect(data / "hingecoach.db")
+    kims = c.execute("SELECT count(*) FROM reps JOIN sets ON sets.id = reps.set_id JOIN sessions "
+                     "ON sessions.id = sets.session_id JOIN users ON users.id = sessions.user_id "
+                     "WHERE users.name = 'Kim'").fetchone()[0]
+    c.close()
+    assert kims == coached_reps(said) >= 4
+
+
 # --- no side files left beside a database that was only looked at --------------------------
 
 def _looked_at(command: str, trace: Path, data: Path, tmp_path: Path) -> str:

@@ -171,7 +171,7 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
     from hingecoach.store.db import Store, User
     from hingecoach.store.paths import db_path
     from hingecoach.store.queries import saved_progress
-    from hingecoach.store.recorder import StoreRecorder
+    from hingecoach.store.recorder import WRITE_WAIT_S, StoreRecorder
 
     events = EventQueue()
     if live:
@@ -200,7 +200,12 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
             print(f"hingecoach run: {recording_delayed_line(path, event)}", file=sys.stderr)
         events.put(event)
 
-    store = (RecordingGuard.open(lambda: Store(path), on_event=store_event, where=path,
+    def open_store() -> Store:
+        opened = Store(path)  # set up with SQLite's whole busy timeout: coaching has not begun
+        opened.wait_for_locks(WRITE_WAIT_S)  # the user's row and every write after it: briefly
+        return opened
+
+    store = (RecordingGuard.open(open_store, on_event=store_event, where=path,
                                  passthrough=("levels", "close")) if record else None)
     try:
         speaker, voice_intents, voice = open_voice(speaker_spec, live and not args.no_voice, on_event=events.put,

@@ -23,11 +23,12 @@ from hingecoach.errors import StorageBusy
 from hingecoach.motion.types import Rep
 from hingecoach.store.db import Store, User, utc_now
 
-RETRY_WAIT_S = 0.1
-"""How long a write waits for the lock once writes are already waiting for it: the frame
-loop must not stall at every rep while another program keeps the database locked (the
-first write that meets the lock waits the store's whole busy timeout, and so does the last
-try when the recorder closes)."""
+WRITE_WAIT_S = 0.25
+"""How long a write made during a session (the user's row at the start, a session, a set,
+a rep, a set's end, a level) waits for another program's lock before it is kept for later.
+Those writes are made on the frame loop, so this is the longest that pose tracking and cues
+can stall for a lock; SQLite's busy timeout (the store's ``busy_timeout_s``, 10 s) is only
+waited at the session's end and when the recorder closes, once the user is done training."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,10 @@ class _Write:
 
 class StoreRecorder:
     """Writes the coaching sessions (workouts) of ``user`` to ``store`` as they happen.
+
+    The coach's frame loop makes these writes, so from the start each waits at most
+    :data:`WRITE_WAIT_S` for another program's lock (the store's lock wait is set to it);
+    only the session's end and :meth:`close` wait the store's whole ``busy_timeout_s``.
 
     Attributes:
         session_id: the session being written, or the last one written (None before the
@@ -67,6 +72,7 @@ class StoreRecorder:
         self.set_id: int | None = None
         self._set_no: int | None = None  # the set the coach has open (written or waiting)
         self._pending: list[_Write] = []  # writes a lock kept out of the database, oldest first
+        store.wait_for_locks(WRITE_WAIT_S)  # from here on the frame loop makes the writes
 
     @property
     def saving(self) -> bool:
@@ -81,11 +87,10 @@ class StoreRecorder:
 
     def flush(self, *, patient: bool = False) -> bool:
         """Make the waiting writes, oldest first, until one finds the database still locked
-        (it and the ones after it keep waiting). A retry waits :data:`RETRY_WAIT_S` for the
+        (it and the ones after it keep waiting). Each waits :data:`WRITE_WAIT_S` for the
         lock, or the store's whole busy timeout when ``patient``. True when nothing waits."""
-        retrying = len(self._pending) > 1 and not patient  # the last one just joined them
-        if retrying:
-            self.store.wait_for_locks(RETRY_WAIT_S)
+        if patient:
+            self.store.wait_for_locks(self.store.busy_timeout_s)
         try:
             while self._pending:
                 try:
@@ -94,8 +99,8 @@ class StoreRecorder:
                     return False
                 self._pending.pop(0)
         finally:
-            if retrying:
-                self.store.wait_for_locks(self.store.busy_timeout_s)
+            if patient:
+                self.store.wait_for_locks(WRITE_WAIT_S)
         return True
 
     def unsaved(self) -> str:
@@ -150,7 +155,8 @@ class StoreRecorder:
                 if calibration is not None:
                     self.store.set_calibration(self.session_id, calibration)
 
-        self._write(_Write("session", run, label="the session"))
+        # made with the set that opens it (one wait for a lock, not two, in that frame)
+        self._pending.append(_Write("session", run, label="the session"))
 
     def calibrated(self, cal: Calibration) -> None:
         self._calibration = calibration = cal.to_json()
