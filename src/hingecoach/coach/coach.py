@@ -108,6 +108,7 @@ class SetState:
     problems: dict[str, int] = field(default_factory=dict)
     series: list[tuple[float, ...]] = field(default_factory=list)
     recorded: bool = True  # set_started sent (a set opened while one is held waits: Held)
+    named: bool = False  # its number has been said ("Set 2.")
 
 
 @dataclass
@@ -129,8 +130,6 @@ class Held:
 #: The set.number phrasings that fit a set already under way ("Set 3." and "Here's set 3.",
 #: not "Set 3, when you're ready.").
 SET_NUMBER_UNDER_WAY = (0, 1)
-#: Cue kinds that talk about a rep (after which a set's number is no news).
-REP_TALK = frozenset({"correction", "praise", "count"})
 #: Frames remembered for telling whether a rep was filmed side-on (30 s at 30 fps).
 VIEW_MEMORY = 900
 #: The flag stored on a rep filmed from the front or at an angle: counted, never judged
@@ -481,8 +480,10 @@ class Coach:
         self.feedback = RepFeedback(self.s)
         if not waits:
             self.recorder.set_started(t, self.sets_done, lv)
-        # After a rep's feedback, if a rep opened the set (deferred, said when the voice is free).
-        self._deferred.append(("set.number", frozenset({State.SET}), t, {"n": self.sets_done}))
+        # Said when the voice is free (after what is queued before it), or at the latest just
+        # before the first thing said about one of its reps (:meth:`_offer`); the number is
+        # the set's when it is said (a set held open for its last rep may hand its own back).
+        self._deferred.append(("set.number", frozenset({State.SET}), t, {}))
 
     def _close_set(self, t: float, *, quiet: bool) -> None:
         cur = self.current
@@ -537,9 +538,6 @@ class Coach:
         cur = self.current
         if cur is not None and not cur.recorded:  # the set opened at the change starts now
             if kept.reps == 0:  # the kept set was dropped (no reps): this one takes its number
-                for cue_id, _, _, values in self._deferred:
-                    if cue_id == "set.number" and values.get("n") == cur.number:
-                        values["n"] = self.sets_done
                 cur.number = self.sets_done
             cur.started = cur.last_rep_t = t
             cur.series = []
@@ -609,10 +607,21 @@ class Coach:
         if not cands:
             return
         best = cands[0]
+        # Nothing about a set's reps before its number: a set begun by a rep whose first rep
+        # earns a correction hears "Set 2." and then the correction (which may begin that much
+        # later). Its number used to be dropped instead, so the numbers heard jumped (1, then 5).
+        max_delay = None
+        cur = self.current
+        if (cur is not None and not cur.named and self.state is State.SET
+                and (self._held is None or self._held.set is None)
+                and self.scheduler.busy_until - t <= self.s.max_cue_delay_s):
+            number = self._name_set(cur)
+            if number is not None:
+                max_delay = self.s.max_cue_delay_s + self.scheduler.duration(number.text)
         values = dict(best.values)
         text = self.phrases.text(self._variant(best.cue_id), **values)
         cue = Cue(t, text, self.phrases.kind(best.cue_id), best.cue_id, best.fault,
-                  best.priority)
+                  best.priority, max_delay_s=max_delay)
         said = self.scheduler.offer([cue])
         if said:
             self.feedback.said(t, best)
@@ -700,16 +709,31 @@ class Coach:
             due = self.state in states and t - since <= self.s.setup_cue_delay_s
             if due and cue_id.startswith("calibrate.") and self._in_a_rep:
                 break  # not "stand tall and still" mid-rep: wait; a counted rep starts the set
-            if cue_id == "set.number" and self._held is not None and self._held.set is not None:
-                break  # its number is only sure once the set held for its last rep is closed
+            if cue_id == "set.number":
+                # The current set's number, however long the voice was busy: it goes stale only
+                # when the set is over or named already (a set never named made the numbers
+                # heard jump). Paused, it waits for 'resume'.
+                cur = self.current
+                if cur is not None and not cur.named and self.state is State.PAUSED:
+                    break
+                if self._held is not None and self._held.set is not None:
+                    break  # its number is only sure once the set held for its last rep is closed
+                self._deferred.pop(0)
+                if cur is not None and not cur.named and self.state is State.SET:
+                    self._name_set(cur)
+                continue
             self._deferred.pop(0)
-            if cue_id == "set.number" and any(sp.start >= since and sp.cue.kind in REP_TALK
-                                              for sp in self.scheduler.spoken[-4:]):
-                continue  # the set's first rep was already talked about: "Here's set 2" is late now
             if due:
-                # not "Set 3, when you're ready." once that set's first rep is done
-                ready = cue_id != "set.number" or self.current is None or not self.current.reps
-                self._say(cue_id, priority=80, only=None if ready else SET_NUMBER_UNDER_WAY, **values)
+                self._say(cue_id, priority=80, **values)
+
+    def _name_set(self, cur: SetState) -> Cue | None:
+        """Say the set's number: "Set 3, when you're ready." before its first rep, "Set 3." or
+        "Here's set 3." once it is under way."""
+        cue = self._say("set.number", priority=80, only=SET_NUMBER_UNDER_WAY if cur.reps else None,
+                        n=cur.number)
+        if cue is not None:
+            cur.named = True
+        return cue
 
     def _emit(self, cue: Cue) -> Cue | None:
         said = self.scheduler.offer([cue])
