@@ -130,6 +130,10 @@ class Held:
 #: The set.number phrasings that fit a set already under way ("Set 3." and "Here's set 3.",
 #: not "Set 3, when you're ready.").
 SET_NUMBER_UNDER_WAY = (0, 1)
+#: What a level change (or a drill start) announces: news that a newer change makes stale
+#: (the drill's own instructions, ``drill.*``, too).
+LEVEL_NEWS = frozenset({"level.up", "level.down", "wall.further", "wall.closer", "wall.none",
+                        "wall.return"})
 #: Frames remembered for telling whether a rep was filmed side-on (30 s at 30 fps).
 VIEW_MEMORY = 900
 #: The flag stored on a rep filmed from the front or at an angle: counted, never judged
@@ -139,6 +143,10 @@ NOT_SIDE_ON = "not_side_on"
 #: loop does not start the calibration ("stand tall and still") and the calibration does
 #: not ask them to hold still; the rep, once reported, starts the set (``early_rep``).
 IN_A_REP = frozenset({Phase.DESCENDING, Phase.BOTTOM, Phase.ASCENDING, Phase.LOCKOUT})
+
+
+def _is_level_news(cue: Cue) -> bool:
+    return cue.cue_id in LEVEL_NEWS or cue.cue_id.startswith("drill.")
 
 
 def _unchecked(n: int, of: int) -> str:
@@ -204,7 +212,7 @@ class Coach:
         self._held: Held | None = None  # a rep under way at a level or drill change
         self._phase = Phase.UNKNOWN  # the rep tracker's phase on the last frame
         self.t = 0.0
-        self._pending: list[Cue] = []
+        self._pending: list[Cue] = []  # planned by the scheduler, not yet returned (said)
         self._deferred: list[tuple[str, frozenset[State], float, dict[str, object]]] = []
         self._in_a_rep = False  # a rep under way, or reported, on the last frame
 
@@ -257,6 +265,7 @@ class Coach:
             family = slots.get("drill", "hinge")
             family = family if family in FAMILIES else "hinge"
             if self.machine.can("start_drill"):
+                self._withdraw_level_news()
                 self._set_aside(t)
                 self.family = family
                 self._fire(t, "start_drill")
@@ -309,10 +318,17 @@ class Coach:
                               dict(getattr(intent, "slots", None) or {}))
 
     def finish(self, t: float) -> list[Cue]:
-        """The input ended: close the set, say the session summary."""
+        """The input ended: close the set, say the session summary (and everything planned)."""
         self.t = t = max(t, self.t)
         self._fire(t, "end_of_input")
-        return self._flush()
+        return self.drain()
+
+    def drain(self) -> list[Cue]:
+        """Every cue planned, including level announcements held back until they begin (see
+        :meth:`_flush`): for when no frame time will come to release them (the input ended,
+        or a live camera is away)."""
+        out, self._pending = self._pending, []
+        return out
 
     @property
     def transitions(self) -> list[tuple[float, str, str, str]]:
@@ -640,6 +656,7 @@ class Coach:
             if by_user:
                 self._say("level.top" if step > 0 else "level.bottom", urgent=True)
             return
+        self._withdraw_level_news()
         # a set in progress, or paused, ends: the reps after it are at the new level (a paused
         # set used to go on at the old one after 'resume')
         in_set = self.current is not None
@@ -741,5 +758,21 @@ class Coach:
         return said[0] if said else None
 
     def _flush(self) -> list[Cue]:
-        out, self._pending = self._pending, []
-        return out
+        """The cues planned to begin by now, in order. A level or drill announcement planned
+        for later is held back until it begins, and with it whatever is planned after it (the
+        order of the voice): a newer change can still take it back (:meth:`_withdraw_level_news`),
+        so it is never handed to the speaker, or written to the transcript, unsaid."""
+        for i, cue in enumerate(self._pending):
+            if cue.t > self.t and _is_level_news(cue):
+                out, self._pending = self._pending[:i], self._pending[i:]
+                return out
+        return self.drain()
+
+    def _withdraw_level_news(self) -> None:
+        """A level or drill change makes the level and drill announcements not yet begun stale
+        ("next level" three times in two seconds: the two levels passed are not announced, and
+        the last is heard as soon as the line playing ends, never cut off)."""
+        stale = [c for c in self._pending if c.t > self.t and _is_level_news(c)]
+        if stale:
+            first = next(i for i, c in enumerate(self._pending) if c is stale[0])
+            self._pending = self._pending[:first] + self.scheduler.withdraw(stale, self.t)
