@@ -344,3 +344,19 @@ def test_a_set_whose_number_waits_behind_a_long_announcement_or_a_pause_is_still
     assert two.t > level.t + 6.0  # later than the 6 s any setup instruction may wait
     if paused:
         assert [c.cue_id for c in cues if c.t >= 30.0][:2] == ["ack.back", "set.number"]
+
+
+def test_a_set_begun_in_the_rest_whose_first_rep_earns_a_wall_step_is_named_before_it() -> None:
+    """Four clean reps at the wall, the set ends, and the athlete goes on during the rest:
+    that rep opens set 2 and is the fifth clean one in a row, so it earns the step to 8 inches
+    at once, which closes set 2. Its number was never said ("Clean run..." then "Set 3.");
+    before that fix it was said after the step, for the set at 8 inches ("Here's set 2.",
+    then "Set 3." for the same set)."""
+    s = Script().stand(4.0).reps_of(4).stand(20.5).rep().reps_of(3)
+    rec = ListRecorder()
+    cues = play(Coach(recorder=rec), s.updates, start("wall"))
+    ids = [c.cue_id for c in cues]
+    assert [h for h, _ in _heard_set_numbers(cues, rec)] == [1, 2, 3], [c.text for c in cues]
+    step = ids.index("wall.further")
+    assert ids[step - 1:step + 2] == ["set.number", "wall.further", "set.number"], ids
+    assert [e[1:] for e in rec.events if e[0] == "set_ended"] == [(4, 4), (1, 1), (3, 3)]

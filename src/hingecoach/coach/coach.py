@@ -600,6 +600,9 @@ class Coach:
         elif lv.family == "wall" and lv.drill == "wall":
             step = self.wall.update(clean)
             if step:
+                # earned by this set's reps: the set is named first, even when this rep, begun
+                # in the rest, is its only one (it was closed unnamed and the next one skipped it)
+                self._name_first(t, urgent=True)
                 self._change_level(t, step, by_user=False)
                 return
         if cur.reps >= lv.target_reps:
@@ -626,14 +629,10 @@ class Coach:
         # Nothing about a set's reps before its number: a set begun by a rep whose first rep
         # earns a correction hears "Set 2." and then the correction (which may begin that much
         # later). Its number used to be dropped instead, so the numbers heard jumped (1, then 5).
+        number = self._name_first(t)
         max_delay = None
-        cur = self.current
-        if (cur is not None and not cur.named and self.state is State.SET
-                and (self._held is None or self._held.set is None)
-                and self.scheduler.busy_until - t <= self.s.max_cue_delay_s):
-            number = self._name_set(cur)
-            if number is not None:
-                max_delay = self.s.max_cue_delay_s + self.scheduler.duration(number.text)
+        if number is not None:
+            max_delay = self.s.max_cue_delay_s + self.scheduler.duration(number.text)
         values = dict(best.values)
         text = self.phrases.text(self._variant(best.cue_id), **values)
         cue = Cue(t, text, self.phrases.kind(best.cue_id), best.cue_id, best.fault,
@@ -743,11 +742,23 @@ class Coach:
             if due:
                 self._say(cue_id, priority=80, **values)
 
-    def _name_set(self, cur: SetState) -> Cue | None:
+    def _name_first(self, t: float, *, urgent: bool = False) -> Cue | None:
+        """Before something is said about the set's reps: its number, if it has not been said.
+        Before an ``urgent`` cue (said whenever the voice is free) it goes just ahead of it;
+        before another, only if the voice is free within ``max_cue_delay_s`` (else both wait
+        their turn: the number is said when the voice is free)."""
+        cur = self.current
+        if (cur is not None and not cur.named and self.state is State.SET
+                and (self._held is None or self._held.set is None)
+                and (urgent or self.scheduler.busy_until - t <= self.s.max_cue_delay_s)):
+            return self._name_set(cur, urgent=urgent)
+        return None
+
+    def _name_set(self, cur: SetState, *, urgent: bool = False) -> Cue | None:
         """Say the set's number: "Set 3, when you're ready." before its first rep, "Set 3." or
         "Here's set 3." once it is under way."""
         cue = self._say("set.number", priority=80, only=SET_NUMBER_UNDER_WAY if cur.reps else None,
-                        n=cur.number)
+                        urgent=urgent, n=cur.number)
         if cue is not None:
             cur.named = True
         return cue
