@@ -146,7 +146,8 @@ class Script:
 def play(coach: Coach, updates: list[MotionUpdate],
          intents: list[tuple[float, str, dict[str, str]]] | None = None,
          finish: bool = True) -> list[Cue]:
-    """Feed updates (and intents at their times) to the coach; returns all cues said."""
+    """Feed updates (and intents at their times) to the coach; returns all cues said, including
+    those planned to begin after the last update."""
     pending = sorted(intents or [], key=lambda x: x[0])
     out: list[Cue] = []
     for u in updates:
@@ -158,6 +159,8 @@ def play(coach: Coach, updates: list[MotionUpdate],
         out += coach.on_intent(t, name, slots)
     if finish and updates:
         out += coach.finish(updates[-1].features.t)
+    else:  # what is planned after the last frame is said all the same
+        out += coach.drain()
     return out
 
 

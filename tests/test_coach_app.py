@@ -100,3 +100,29 @@ def test_every_catalogue_phrase_is_offered_to_the_recogniser_as_a_decoy() -> Non
     assert len(decoys) == sum(len(DECOY_COUNTS) if "{n}" in v else 1 for _, p in CATALOGUE.values() for v in p)
     assert all("{" not in d for d in decoys)
     assert all(parse_phrase(d) is None for d in decoys)
+
+
+def test_a_level_announcement_held_back_goes_out_while_the_camera_is_away() -> None:
+    """The coach holds a level announcement back until it begins (a newer level change may
+    still take it back), and a frame's time releases it; with the camera away no frame comes,
+    so what it holds goes out at once (as everything did before), not after the camera is back."""
+    info, poses, _ = render(random_session(33, reps=6))
+    poses = list(poses)
+    cut = next(i for i, p in enumerate(poses) if p.t >= 12.0)
+    tr = Transcript()
+    written: list[int] = []
+
+    def camera():  # noqa: ANN202
+        yield from poses[:cut]
+        for _ in range(3):
+            yield None  # the camera is away
+            written.append(len(tr.lines))
+        yield from poses[cut:]
+
+    cmds = parse_commands(f"0.5:start hinge drill,{poses[cut - 1].t - 0.2}:next level")
+    run_session(info, camera(), Coach(), transcript=tr, commands=cmds)
+    texts = [json.loads(line)["text"] for line in tr.lines]
+    assert "Level up: dowel hinge." in texts
+    dowel = next(i for i, t in enumerate(texts) if t.startswith("Dowel hinge."))
+    assert dowel < written[0], texts  # written during the outage
+    assert json.loads(tr.lines[dowel])["t"] > poses[cut - 1].t  # it begins after the last frame

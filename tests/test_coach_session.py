@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -294,3 +295,68 @@ def test_a_set_already_under_way_is_not_announced_as_when_you_are_ready() -> Non
             late.append(c)
     assert late, "the demo has a set announced after its first rep: the check below is not empty"
     assert not [c.text for c in late if "when you're ready" in c.text]
+
+
+def _heard_set_numbers(cues: list, rec: ListRecorder) -> list[tuple[int, int]]:
+    """(number heard, number of the set recorded as started last before it) per set.number cue."""
+    out = []
+    for c in cues:
+        if c.cue_id == "set.number":
+            heard = int("".join(ch for ch in c.text if ch.isdigit()))
+            started = [e[1] for e, t in zip([e for e in rec.events if e[0] == "set_started"],
+                                            rec.set_times, strict=True) if t <= c.t]
+            out.append((heard, int(started[-1])))  # type: ignore[call-overload]
+    return out
+
+
+def test_sets_begun_during_the_rest_are_numbered_1_2_3_even_when_their_first_rep_is_corrected() -> None:
+    """Review: "Set 1." and later "Here's set 5.". Every set after the first began with a rep
+    during the rest, and a correction about that first rep used to make its number 'late', so
+    it was never said; sets 2, 3 and 4 were recorded, summarised and never named. Now the
+    number comes first, then the correction."""
+    s = Script().stand(4.0).reps_of(10)
+    for fault in ("too_deep", "back_rounding", "too_deep"):  # named on the first rep
+        s.stand(3.0).rep((fault,)).reps_of(9)
+    s.stand(3.0).rep().reps_of(3)
+    rec = ListRecorder()
+    cues = play(Coach(recorder=rec), s.updates, start())
+    numbers = _heard_set_numbers(cues, rec)
+    assert numbers == [(1, 1), (2, 2), (3, 3), (4, 4), (5, 5)], [c.text for c in cues]
+    for n in (2, 3, 4):  # the correction about the set's first rep is still said, right after
+        i = next(i for i, c in enumerate(cues) if c.cue_id == "set.number" and f" {n}." in c.text)
+        assert cues[i + 1].kind == "correction", [c.text for c in cues[i:i + 2]]
+        assert cues[i + 1].t - cues[i].t < 2.0
+
+
+@pytest.mark.parametrize("paused", [False, True])
+def test_a_set_whose_number_waits_behind_a_long_announcement_or_a_pause_is_still_named(
+        paused: bool) -> None:
+    """'Level up: dowel hinge.' and the dowel drill's instructions take ~7 s: the new set's
+    number, waiting for the voice, went stale after 6 s and was never said (the same when
+    the set was paused before the voice was free), so the next set heard was set 3."""
+    s = Script().stand(4.0).reps_of(12)
+    extra = [(22.0, "pause", {}), (30.0, "resume", {})] if paused else []
+    rec = ListRecorder()
+    cues = play(Coach(recorder=rec), s.updates, [*start(), (20.0, "next_level", {}), *extra])
+    assert _heard_set_numbers(cues, rec) == [(1, 1), (2, 2)], [c.text for c in cues]
+    (level,) = [c for c in cues if c.cue_id == "level.up"]
+    (two,) = [c for c in cues if c.cue_id == "set.number" and "2" in c.text]
+    assert two.t > level.t + 6.0  # later than the 6 s any setup instruction may wait
+    if paused:
+        assert [c.cue_id for c in cues if c.t >= 30.0][:2] == ["ack.back", "set.number"]
+
+
+def test_a_set_begun_in_the_rest_whose_first_rep_earns_a_wall_step_is_named_before_it() -> None:
+    """Four clean reps at the wall, the set ends, and the athlete goes on during the rest:
+    that rep opens set 2 and is the fifth clean one in a row, so it earns the step to 8 inches
+    at once, which closes set 2. Its number was never said ("Clean run..." then "Set 3.");
+    before that fix it was said after the step, for the set at 8 inches ("Here's set 2.",
+    then "Set 3." for the same set)."""
+    s = Script().stand(4.0).reps_of(4).stand(20.5).rep().reps_of(3)
+    rec = ListRecorder()
+    cues = play(Coach(recorder=rec), s.updates, start("wall"))
+    ids = [c.cue_id for c in cues]
+    assert [h for h, _ in _heard_set_numbers(cues, rec)] == [1, 2, 3], [c.text for c in cues]
+    step = ids.index("wall.further")
+    assert ids[step - 1:step + 2] == ["set.number", "wall.further", "set.number"], ids
+    assert [e[1:] for e in rec.events if e[0] == "set_ended"] == [(4, 4), (1, 1), (3, 3)]

@@ -319,6 +319,7 @@ def run_session(info: FrameInfo, poses: Iterable[Pose], coach: Coach, *,
         if pose is None:  # a live camera is away: no frame, but its notices and commands go on
             heard(res.last_t)
             announce(res.last_t)
+            emit(coach.drain())  # no frame time comes to release what the coach holds back
             continue
         if t0 is None:
             t0 = pose.t

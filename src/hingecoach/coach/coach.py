@@ -108,6 +108,7 @@ class SetState:
     problems: dict[str, int] = field(default_factory=dict)
     series: list[tuple[float, ...]] = field(default_factory=list)
     recorded: bool = True  # set_started sent (a set opened while one is held waits: Held)
+    named: bool = False  # its number has been said ("Set 2.")
 
 
 @dataclass
@@ -129,8 +130,10 @@ class Held:
 #: The set.number phrasings that fit a set already under way ("Set 3." and "Here's set 3.",
 #: not "Set 3, when you're ready.").
 SET_NUMBER_UNDER_WAY = (0, 1)
-#: Cue kinds that talk about a rep (after which a set's number is no news).
-REP_TALK = frozenset({"correction", "praise", "count"})
+#: What a level change (or a drill start) announces: news that a newer change makes stale
+#: (the drill's own instructions, ``drill.*``, too).
+LEVEL_NEWS = frozenset({"level.up", "level.down", "wall.further", "wall.closer", "wall.none",
+                        "wall.return"})
 #: Frames remembered for telling whether a rep was filmed side-on (30 s at 30 fps).
 VIEW_MEMORY = 900
 #: The flag stored on a rep filmed from the front or at an angle: counted, never judged
@@ -140,6 +143,10 @@ NOT_SIDE_ON = "not_side_on"
 #: loop does not start the calibration ("stand tall and still") and the calibration does
 #: not ask them to hold still; the rep, once reported, starts the set (``early_rep``).
 IN_A_REP = frozenset({Phase.DESCENDING, Phase.BOTTOM, Phase.ASCENDING, Phase.LOCKOUT})
+
+
+def _is_level_news(cue: Cue) -> bool:
+    return cue.cue_id in LEVEL_NEWS or cue.cue_id.startswith("drill.")
 
 
 def _unchecked(n: int, of: int) -> str:
@@ -205,7 +212,7 @@ class Coach:
         self._held: Held | None = None  # a rep under way at a level or drill change
         self._phase = Phase.UNKNOWN  # the rep tracker's phase on the last frame
         self.t = 0.0
-        self._pending: list[Cue] = []
+        self._pending: list[Cue] = []  # planned by the scheduler, not yet returned (said)
         self._deferred: list[tuple[str, frozenset[State], float, dict[str, object]]] = []
         self._in_a_rep = False  # a rep under way, or reported, on the last frame
 
@@ -258,6 +265,7 @@ class Coach:
             family = slots.get("drill", "hinge")
             family = family if family in FAMILIES else "hinge"
             if self.machine.can("start_drill"):
+                self._withdraw_level_news()
                 self._set_aside(t)
                 self.family = family
                 self._fire(t, "start_drill")
@@ -310,10 +318,17 @@ class Coach:
                               dict(getattr(intent, "slots", None) or {}))
 
     def finish(self, t: float) -> list[Cue]:
-        """The input ended: close the set, say the session summary."""
+        """The input ended: close the set, say the session summary (and everything planned)."""
         self.t = t = max(t, self.t)
         self._fire(t, "end_of_input")
-        return self._flush()
+        return self.drain()
+
+    def drain(self) -> list[Cue]:
+        """Every cue planned, including level announcements held back until they begin (see
+        :meth:`_flush`): for when no frame time will come to release them (the input ended,
+        or a live camera is away)."""
+        out, self._pending = self._pending, []
+        return out
 
     @property
     def transitions(self) -> list[tuple[float, str, str, str]]:
@@ -481,8 +496,10 @@ class Coach:
         self.feedback = RepFeedback(self.s)
         if not waits:
             self.recorder.set_started(t, self.sets_done, lv)
-        # After a rep's feedback, if a rep opened the set (deferred, said when the voice is free).
-        self._deferred.append(("set.number", frozenset({State.SET}), t, {"n": self.sets_done}))
+        # Said when the voice is free (after what is queued before it), or at the latest just
+        # before the first thing said about one of its reps (:meth:`_offer`); the number is
+        # the set's when it is said (a set held open for its last rep may hand its own back).
+        self._deferred.append(("set.number", frozenset({State.SET}), t, {}))
 
     def _close_set(self, t: float, *, quiet: bool) -> None:
         cur = self.current
@@ -537,9 +554,6 @@ class Coach:
         cur = self.current
         if cur is not None and not cur.recorded:  # the set opened at the change starts now
             if kept.reps == 0:  # the kept set was dropped (no reps): this one takes its number
-                for cue_id, _, _, values in self._deferred:
-                    if cue_id == "set.number" and values.get("n") == cur.number:
-                        values["n"] = self.sets_done
                 cur.number = self.sets_done
             cur.started = cur.last_rep_t = t
             cur.series = []
@@ -586,6 +600,9 @@ class Coach:
         elif lv.family == "wall" and lv.drill == "wall":
             step = self.wall.update(clean)
             if step:
+                # earned by this set's reps: the set is named first, even when this rep, begun
+                # in the rest, is its only one (it was closed unnamed and the next one skipped it)
+                self._name_first(t, urgent=True)
                 self._change_level(t, step, by_user=False)
                 return
         if cur.reps >= lv.target_reps:
@@ -609,10 +626,17 @@ class Coach:
         if not cands:
             return
         best = cands[0]
+        # Nothing about a set's reps before its number: a set begun by a rep whose first rep
+        # earns a correction hears "Set 2." and then the correction (which may begin that much
+        # later). Its number used to be dropped instead, so the numbers heard jumped (1, then 5).
+        number = self._name_first(t)
+        max_delay = None
+        if number is not None:
+            max_delay = self.s.max_cue_delay_s + self.scheduler.duration(number.text)
         values = dict(best.values)
         text = self.phrases.text(self._variant(best.cue_id), **values)
         cue = Cue(t, text, self.phrases.kind(best.cue_id), best.cue_id, best.fault,
-                  best.priority)
+                  best.priority, max_delay_s=max_delay)
         said = self.scheduler.offer([cue])
         if said:
             self.feedback.said(t, best)
@@ -631,6 +655,7 @@ class Coach:
             if by_user:
                 self._say("level.top" if step > 0 else "level.bottom", urgent=True)
             return
+        self._withdraw_level_news()
         # a set in progress, or paused, ends: the reps after it are at the new level (a paused
         # set used to go on at the old one after 'resume')
         in_set = self.current is not None
@@ -700,16 +725,43 @@ class Coach:
             due = self.state in states and t - since <= self.s.setup_cue_delay_s
             if due and cue_id.startswith("calibrate.") and self._in_a_rep:
                 break  # not "stand tall and still" mid-rep: wait; a counted rep starts the set
-            if cue_id == "set.number" and self._held is not None and self._held.set is not None:
-                break  # its number is only sure once the set held for its last rep is closed
+            if cue_id == "set.number":
+                # The current set's number, however long the voice was busy: it goes stale only
+                # when the set is over or named already (a set never named made the numbers
+                # heard jump). Paused, it waits for 'resume'.
+                cur = self.current
+                if cur is not None and not cur.named and self.state is State.PAUSED:
+                    break
+                if self._held is not None and self._held.set is not None:
+                    break  # its number is only sure once the set held for its last rep is closed
+                self._deferred.pop(0)
+                if cur is not None and not cur.named and self.state is State.SET:
+                    self._name_set(cur)
+                continue
             self._deferred.pop(0)
-            if cue_id == "set.number" and any(sp.start >= since and sp.cue.kind in REP_TALK
-                                              for sp in self.scheduler.spoken[-4:]):
-                continue  # the set's first rep was already talked about: "Here's set 2" is late now
             if due:
-                # not "Set 3, when you're ready." once that set's first rep is done
-                ready = cue_id != "set.number" or self.current is None or not self.current.reps
-                self._say(cue_id, priority=80, only=None if ready else SET_NUMBER_UNDER_WAY, **values)
+                self._say(cue_id, priority=80, **values)
+
+    def _name_first(self, t: float, *, urgent: bool = False) -> Cue | None:
+        """Before something is said about the set's reps: its number, if it has not been said.
+        Before an ``urgent`` cue (said whenever the voice is free) it goes just ahead of it;
+        before another, only if the voice is free within ``max_cue_delay_s`` (else both wait
+        their turn: the number is said when the voice is free)."""
+        cur = self.current
+        if (cur is not None and not cur.named and self.state is State.SET
+                and (self._held is None or self._held.set is None)
+                and (urgent or self.scheduler.busy_until - t <= self.s.max_cue_delay_s)):
+            return self._name_set(cur, urgent=urgent)
+        return None
+
+    def _name_set(self, cur: SetState, *, urgent: bool = False) -> Cue | None:
+        """Say the set's number: "Set 3, when you're ready." before its first rep, "Set 3." or
+        "Here's set 3." once it is under way."""
+        cue = self._say("set.number", priority=80, only=SET_NUMBER_UNDER_WAY if cur.reps else None,
+                        urgent=urgent, n=cur.number)
+        if cue is not None:
+            cur.named = True
+        return cue
 
     def _emit(self, cue: Cue) -> Cue | None:
         said = self.scheduler.offer([cue])
@@ -717,5 +769,21 @@ class Coach:
         return said[0] if said else None
 
     def _flush(self) -> list[Cue]:
-        out, self._pending = self._pending, []
-        return out
+        """The cues planned to begin by now, in order. A level or drill announcement planned
+        for later is held back until it begins, and with it whatever is planned after it (the
+        order of the voice): a newer change can still take it back (:meth:`_withdraw_level_news`),
+        so it is never handed to the speaker, or written to the transcript, unsaid."""
+        for i, cue in enumerate(self._pending):
+            if cue.t > self.t and _is_level_news(cue):
+                out, self._pending = self._pending[:i], self._pending[i:]
+                return out
+        return self.drain()
+
+    def _withdraw_level_news(self) -> None:
+        """A level or drill change makes the level and drill announcements not yet begun stale
+        ("next level" three times in two seconds: the two levels passed are not announced, and
+        the last is heard as soon as the line playing ends, never cut off)."""
+        stale = [c for c in self._pending if c.t > self.t and _is_level_news(c)]
+        if stale:
+            first = next(i for i, c in enumerate(self._pending) if c is stale[0])
+            self._pending = self._pending[:first] + self.scheduler.withdraw(stale, self.t)

@@ -10,6 +10,9 @@ Rules (issue 4, "Cue engine"):
   rest are dropped (they can come back next rep if still true).
 - ``urgent`` cues (answers to the user's own requests, summaries) are always said; they
   start as soon as the speaker is free, however long that takes.
+- A cue planned but not yet begun can be taken back (:meth:`CueScheduler.withdraw`: a level
+  announcement that a newer level change made stale); what was planned after it moves up.
+  ``spoken`` is the plan: the caller says a cue only once its ``start`` has come.
 
 Pure and deterministic: time is what callers pass in.
 """
@@ -24,11 +27,13 @@ from hingecoach.coach.settings import DEFAULT, CoachSettings
 
 @dataclass
 class Spoken:
-    """A cue that was said: ``start`` is when the speaker began it (>= cue.t)."""
+    """A cue that was said: ``start`` is when the speaker began it (>= cue.t), ``asked`` the
+    moment it was offered for."""
 
     cue: Cue
     start: float
     end: float
+    asked: float
 
 
 @dataclass
@@ -37,6 +42,7 @@ class CueScheduler:
     busy_until: float = float("-inf")
     spoken: list[Spoken] = field(default_factory=list)
     dropped: list[Cue] = field(default_factory=list)
+    withdrawn: list[Cue] = field(default_factory=list)
 
     def duration(self, text: str) -> float:
         """Estimated speaking time of ``text``, seconds."""
@@ -60,9 +66,34 @@ class CueScheduler:
             end = start + self.duration(cue.text)
             self.busy_until = end
             said = replace(cue, t=start) if start != cue.t else cue
-            self.spoken.append(Spoken(said, start, end))
+            self.spoken.append(Spoken(said, start, end, cue.t))
             out.append(said)
         return out
+
+    def withdraw(self, cues: list[Cue], now: float) -> list[Cue]:
+        """Take back ``cues`` (as :meth:`offer` returned them), planned to begin after ``now``
+        and not said yet; they go to ``withdrawn``. Every cue planned after the first of them
+        moves up, each as early as its own moment, the one before it and ``now`` allow, keeping
+        its length. Returns those, re-timed, in order (the caller holds them: none has begun)."""
+        gone = {id(c) for c in cues}
+        first = next((i for i, sp in enumerate(self.spoken) if id(sp.cue) in gone), None)
+        if first is None:
+            return []
+        assert all(sp.start > now for sp in self.spoken[first:]), "a cue already begun"
+        later, self.spoken = self.spoken[first:], self.spoken[:first]
+        self.busy_until = self.spoken[-1].end if self.spoken else float("-inf")
+        moved: list[Cue] = []
+        for sp in later:
+            if id(sp.cue) in gone:
+                self.withdrawn.append(sp.cue)
+                continue
+            start = max(sp.asked, self.busy_until, now)
+            end = start + (sp.end - sp.start)
+            said = replace(sp.cue, t=start) if start != sp.start else sp.cue
+            self.spoken.append(Spoken(said, start, end, sp.asked))
+            self.busy_until = end
+            moved.append(said)
+        return moved
 
     @property
     def last(self) -> Cue | None:
