@@ -285,3 +285,44 @@ def test_every_stored_rep_was_judged_at_its_sets_level_and_done_in_its_sets_dril
         begun_in = [d for t, d in drills if t <= rep.start_s]  # type: ignore[attr-defined]
         if begun_in:  # (a rep under way at the first "start wall drill" is coached as the wall's)
             assert level.family == begun_in[-1], (level, rep, drills)
+
+
+def test_a_rep_begun_just_before_next_level_stays_with_its_set_even_before_the_tracker_sees_it() -> None:
+    """Review: "next level" x3 while a rep was beginning. The tracker sees a descent only once
+    the torso is past ~20 deg (0.3 s or more after the rep began), so at the first request the
+    rep did not count as under way: it became the new 8-inch set's only rep (a set 2 never
+    named), and the numbers heard went "Set 1.", then "Set 3."."""
+    travel = _between(Level("wall", 0), Level("wall", 3))
+    s = Script().stand(4.0).reps_of(3, hip_travel_m=travel)
+    asked = s.t + 0.25  # the rep began 0.25 s before; the tracker sees it 0.4 s after it began
+    s.rep(hip_travel_m=travel, seen_after=0.4).reps_of(2, hip_travel_m=travel).stand(3.0)
+    asks = [(asked, "next_level", {}), (asked + 0.7, "next_level", {}), (asked + 1.4, "next_level", {})]
+    coach = Coach(recorder=(rec := Rows()))
+    cues = play(coach, s.updates, [*start("wall"), *asks])
+    assert [(n, lv.index, p) for n, _, lv, _, p in rec.rows] == [
+        (1, 0, ())] * 4 + [(2, 3, ("wall_not_reached",))] * 2
+    sets = [e for e in rec.events if e[0] in ("set_started", "set_ended")]
+    assert sets == [("set_started", 1, "wall"), ("set_ended", 4, 4), ("set_started", 2, "wall"),
+                    ("set_ended", 2, 0)]
+    assert [c.text for c in cues if c.cue_id == "set.number"] == ["Set 1.", "Here's set 2."]
+    _consistent(rec)
+
+
+def test_the_reviewers_rapid_next_levels_on_the_demo_story_keep_the_rep_in_set_1() -> None:
+    """The same through the app's loop on the demo athlete (the real tracker): 'next level' at
+    30, 30.7 and 31.4 s, with a rep begun at 29.75 s."""
+    from coachkit import said_in_run
+    from hingecoach.commands.demo import coached_demo_session
+    from hingecoach.sim import render
+
+    info, poses, _ = render(coached_demo_session())
+    coach = Coach(aspect=info.width / info.height, recorder=(rec := Rows()))
+    said = said_in_run(info, poses, coach, "0.5:start wall drill,30:next level,30.7:next level,"
+                                           "31.4:next level,126:stop")
+    first = [(n, lv.index) for n, _, lv, rep, _ in rec.rows if rep.start_s < 30.0]  # type: ignore[attr-defined]
+    assert first and set(first) == {(1, 0)}, first
+    # the levels passed over (8 and 10 inches) got no set of their own
+    assert [(n, lv.index) for n, _, lv, rep, _ in rec.rows if rep.start_s < 36.0] == [(1, 0)] * 4 + [(2, 3)]  # type: ignore[attr-defined]
+    heard = [int("".join(ch for ch in c.text if ch.isdigit())) for c in said if c.cue_id == "set.number"]
+    assert heard == list(range(1, len(heard) + 1)), [c.text for c in said]
+    _consistent(rec)

@@ -113,7 +113,7 @@ class SetState:
 
 @dataclass
 class Held:
-    """A rep under way when the level or the drill changed.
+    """A rep under way when the level or the drill changed (at ``since``).
 
     It was begun under what came before, so it is judged and recorded with ``set``, the set
     it was begun in, which stays open for it (that set's series runs to the rep's end; the
@@ -121,10 +121,14 @@ class Held:
     about: the coach has moved on. With no set being counted at the change (rest, setup,
     pause), the rep belongs to no set and is not counted: it neither opens the new level's
     set nor starts the new drill early. The hold ends with that rep, or when the tracker
-    drops it (back to standing without a rep).
+    drops it (back to standing without a rep). "Under way" goes by when the rep began (the
+    tracker's ``rep_from``), not by when the tracker saw it: it sees a descent only once the
+    torso is past ~20 deg, so a rep begun a moment before the change is held too, and one
+    reported as begun after it is the new set's.
     """
 
     set: SetState | None
+    since: float
 
 
 #: The set.number phrasings that fit a set already under way ("Set 3." and "Here's set 3.",
@@ -143,6 +147,15 @@ NOT_SIDE_ON = "not_side_on"
 #: loop does not start the calibration ("stand tall and still") and the calibration does
 #: not ask them to hold still; the rep, once reported, starts the set (``early_rep``).
 IN_A_REP = frozenset({Phase.DESCENDING, Phase.BOTTOM, Phase.ASCENDING, Phase.LOCKOUT})
+
+
+def _begun_before(phase: Phase, rep_from: float | None, t: float) -> bool:
+    """Whether a rep begun before ``t`` may be under way: by the rep tracker's ``rep_from``
+    (the rep under way began before ``t``, or between reps one it begins from here would be
+    dated before ``t``: the athlete was already leaning in), else by its phase."""
+    if rep_from is not None:
+        return rep_from < t
+    return phase in IN_A_REP
 
 
 def _is_level_news(cue: Cue) -> bool:
@@ -211,6 +224,7 @@ class Coach:
         self.facing_said: float | None = None
         self._held: Held | None = None  # a rep under way at a level or drill change
         self._phase = Phase.UNKNOWN  # the rep tracker's phase on the last frame
+        self._rep_from: float | None = None  # and its rep_from (MotionUpdate)
         self.t = 0.0
         self._pending: list[Cue] = []  # planned by the scheduler, not yet returned (said)
         self._deferred: list[tuple[str, frozenset[State], float, dict[str, object]]] = []
@@ -230,7 +244,7 @@ class Coach:
         f = u.features
         self.t = t = f.t
         self._in_a_rep = u.phase in IN_A_REP or u.rep is not None
-        self._phase = u.phase
+        self._phase, self._rep_from = u.phase, u.rep_from
         if f.present:
             self.last_seen = t
             if f.framing is not None:
@@ -238,13 +252,16 @@ class Coach:
         if u.rep is not None:
             self.squats.rep_seen()
         if self._held is not None:
-            if self._held.set is not None:
-                self._sample(self._held.set, f)
-            if u.rep is not None:
+            held = self._held
+            if held.set is not None:
+                self._sample(held.set, f)
+            if u.rep is not None and u.rep.start_s < held.since:
                 self._release(t, u.rep)
                 u = u._replace(rep=None)  # it was the held rep: nothing for the new state
-            elif u.phase not in IN_A_REP:
-                self._release(t, None)  # the tracker dropped it
+            elif u.rep is not None or not _begun_before(u.phase, u.rep_from, held.since):
+                # none was under way after all (the rep reported began after the change: the
+                # new state's), or the tracker dropped it
+                self._release(t, None)
         self._say_deferred(t)
         st = self.state
         if st is State.SETUP:
@@ -535,11 +552,11 @@ class Coach:
         old wall, or in the old drill) is kept with the set it was begun in (:class:`Held`)."""
         if self.state is State.IDLE:
             return  # no workout yet: a rep under way is the athlete starting early
-        if self._held is None and self._phase in IN_A_REP:
+        if self._held is None and _begun_before(self._phase, self._rep_from, t):
             keep = self.current if self.state is State.SET else None
             if keep is not None:
                 self.current = None
-            self._held = Held(keep)
+            self._held = Held(keep, t)
         self._close_set(t, quiet=True)  # the set in progress, unless kept for its last rep
 
     def _release(self, t: float, rep: Rep | None) -> None:
@@ -548,17 +565,21 @@ class Coach:
         if held is None or held.set is None:
             return  # no set was being counted at the change: the rep is nobody's
         kept = held.set
-        if rep is not None and self.state is not State.PAUSED:  # reps on hold are not counted
-            self._count(kept, rep, t)
-        self._end_set(kept, t, quiet=True)  # its summary was dropped at the change, as before
+        counted = rep is not None and self.state is not State.PAUSED  # reps on hold are not
+        if counted:
+            self._count(kept, rep, t)  # type: ignore[arg-type]
+        # with no rep of its own after the change, the kept set ended, and the next began, then
+        end = t if counted else held.since
+        self._end_set(kept, end, quiet=True)  # its summary was dropped at the change, as before
         cur = self.current
         if cur is not None and not cur.recorded:  # the set opened at the change starts now
             if kept.reps == 0:  # the kept set was dropped (no reps): this one takes its number
                 cur.number = self.sets_done
-            cur.started = cur.last_rep_t = t
-            cur.series = []
+            if counted:
+                cur.started = cur.last_rep_t = t
+                cur.series = []
             cur.recorded = True
-            self.recorder.set_started(t, cur.number, cur.level)
+            self.recorder.set_started(cur.started, cur.number, cur.level)
 
     def _count(self, cur: SetState, rep: Rep, t: float) -> tuple[tuple[str, ...], bool]:
         """Judge ``rep`` at ``cur``'s level, count it and record it: (problems, side-on)."""
