@@ -135,9 +135,9 @@ class Held:
 #: not "Set 3, when you're ready.").
 SET_NUMBER_UNDER_WAY = (0, 1)
 #: What a level change (or a drill start) announces: news that a newer change makes stale
-#: (the drill's own instructions, ``drill.*``, too).
+#: (the drill's own instructions, ``drill.*``, too, and "That's the top level already.").
 LEVEL_NEWS = frozenset({"level.up", "level.down", "wall.further", "wall.closer", "wall.none",
-                        "wall.return"})
+                        "wall.return", "level.top", "level.bottom"})
 #: Frames remembered for telling whether a rep was filmed side-on (30 s at 30 fps).
 VIEW_MEMORY = 900
 #: The flag stored on a rep filmed from the front or at an angle: counted, never judged
@@ -147,6 +147,16 @@ NOT_SIDE_ON = "not_side_on"
 #: loop does not start the calibration ("stand tall and still") and the calibration does
 #: not ask them to hold still; the rep, once reported, starts the set (``early_rep``).
 IN_A_REP = frozenset({Phase.DESCENDING, Phase.BOTTOM, Phase.ASCENDING, Phase.LOCKOUT})
+
+
+@dataclass(frozen=True)
+class Told:
+    """A level announcement planned: the level it tells the user about, and its phrasing."""
+
+    cue: Cue
+    level: Level
+    cue_id: str
+    only: tuple[int, ...] | None
 
 
 def _begun_before(phase: Phase, rep_from: float | None, t: float) -> bool:
@@ -227,6 +237,12 @@ class Coach:
         self._rep_from: float | None = None  # and its rep_from (MotionUpdate)
         self.t = 0.0
         self._pending: list[Cue] = []  # planned by the scheduler, not yet returned (said)
+        # The level per family the user has been told of, by announcements begun (``_told``),
+        # and those planned but not begun yet, which a newer change may still withdraw
+        # (``_telling``): what the next announcement is worded against ("back to the wall"
+        # only after "no wall" was heard).
+        self._told: dict[str, Level] = dict(self.levels)
+        self._telling: list[Told] = []
         self._deferred: list[tuple[str, frozenset[State], float, dict[str, object]]] = []
         self._in_a_rep = False  # a rep under way, or reported, on the last frame
 
@@ -393,8 +409,24 @@ class Coach:
 
     def _announce_drill(self) -> None:
         lv = self.level
-        d = lv.drill
-        self._say(f"drill.{d}", urgent=True, target=lv.target_reps, distance=lv.spoken_distance())
+        self._tell(f"drill.{lv.drill}", lv, target=lv.target_reps, distance=lv.spoken_distance())
+
+    def _tell(self, cue_id: str, level: Level, *, only: tuple[int, ...] | None = None,
+              kind: str | None = None, **values: object) -> None:
+        """Announce ``level`` (an answer: said whenever the voice is free), remembered until
+        it begins, for :meth:`_withdraw_level_news` and the wording of the next one."""
+        text = self.phrases.text(cue_id, only=only, **values)
+        cue = self._emit(Cue(self.t, text, kind or self.phrases.kind(cue_id), cue_id, None,
+                             urgent=True))
+        if cue is not None:
+            self._telling.append(Told(cue, level, cue_id, only))
+
+    def _told_level(self, family: str) -> Level:
+        """The level of ``family`` the user was last told of (or will be, as planned)."""
+        for told in reversed(self._telling):
+            if told.level.family == family:
+                return told.level
+        return self._told[family]
 
     # -- per-state frame handling -------------------------------------------------------
     def _setup_frame(self, u: MotionUpdate) -> None:
@@ -674,31 +706,58 @@ class Coach:
         new = old.moved(step)
         if new.index == old.index:
             if by_user:
-                self._say("level.top" if step > 0 else "level.bottom", urgent=True)
+                self._tell("level.top" if step > 0 else "level.bottom", new)
             return
         self._withdraw_level_news()
         # a set in progress, or paused, ends: the reps after it are at the new level (a paused
         # set used to go on at the old one after 'resume')
         in_set = self.current is not None
-        self._set_aside(t)  # a rep under way stays with the set, and the level, it was begun in
+        back = self._back_to_held(t, new)
+        if not back:
+            self._set_aside(t)  # a rep under way stays with the set, and the level, it was begun in
         self.levels[self.family] = new
         self.wall.reset()
         self.recorder.level_changed(new)
+        self._announce_level(new, by_user=by_user)
+        if in_set and not back:
+            self._open_set(t)
+
+    def _back_to_held(self, t: float, new: Level) -> bool:
+        """Back at the level of the set held open for the rep under way (next level and
+        previous level while it goes on): that set goes on, and the sets opened in between,
+        which can have no rep (the hold closes them first), are dropped. The rep and the set
+        were said nothing about yet: "Set 1.", "8 inches", "12 inches" was followed by "Set 3."
+        (a set 2 at 12 inches, unnamed, holding that one rep), and history had it too."""
+        held = self._held
+        if (held is None or held.set is None or self.state is not State.SET
+                or (held.set.level.family, held.set.level.index) != (new.family, new.index)):
+            return False
+        self._close_set(t, quiet=True)  # no rep: dropped, and its number given back
+        self.current, self._held = held.set, None
+        return True
+
+    def _announce_level(self, new: Level, *, by_user: bool) -> None:
+        """Say the new level, worded against the one the user was last told of: an
+        announcement withdrawn was never heard ("8 inches", then 'next level' three times and
+        'previous level' before the voice was free: "12 inches" is further, not "back to the
+        wall" from a "no wall" never said)."""
+        told = self._told_level(new.family)
+        values = {"distance": new.spoken_distance(), "target": new.target_reps}
+        if new.index == told.index:  # back where they were told they are: say what that is
+            self._tell(f"drill.{new.drill}", new, kind="progression", **values)
+            return
+        up = new.index > told.index
         if new.family == "wall":
             if new.drill == "no_wall":
                 cue = "wall.none"
-            elif old.drill == "no_wall":
+            elif told.drill == "no_wall":
                 cue = "wall.return"
             else:
-                cue = "wall.further" if step > 0 else "wall.closer"
-            self._say(cue, urgent=True, only=UNEARNED.get(cue) if by_user else None,
-                      distance=new.spoken_distance())
+                cue = "wall.further" if up else "wall.closer"
+            self._tell(cue, new, only=UNEARNED.get(cue) if by_user else None, **values)
         else:
-            self._say("level.up" if step > 0 else "level.down", urgent=True,
-                      drill=DRILL_NAMES[new.drill])
+            self._tell("level.up" if up else "level.down", new, drill=DRILL_NAMES[new.drill])
             self._announce_drill()
-        if in_set:
-            self._open_set(t)
 
     def _session_summary(self) -> None:
         if self.total_reps == 0:
@@ -803,8 +862,15 @@ class Coach:
     def _withdraw_level_news(self) -> None:
         """A level or drill change makes the level and drill announcements not yet begun stale
         ("next level" three times in two seconds: the two levels passed are not announced, and
-        the last is heard as soon as the line playing ends, never cut off)."""
+        the last is heard as soon as the line playing ends, never cut off), and a "that's the
+        top level" waiting behind them. What the user was told is what was not withdrawn."""
+        for told in self._telling:
+            if told.cue.t <= self.t:  # begun: heard
+                self._told[told.level.family] = told.level
+        self._telling = [told for told in self._telling if told.cue.t > self.t]
         stale = [c for c in self._pending if c.t > self.t and _is_level_news(c)]
         if stale:
             first = next(i for i, c in enumerate(self._pending) if c is stale[0])
             self._pending = self._pending[:first] + self.scheduler.withdraw(stale, self.t)
+            gone = {id(c) for c in stale}
+            self._telling = [told for told in self._telling if id(told.cue) not in gone]
