@@ -134,13 +134,15 @@ def test_next_level_three_times_in_two_seconds_announces_only_the_last_level_pro
     coach = Coach()
     cues = play(coach, s.updates, [*start("wall"), *asks])
     news = [c for c in cues if c.cue_id.startswith(("wall.", "level.", "drill.")) and c.t >= 20.0]
+    # (both began "Time for a bigger reach." until the review: the second is now the wall
+    # drill's own line, which names the distance and praises nothing)
     assert [c.text for c in news] == ["Time for a bigger reach. Heels 8 inches from the wall.",
-                                      "Time for a bigger reach. Heels 12 inches from the wall."]
+                                      "Wall drill at 12 inches. Tap the wall with your hips, knees soft."]
     first_end = news[0].t + coach.scheduler.duration(news[0].text)
     assert news[0].t == 20.0 and news[1].t == pytest.approx(first_end)  # not cut, then at once
     assert coach.levels["wall"].spoken_distance() == "12 inches"
     assert [c.text for c in coach.scheduler.withdrawn] == [
-        "Time for a bigger reach. Heels 10 inches from the wall."]
+        "Wall drill at 10 inches. Tap the wall with your hips, knees soft."]
     # the hinge family: the free hinge's instructions, passed before they began, are not said
     coach = Coach(levels={"hinge": 0})
     cues = play(coach, s.updates, [*start("hinge"), *asks[:2]])
@@ -164,9 +166,10 @@ def test_what_was_withdrawn_never_reaches_the_speaker_or_the_transcript() -> Non
     heard = [t for t in texts if "inches" in t]  # (later, faulty reps earn a step back in)
     assert heard[0].startswith("Wall drill. Heels 6 inches")
     # 8, 10 and 12 asked for, then 10 again: after "8 inches", 10 is further (it was "step in
-    # to 10 inches", worded against the 12 never said, until the review)
+    # to 10 inches", worded against the 12 never said, until the review), and not with the
+    # same "Time for a bigger reach." again
     assert heard[1:3] == ["Time for a bigger reach. Heels 8 inches from the wall.",
-                          "Time for a bigger reach. Heels 10 inches from the wall."], heard
+                          "Wall drill at 10 inches. Tap the wall with your hips, knees soft."], heard
     assert len(coach.scheduler.withdrawn) == 2  # 10 inches, then 12 inches
     # (the line for 10 inches withdrawn is said after all, for the 'previous level' to 10)
     assert texts == [sp.cue.text for sp in coach.scheduler.spoken]
@@ -350,7 +353,7 @@ def test_five_next_levels_and_a_previous_one_are_worded_by_what_was_heard() -> N
     cues = play(coach, s.updates, [*start("wall"), *asks])
     news = [c.text for c in cues if c.cue_id.startswith(("wall.", "level.", "drill.")) and c.t >= 20.0]
     assert news == ["Time for a bigger reach. Heels 8 inches from the wall.",
-                    "Time for a bigger reach. Heels 12 inches from the wall."], news
+                    "Wall drill at 12 inches. Tap the wall with your hips, knees soft."], news
     heard = _numbers_heard(cues)
     assert heard == list(range(1, len(heard) + 1)) and len(heard) == 2, [c.text for c in cues]
     # the rep begun at 21.1 s (at 12 inches) is set 2's first, and set 2 is the set at 12 inches
@@ -376,3 +379,15 @@ def test_the_reviewers_five_next_levels_on_the_demo_story() -> None:
     assert heard[-1] == max(n for n, *_ in rec.rows)  # and history has no set unheard of
     _consistent(rec)
 
+
+def test_steps_further_asked_for_one_after_another_are_not_said_the_same_way() -> None:
+    """Review: "Time for a bigger reach." opened every step the user asked for (it is the one
+    phrasing of the step that praises nothing). Now the one after it is the wall drill's own
+    line, then back again: no new phrase in the catalogue."""
+    s = Script().stand(4.0).reps_of(12)
+    asks = [(20.0, "next_level", {}), (30.0, "next_level", {}), (40.0, "next_level", {})]
+    cues = play(Coach(), s.updates, [*start("wall"), *asks])
+    steps = [c.text for c in cues if c.kind == "progression"]
+    assert steps == ["Time for a bigger reach. Heels 8 inches from the wall.",
+                     "Wall drill at 10 inches. Tap the wall with your hips, knees soft.",
+                     "Time for a bigger reach. Heels 12 inches from the wall."], steps

@@ -18,6 +18,7 @@ from hingecoach.coach.cues import (
     FOCUS,
     HELP_LINES,
     UNEARNED,
+    UNEARNED_AGAIN,
     Cue,
     Phrasebook,
     count_of,
@@ -237,11 +238,12 @@ class Coach:
         self._rep_from: float | None = None  # and its rep_from (MotionUpdate)
         self.t = 0.0
         self._pending: list[Cue] = []  # planned by the scheduler, not yet returned (said)
-        # The level per family the user has been told of, by announcements begun (``_told``),
-        # and those planned but not begun yet, which a newer change may still withdraw
-        # (``_telling``): what the next announcement is worded against ("back to the wall"
-        # only after "no wall" was heard).
+        # The level per family the user has been told of, by announcements begun (``_told``,
+        # and the phrasing of the last: ``_told_how``), and those planned but not begun yet,
+        # which a newer change may still withdraw (``_telling``): what the next announcement
+        # is worded against ("back to the wall" only after "no wall" was heard).
         self._told: dict[str, Level] = dict(self.levels)
+        self._told_how: dict[str, tuple[str, tuple[int, ...] | None]] = {}
         self._telling: list[Told] = []
         self._deferred: list[tuple[str, frozenset[State], float, dict[str, object]]] = []
         self._in_a_rep = False  # a rep under way, or reported, on the last frame
@@ -427,6 +429,12 @@ class Coach:
             if told.level.family == family:
                 return told.level
         return self._told[family]
+
+    def _told_phrasing(self, family: str) -> tuple[str, tuple[int, ...] | None] | None:
+        for told in reversed(self._telling):
+            if told.level.family == family:
+                return told.cue_id, told.only
+        return self._told_how.get(family)
 
     # -- per-state frame handling -------------------------------------------------------
     def _setup_frame(self, u: MotionUpdate) -> None:
@@ -754,7 +762,12 @@ class Coach:
                 cue = "wall.return"
             else:
                 cue = "wall.further" if up else "wall.closer"
-            self._tell(cue, new, only=UNEARNED.get(cue) if by_user else None, **values)
+            only = UNEARNED.get(cue) if by_user else None
+            again = UNEARNED_AGAIN.get(cue) if by_user else None
+            if again is not None and self._told_phrasing(new.family) == (cue, only):
+                self._tell(again, new, kind=self.phrases.kind(cue), **values)  # not the same opener twice
+            else:
+                self._tell(cue, new, only=only, **values)
         else:
             self._tell("level.up" if up else "level.down", new, drill=DRILL_NAMES[new.drill])
             self._announce_drill()
@@ -863,14 +876,19 @@ class Coach:
         """A level or drill change makes the level and drill announcements not yet begun stale
         ("next level" three times in two seconds: the two levels passed are not announced, and
         the last is heard as soon as the line playing ends, never cut off), and a "that's the
-        top level" waiting behind them. What the user was told is what was not withdrawn."""
+        top level" waiting behind them. What the user was told is what was not withdrawn, and
+        the phrasings withdrawn go back into rotation."""
         for told in self._telling:
             if told.cue.t <= self.t:  # begun: heard
                 self._told[told.level.family] = told.level
+                self._told_how[told.level.family] = (told.cue_id, told.only)
         self._telling = [told for told in self._telling if told.cue.t > self.t]
         stale = [c for c in self._pending if c.t > self.t and _is_level_news(c)]
         if stale:
             first = next(i for i, c in enumerate(self._pending) if c is stale[0])
             self._pending = self._pending[:first] + self.scheduler.withdraw(stale, self.t)
             gone = {id(c) for c in stale}
+            for told in reversed(self._telling):
+                if id(told.cue) in gone:
+                    self.phrases.untake(told.cue_id, only=told.only)
             self._telling = [told for told in self._telling if id(told.cue) not in gone]
