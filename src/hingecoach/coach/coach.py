@@ -224,6 +224,7 @@ class Coach:
         self.total_reps = 0
         self.total_clean = 0
         self.total_unjudged = 0  # reps filmed from the front or at an angle
+        self._numbers_said: dict[int, str] = {}  # set number -> how it was said, this workout
         self.reps_coached = 0  # every workout of this coach (the run's tally)
         self.state_since = 0.0
         self.last_seen = 0.0
@@ -407,6 +408,7 @@ class Coach:
         self.total_reps = 0
         self.total_clean = 0
         self.total_unjudged = 0
+        self._numbers_said = {}
         self.wall.reset()  # "five clean reps in a row" does not span two workouts
 
     def _announce_drill(self) -> None:
@@ -849,11 +851,20 @@ class Coach:
 
     def _name_set(self, cur: SetState, *, urgent: bool = False) -> Cue | None:
         """Say the set's number: "Set 3, when you're ready." before its first rep, "Set 3." or
-        "Here's set 3." once it is under way."""
-        cue = self._say("set.number", priority=80, only=SET_NUMBER_UNDER_WAY if cur.reps else None,
-                        urgent=urgent, n=cur.number)
+        "Here's set 3." once it is under way. A set named and given up before its first rep
+        (a drill or level change) was no set: the next one takes its number and is named
+        again, as the set the user does, but not with the same words (it sounded like a
+        repeat: "Here's set 3." twice, for a wall set never done and then the free hinges)."""
+        only = SET_NUMBER_UNDER_WAY if cur.reps else None
+        before = self._numbers_said.get(cur.number)
+        if before is not None:
+            said = self.phrases.phrasings("set.number")
+            pool = only if only is not None else tuple(range(len(said)))
+            only = tuple(i for i in pool if said[i].format(n=cur.number) != before) or only
+        cue = self._say("set.number", priority=80, only=only, urgent=urgent, n=cur.number)
         if cue is not None:
             cur.named = True
+            self._numbers_said[cur.number] = cue.text
         return cue
 
     def _emit(self, cue: Cue) -> Cue | None:

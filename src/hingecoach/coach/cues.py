@@ -367,6 +367,10 @@ class Phrasebook:
     def kind(self, cue_id: str) -> str:
         return self._cat[cue_id][0]
 
+    def phrasings(self, cue_id: str) -> tuple[str, ...]:
+        """The phrasings of ``cue_id``, in catalogue order (``only`` indexes them)."""
+        return self._cat[cue_id][1]
+
     def text(self, cue_id: str, *, only: tuple[int, ...] | None = None, **values: object) -> str:
         """The next phrasing of ``cue_id`` with ``{placeholders}`` filled from ``values``
         (``only``: rotate among these phrasings alone, e.g. :data:`UNEARNED`). "1 reps" is
