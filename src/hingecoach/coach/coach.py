@@ -433,6 +433,7 @@ class Coach:
         return self._told[family]
 
     def _told_phrasing(self, family: str) -> tuple[str, tuple[int, ...] | None] | None:
+        """(cue id, ``only``) of the last announcement of ``family`` told (or planned)."""
         for told in reversed(self._telling):
             if told.level.family == family:
                 return told.cue_id, told.only
