@@ -75,7 +75,8 @@ class Script:
         while self.t < end - 1e-9:
             f = feat(self.t, 2.0, framing)
             phase = Phase.STANDING if f.present else Phase.UNKNOWN
-            self.updates.append(MotionUpdate(f, phase))
+            # standing still: a rep begun now would be dated from now (the tracker's rep_from)
+            self.updates.append(MotionUpdate(f, phase, rep_from=self.t if f.present else None))
             self.t = round(self.t + self._step(), 6)
         return self
 
@@ -98,19 +99,24 @@ class Script:
 
     def rep(self, faults: tuple[str, ...] = (), flags: tuple[str, ...] = (), dur: float = 2.4,
             rest: float = 1.0, hip_travel_m: float | None = 0.3, knee_lead: float = 0.0,
-            depth: float = 70.0, framing: Framing = GOOD) -> Script:
+            depth: float = 70.0, framing: Framing = GOOD, seen_after: float = 0.0) -> Script:
+        """A rep; ``seen_after``: the tracker sees the descent that long after it began (it is
+        STANDING until then, as the real one is until the torso passes ~20 deg)."""
         t0 = self.t
         n = max(2, int(round(dur * self.fps)))
         for i in range(n):
             x = i / (n - 1)
             lean = 2.0 + (depth - 2.0) * math.sin(math.pi * x)
             phase = Phase.DESCENDING if x < 0.45 else Phase.ASCENDING
+            if self.t - t0 < seen_after - 1e-9:
+                phase = Phase.STANDING
             rep = None
             if i == n - 1:
                 self.reps += 1
                 phase = Phase.STANDING
                 rep = make_rep(self.reps, t0, self.t - t0, faults, flags, hip_travel_m, knee_lead)
-            self.updates.append(MotionUpdate(feat(self.t, lean, framing), phase, rep))
+            from_ = self.t if rep is not None else t0  # the rep under way began at t0
+            self.updates.append(MotionUpdate(feat(self.t, lean, framing), phase, rep, rep_from=from_))
             self.t = round(self.t + self._step(), 6)
         if rest:
             self.stand(rest)

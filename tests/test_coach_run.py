@@ -245,3 +245,33 @@ def test_demo_keeps_nothing_when_history_is_off(tmp_path: Path, monkeypatch, cap
     monkeypatch.setenv("HINGECOACH_PRIVACY_RECORD_HISTORY", "false")
     assert main(["demo", "--speaker", "none", "--data-dir", str(tmp_path / "d")]) == 0
     assert not (tmp_path / "d").exists() and "nothing is saved" in capsys.readouterr().err
+
+
+def test_a_replay_stopped_by_a_signal_drops_the_commands_still_to_come(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """Ctrl-C or SIGTERM at about 32 s of the demo story: the commands scripted for 80 s and
+    126 s were still played, so a wall-drill-only session heard "Free hinges...", "Okay,
+    wrapping up." and "You're on the free hinge." (review). Now the session ends where it was."""
+    import signal
+
+    from hingecoach.commands import run as run_cmd
+    from hingecoach.commands.demo import DEMO_COMMANDS, coached_demo_session
+    from hingecoach.service import Notifier, Service
+
+    trace = tmp_path / "story.jsonl"
+    write_trace(coached_demo_session(), trace)
+
+    class StopAt32(Service):  # SIGINT arrives during the frame at ~32 s
+        frames = 0
+
+        def tick(self, now: float) -> bool:
+            StopAt32.frames += 1
+            if StopAt32.frames == 32 * 30:
+                self.request_stop(signal.SIGINT)
+            return False
+
+    monkeypatch.setattr(run_cmd.Service, "from_env", classmethod(lambda cls, env=None: StopAt32(Notifier(None))))
+    cues = run(trace, tmp_path, commands=DEMO_COMMANDS)
+    assert max(c["t"] for c in cues) < 40.0, cues[-3:]
+    texts = [c["text"] for c in cues]
+    assert not [t for t in texts if "Free hinges" in t or "wrapping up" in t or "free hinge" in t], texts
+    assert cues[-1]["kind"] == "summary" and "Your wall distance" in cues[-1]["text"], cues[-1]

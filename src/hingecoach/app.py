@@ -266,7 +266,8 @@ def run_session(info: FrameInfo, poses: Iterable[Pose], coach: Coach, *,
                 commands: Iterable[TimedIntent] = (), live_intents: Callable[[], list[TimedIntent]] | None = None,
                 rebase: bool = False, pace: float | None = None,
                 tracker: MotionTracker | None = None,
-                notices: Callable[[], list[str]] | None = None) -> RunResult:
+                notices: Callable[[], list[str]] | None = None,
+                stopped: Callable[[], bool] | None = None) -> RunResult:
     """Run one coaching session over a pose stream; returns counts.
 
     Args:
@@ -282,6 +283,9 @@ def run_session(info: FrameInfo, poses: Iterable[Pose], coach: Coach, *,
         pace: replay speed factor (1.0 = real time); None = as fast as possible.
         tracker: the motion tracker (a fresh one for ``info`` by default).
         notices: returns device notices to say since the last call (storage full...).
+        stopped: whether the pose stream ended because a stop was asked for (SIGTERM,
+            Ctrl-C): the scripted commands still to come are then dropped, and the session
+            ends where it was (its summary), not as the script would have gone on.
     """
     tracker = tracker or MotionTracker(info)
     pending = sorted(commands, key=lambda c: c.t)
@@ -342,6 +346,8 @@ def run_session(info: FrameInfo, poses: Iterable[Pose], coach: Coach, *,
         announce(t)
         res.frames += 1
         res.last_t = t
+    if stopped is not None and stopped():
+        pending = []  # interrupted: what the script says later never happened
     for it in pending:  # commands timed after the last frame
         intent(it, max(it.t, res.last_t))
         res.last_t = max(res.last_t, it.t)

@@ -18,6 +18,7 @@ from hingecoach.coach.cues import (
     FOCUS,
     HELP_LINES,
     UNEARNED,
+    UNEARNED_AGAIN,
     Cue,
     Phrasebook,
     count_of,
@@ -113,7 +114,7 @@ class SetState:
 
 @dataclass
 class Held:
-    """A rep under way when the level or the drill changed.
+    """A rep under way when the level or the drill changed (at ``since``).
 
     It was begun under what came before, so it is judged and recorded with ``set``, the set
     it was begun in, which stays open for it (that set's series runs to the rep's end; the
@@ -121,19 +122,23 @@ class Held:
     about: the coach has moved on. With no set being counted at the change (rest, setup,
     pause), the rep belongs to no set and is not counted: it neither opens the new level's
     set nor starts the new drill early. The hold ends with that rep, or when the tracker
-    drops it (back to standing without a rep).
+    drops it (back to standing without a rep). "Under way" goes by when the rep began (the
+    tracker's ``rep_from``), not by when the tracker saw it: it sees a descent only once the
+    torso is past ~20 deg, so a rep begun a moment before the change is held too, and one
+    reported as begun after it is the new set's.
     """
 
     set: SetState | None
+    since: float
 
 
 #: The set.number phrasings that fit a set already under way ("Set 3." and "Here's set 3.",
 #: not "Set 3, when you're ready.").
 SET_NUMBER_UNDER_WAY = (0, 1)
 #: What a level change (or a drill start) announces: news that a newer change makes stale
-#: (the drill's own instructions, ``drill.*``, too).
+#: (the drill's own instructions, ``drill.*``, too, and "That's the top level already.").
 LEVEL_NEWS = frozenset({"level.up", "level.down", "wall.further", "wall.closer", "wall.none",
-                        "wall.return"})
+                        "wall.return", "level.top", "level.bottom"})
 #: Frames remembered for telling whether a rep was filmed side-on (30 s at 30 fps).
 VIEW_MEMORY = 900
 #: The flag stored on a rep filmed from the front or at an angle: counted, never judged
@@ -143,6 +148,25 @@ NOT_SIDE_ON = "not_side_on"
 #: loop does not start the calibration ("stand tall and still") and the calibration does
 #: not ask them to hold still; the rep, once reported, starts the set (``early_rep``).
 IN_A_REP = frozenset({Phase.DESCENDING, Phase.BOTTOM, Phase.ASCENDING, Phase.LOCKOUT})
+
+
+@dataclass(frozen=True)
+class Told:
+    """A level announcement planned: the level it tells the user about, and its phrasing."""
+
+    cue: Cue
+    level: Level
+    cue_id: str
+    only: tuple[int, ...] | None
+
+
+def _begun_before(phase: Phase, rep_from: float | None, t: float) -> bool:
+    """Whether a rep begun before ``t`` may be under way: by the rep tracker's ``rep_from``
+    (the rep under way began before ``t``, or between reps one it begins from here would be
+    dated before ``t``: the athlete was already leaning in), else by its phase."""
+    if rep_from is not None:
+        return rep_from < t
+    return phase in IN_A_REP
 
 
 def _is_level_news(cue: Cue) -> bool:
@@ -200,6 +224,7 @@ class Coach:
         self.total_reps = 0
         self.total_clean = 0
         self.total_unjudged = 0  # reps filmed from the front or at an angle
+        self._numbers_said: dict[int, str] = {}  # set number -> how it was said, this workout
         self.reps_coached = 0  # every workout of this coach (the run's tally)
         self.state_since = 0.0
         self.last_seen = 0.0
@@ -211,8 +236,16 @@ class Coach:
         self.facing_said: float | None = None
         self._held: Held | None = None  # a rep under way at a level or drill change
         self._phase = Phase.UNKNOWN  # the rep tracker's phase on the last frame
+        self._rep_from: float | None = None  # and its rep_from (MotionUpdate)
         self.t = 0.0
         self._pending: list[Cue] = []  # planned by the scheduler, not yet returned (said)
+        # The level per family the user has been told of, by announcements begun (``_told``,
+        # and the phrasing of the last: ``_told_how``), and those planned but not begun yet,
+        # which a newer change may still withdraw (``_telling``): what the next announcement
+        # is worded against ("back to the wall" only after "no wall" was heard).
+        self._told: dict[str, Level] = dict(self.levels)
+        self._told_how: dict[str, tuple[str, tuple[int, ...] | None]] = {}
+        self._telling: list[Told] = []
         self._deferred: list[tuple[str, frozenset[State], float, dict[str, object]]] = []
         self._in_a_rep = False  # a rep under way, or reported, on the last frame
 
@@ -230,7 +263,7 @@ class Coach:
         f = u.features
         self.t = t = f.t
         self._in_a_rep = u.phase in IN_A_REP or u.rep is not None
-        self._phase = u.phase
+        self._phase, self._rep_from = u.phase, u.rep_from
         if f.present:
             self.last_seen = t
             if f.framing is not None:
@@ -238,13 +271,16 @@ class Coach:
         if u.rep is not None:
             self.squats.rep_seen()
         if self._held is not None:
-            if self._held.set is not None:
-                self._sample(self._held.set, f)
-            if u.rep is not None:
+            held = self._held
+            if held.set is not None:
+                self._sample(held.set, f)
+            if u.rep is not None and u.rep.start_s < held.since:
                 self._release(t, u.rep)
                 u = u._replace(rep=None)  # it was the held rep: nothing for the new state
-            elif u.phase not in IN_A_REP:
-                self._release(t, None)  # the tracker dropped it
+            elif u.rep is not None or not _begun_before(u.phase, u.rep_from, held.since):
+                # none was under way after all (the rep reported began after the change: the
+                # new state's), or the tracker dropped it
+                self._release(t, None)
         self._say_deferred(t)
         st = self.state
         if st is State.SETUP:
@@ -372,12 +408,36 @@ class Coach:
         self.total_reps = 0
         self.total_clean = 0
         self.total_unjudged = 0
+        self._numbers_said = {}
         self.wall.reset()  # "five clean reps in a row" does not span two workouts
 
     def _announce_drill(self) -> None:
         lv = self.level
-        d = lv.drill
-        self._say(f"drill.{d}", urgent=True, target=lv.target_reps, distance=lv.spoken_distance())
+        self._tell(f"drill.{lv.drill}", lv, target=lv.target_reps, distance=lv.spoken_distance())
+
+    def _tell(self, cue_id: str, level: Level, *, only: tuple[int, ...] | None = None,
+              kind: str | None = None, **values: object) -> None:
+        """Announce ``level`` (an answer: said whenever the voice is free), remembered until
+        it begins, for :meth:`_withdraw_level_news` and the wording of the next one."""
+        text = self.phrases.text(cue_id, only=only, **values)
+        cue = self._emit(Cue(self.t, text, kind or self.phrases.kind(cue_id), cue_id, None,
+                             urgent=True))
+        if cue is not None:
+            self._telling.append(Told(cue, level, cue_id, only))
+
+    def _told_level(self, family: str) -> Level:
+        """The level of ``family`` the user was last told of (or will be, as planned)."""
+        for told in reversed(self._telling):
+            if told.level.family == family:
+                return told.level
+        return self._told[family]
+
+    def _told_phrasing(self, family: str) -> tuple[str, tuple[int, ...] | None] | None:
+        """(cue id, ``only``) of the last announcement of ``family`` told (or planned)."""
+        for told in reversed(self._telling):
+            if told.level.family == family:
+                return told.cue_id, told.only
+        return self._told_how.get(family)
 
     # -- per-state frame handling -------------------------------------------------------
     def _setup_frame(self, u: MotionUpdate) -> None:
@@ -535,11 +595,11 @@ class Coach:
         old wall, or in the old drill) is kept with the set it was begun in (:class:`Held`)."""
         if self.state is State.IDLE:
             return  # no workout yet: a rep under way is the athlete starting early
-        if self._held is None and self._phase in IN_A_REP:
+        if self._held is None and _begun_before(self._phase, self._rep_from, t):
             keep = self.current if self.state is State.SET else None
             if keep is not None:
                 self.current = None
-            self._held = Held(keep)
+            self._held = Held(keep, t)
         self._close_set(t, quiet=True)  # the set in progress, unless kept for its last rep
 
     def _release(self, t: float, rep: Rep | None) -> None:
@@ -548,17 +608,21 @@ class Coach:
         if held is None or held.set is None:
             return  # no set was being counted at the change: the rep is nobody's
         kept = held.set
-        if rep is not None and self.state is not State.PAUSED:  # reps on hold are not counted
-            self._count(kept, rep, t)
-        self._end_set(kept, t, quiet=True)  # its summary was dropped at the change, as before
+        counted = rep is not None and self.state is not State.PAUSED  # reps on hold are not
+        if counted:
+            self._count(kept, rep, t)  # type: ignore[arg-type]
+        # with no rep of its own after the change, the kept set ended, and the next began, then
+        end = t if counted else held.since
+        self._end_set(kept, end, quiet=True)  # its summary was dropped at the change, as before
         cur = self.current
         if cur is not None and not cur.recorded:  # the set opened at the change starts now
             if kept.reps == 0:  # the kept set was dropped (no reps): this one takes its number
                 cur.number = self.sets_done
-            cur.started = cur.last_rep_t = t
-            cur.series = []
+            if counted:
+                cur.started = cur.last_rep_t = t
+                cur.series = []
             cur.recorded = True
-            self.recorder.set_started(t, cur.number, cur.level)
+            self.recorder.set_started(cur.started, cur.number, cur.level)
 
     def _count(self, cur: SetState, rep: Rep, t: float) -> tuple[tuple[str, ...], bool]:
         """Judge ``rep`` at ``cur``'s level, count it and record it: (problems, side-on)."""
@@ -653,31 +717,63 @@ class Coach:
         new = old.moved(step)
         if new.index == old.index:
             if by_user:
-                self._say("level.top" if step > 0 else "level.bottom", urgent=True)
+                self._tell("level.top" if step > 0 else "level.bottom", new)
             return
         self._withdraw_level_news()
         # a set in progress, or paused, ends: the reps after it are at the new level (a paused
         # set used to go on at the old one after 'resume')
         in_set = self.current is not None
-        self._set_aside(t)  # a rep under way stays with the set, and the level, it was begun in
+        back = self._back_to_held(t, new)
+        if not back:
+            self._set_aside(t)  # a rep under way stays with the set, and the level, it was begun in
         self.levels[self.family] = new
         self.wall.reset()
         self.recorder.level_changed(new)
+        self._announce_level(new, by_user=by_user)
+        if in_set and not back:
+            self._open_set(t)
+
+    def _back_to_held(self, t: float, new: Level) -> bool:
+        """Back at the level of the set held open for the rep under way (next level and
+        previous level while it goes on): that set goes on, and the sets opened in between,
+        which can have no rep (the hold closes them first), are dropped. The rep and the set
+        were said nothing about yet: "Set 1.", "8 inches", "12 inches" was followed by "Set 3."
+        (a set 2 at 12 inches, unnamed, holding that one rep), and history had it too."""
+        held = self._held
+        if (held is None or held.set is None or self.state is not State.SET
+                or (held.set.level.family, held.set.level.index) != (new.family, new.index)):
+            return False
+        self._close_set(t, quiet=True)  # no rep: dropped, and its number given back
+        self.current, self._held = held.set, None
+        return True
+
+    def _announce_level(self, new: Level, *, by_user: bool) -> None:
+        """Say the new level, worded against the one the user was last told of: an
+        announcement withdrawn was never heard ("8 inches", then 'next level' three times and
+        'previous level' before the voice was free: "12 inches" is further, not "back to the
+        wall" from a "no wall" never said)."""
+        told = self._told_level(new.family)
+        values = {"distance": new.spoken_distance(), "target": new.target_reps}
+        if new.index == told.index:  # back where they were told they are: say what that is
+            self._tell(f"drill.{new.drill}", new, kind="progression", **values)
+            return
+        up = new.index > told.index
         if new.family == "wall":
             if new.drill == "no_wall":
                 cue = "wall.none"
-            elif old.drill == "no_wall":
+            elif told.drill == "no_wall":
                 cue = "wall.return"
             else:
-                cue = "wall.further" if step > 0 else "wall.closer"
-            self._say(cue, urgent=True, only=UNEARNED.get(cue) if by_user else None,
-                      distance=new.spoken_distance())
+                cue = "wall.further" if up else "wall.closer"
+            only = UNEARNED.get(cue) if by_user else None
+            again = UNEARNED_AGAIN.get(cue) if by_user else None
+            if again is not None and self._told_phrasing(new.family) == (cue, only):
+                self._tell(again, new, kind=self.phrases.kind(cue), **values)  # not the same opener twice
+            else:
+                self._tell(cue, new, only=only, **values)
         else:
-            self._say("level.up" if step > 0 else "level.down", urgent=True,
-                      drill=DRILL_NAMES[new.drill])
+            self._tell("level.up" if up else "level.down", new, drill=DRILL_NAMES[new.drill])
             self._announce_drill()
-        if in_set:
-            self._open_set(t)
 
     def _session_summary(self) -> None:
         if self.total_reps == 0:
@@ -756,11 +852,20 @@ class Coach:
 
     def _name_set(self, cur: SetState, *, urgent: bool = False) -> Cue | None:
         """Say the set's number: "Set 3, when you're ready." before its first rep, "Set 3." or
-        "Here's set 3." once it is under way."""
-        cue = self._say("set.number", priority=80, only=SET_NUMBER_UNDER_WAY if cur.reps else None,
-                        urgent=urgent, n=cur.number)
+        "Here's set 3." once it is under way. A set named and given up before its first rep
+        (a drill or level change) was no set: the next one takes its number and is named
+        again, as the set the user does, but not with the same words (it sounded like a
+        repeat: "Here's set 3." twice, for a wall set never done and then the free hinges)."""
+        only = SET_NUMBER_UNDER_WAY if cur.reps else None
+        before = self._numbers_said.get(cur.number)
+        if before is not None:
+            said = self.phrases.phrasings("set.number")
+            pool = only if only is not None else tuple(range(len(said)))
+            only = tuple(i for i in pool if said[i].format(n=cur.number) != before) or only
+        cue = self._say("set.number", priority=80, only=only, urgent=urgent, n=cur.number)
         if cue is not None:
             cur.named = True
+            self._numbers_said[cur.number] = cue.text
         return cue
 
     def _emit(self, cue: Cue) -> Cue | None:
@@ -782,8 +887,20 @@ class Coach:
     def _withdraw_level_news(self) -> None:
         """A level or drill change makes the level and drill announcements not yet begun stale
         ("next level" three times in two seconds: the two levels passed are not announced, and
-        the last is heard as soon as the line playing ends, never cut off)."""
+        the last is heard as soon as the line playing ends, never cut off), and a "that's the
+        top level" waiting behind them. What the user was told is what was not withdrawn, and
+        the phrasings withdrawn go back into rotation."""
+        for told in self._telling:
+            if told.cue.t <= self.t:  # begun: heard
+                self._told[told.level.family] = told.level
+                self._told_how[told.level.family] = (told.cue_id, told.only)
+        self._telling = [told for told in self._telling if told.cue.t > self.t]
         stale = [c for c in self._pending if c.t > self.t and _is_level_news(c)]
         if stale:
             first = next(i for i, c in enumerate(self._pending) if c is stale[0])
             self._pending = self._pending[:first] + self.scheduler.withdraw(stale, self.t)
+            gone = {id(c) for c in stale}
+            for told in reversed(self._telling):
+                if id(told.cue) in gone:
+                    self.phrases.untake(told.cue_id, only=told.only)
+            self._telling = [told for told in self._telling if id(told.cue) not in gone]

@@ -339,6 +339,11 @@ def command_words_in(text: str) -> list[str]:
 #: praise nothing ("Clean run..." and "You've earned it..." are for moves earned by reps).
 #: Chosen from the catalogue rather than added to it: every phrasing is a recogniser decoy.
 UNEARNED: Final[dict[str, tuple[int, ...]]] = {"wall.further": (2,), "wall.none": (1,)}
+#: A step further the user asks for right after another is said with the wall drill's own
+#: set-up line ("Wall drill at 12 inches. Tap the wall..."), which names the distance and
+#: praises nothing: ``wall.further`` has one unearned phrasing, and two in a row both began
+#: "Time for a bigger reach." (no new phrase: see :data:`UNEARNED`).
+UNEARNED_AGAIN: Final[dict[str, str]] = {"wall.further": "drill.wall"}
 
 _ONE_REPS = re.compile(r"(?<![\d.])1 reps\b")
 
@@ -362,6 +367,10 @@ class Phrasebook:
     def kind(self, cue_id: str) -> str:
         return self._cat[cue_id][0]
 
+    def phrasings(self, cue_id: str) -> tuple[str, ...]:
+        """The phrasings of ``cue_id``, in catalogue order (``only`` indexes them)."""
+        return self._cat[cue_id][1]
+
     def text(self, cue_id: str, *, only: tuple[int, ...] | None = None, **values: object) -> str:
         """The next phrasing of ``cue_id`` with ``{placeholders}`` filled from ``values``
         (``only``: rotate among these phrasings alone, e.g. :data:`UNEARNED`). "1 reps" is
@@ -372,6 +381,14 @@ class Phrasebook:
         n = self._uses.get(key, 0)
         self._uses[key] = n + 1
         return _ONE_REPS.sub("1 rep", pool[n % len(pool)].format(**values))
+
+    def untake(self, cue_id: str, *, only: tuple[int, ...] | None = None) -> None:
+        """Take back the last phrasing :meth:`text` gave for ``cue_id`` (and ``only``): it was
+        never said (a level announcement withdrawn), so the rotation goes on from the one heard
+        before it and the next one said differs from that."""
+        key = cue_id if only is None else f"{cue_id}{only}"
+        if self._uses.get(key, 0) > 0:
+            self._uses[key] -= 1
 
 
 def placeholders(phrase: str) -> set[str]:

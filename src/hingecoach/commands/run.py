@@ -252,7 +252,8 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
         try:
             result = run_session(info, poses, coach, speaker=speaker,
                                  transcript=transcript, commands=commands, rebase=live,
-                                 pace=args.pace, notices=notices, live_intents=live_intents)
+                                 pace=args.pace, notices=notices, live_intents=live_intents,
+                                 stopped=lambda: bool(svc.stop_requested))
         finally:
             if svc.stop_requested:
                 svc.stopping()

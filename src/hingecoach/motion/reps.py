@@ -267,6 +267,23 @@ class RepTracker:
                 break
         return self._done
 
+    @property
+    def rep_from(self) -> float | None:
+        """When the rep under way began; between reps, when a rep begun from here would be
+        dated from (:class:`~hingecoach.motion.types.MotionUpdate`'s ``rep_from``)."""
+        if self._rep is not None:
+            return self._rep.start_s
+        if self.phase is Phase.STANDING:
+            return self._quiet_start()
+        if self.phase is Phase.PAUSED:
+            return self._pause_t
+        return None  # UNKNOWN: a rep would begin from the floor, when it is seen
+
+    def _quiet_start(self) -> float:
+        """A rep begun from standing began between the last quiet frame and the next one."""
+        frame_dt = statistics.median(self._frame_dts) if self._frame_dts else 1 / 30
+        return self._quiet_t + 0.5 * frame_dt
+
     # -- bookkeeping ------------------------------------------------------------------
     def _go(self, t: float, target: Phase, source: Phase | None = None) -> None:
         source = self.phase if source is None else source
@@ -378,9 +395,7 @@ class RepTracker:
             self._rep.absorb(self.t, self._angles, self._raw)
 
     def _a_begin(self) -> None:
-        # the movement began between the last quiet frame and the next one
-        frame_dt = statistics.median(self._frame_dts) if self._frame_dts else 1 / 30
-        self._begin(self._quiet_t + 0.5 * frame_dt)
+        self._begin(self._quiet_start())
 
     def _a_begin_from_floor(self) -> None:
         self._begin(self.t)

@@ -74,4 +74,5 @@ class MotionTracker:
             rep = make_rep(self.count, m, self.th)
         after = self.reps.phase
         return MotionUpdate(features=feats, phase=after, rep=rep,
-                            transitions=((before, after),) if before is not after else ())
+                            transitions=((before, after),) if before is not after else (),
+                            rep_from=self.reps.rep_from)

@@ -175,9 +175,15 @@ class MotionUpdate(NamedTuple):
         phase: the rep tracker's phase after this frame.
         rep: the rep completed on this frame, if any.
         transitions: phase changes that happened on this frame, as (from, to) pairs.
+        rep_from: when the rep under way began (the ``start_s`` it will have); between reps,
+            when a rep the tracker begins from here would be dated from (the last moment at
+            the standing lean, or the pause it would leave): the tracker sees a descent only
+            once the torso is past ~20 deg, some 0.3 s or more after it began. None: no such
+            moment (no pose, or not tracked).
     """
 
     features: Features
     phase: Phase
     rep: Rep | None = None
     transitions: tuple[tuple[Phase, Phase], ...] = ()
+    rep_from: float | None = None
