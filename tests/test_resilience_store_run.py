@@ -160,25 +160,31 @@ def test_doctor_reports_a_damaged_database_with_the_fix(data: Path, tmp_path: Pa
     assert "progress database" in doctor.format_text(list(checks.values()))
 
 
-def test_doctor_says_a_newer_database_stops_the_coach(data: Path) -> None:
-    db = sqlite3.connect(data / "hingecoach.db")
-    db.execute("PRAGMA user_version = 99")
-    db.close()
+def test_doctor_says_a_newer_database_is_not_saved_to_until_hingecoach_is_upgraded(data: Path) -> None:
+    """A newer database stopped `run` ('required'); now `run` coaches without saving."""
+    _newer(data / "hingecoach.db")
     check = doctor.check_database(data / "hingecoach.db", doctor.Probes())
-    assert not check.ok and check.required and "upgrade hingecoach" in check.fix
+    assert not check.ok and not check.required and "upgrade hingecoach" in check.fix
+    assert "runs without saving progress" in check.problem
 
 
 # --- another program's SQLite file ----------------------------------------------------------
 
-@pytest.mark.parametrize("user_version", [0, 3], ids=["plain", "user_version 3"])
+@pytest.mark.parametrize("user_version, tables", [
+    (0, ("photos", "albums")), (3, ("photos", "albums")),
+    (1, ("users", "sessions")), (3, ("users", "sessions")),
+], ids=["plain", "user_version 3", "named like ours at version 1", "named like ours at version 3"])
 def test_run_on_another_programs_sqlite_file_coaches_without_recording_and_leaves_it_alone(
-        user_version: int, trace: Path, data: Path, tmp_path: Path) -> None:
+        user_version: int, tables: tuple[str, ...], trace: Path, data: Path, tmp_path: Path) -> None:
     """`run` switched the file to WAL and added its tables next to the other program's (or,
-    as its user_version was 3, refused to start: 'newer ... upgrade hingecoach')."""
+    as its user_version was 3, refused to start: 'newer ... upgrade hingecoach'). Tables
+    merely named like ours (users, sessions) at user_version 1 counted as ours: `run`
+    switched the file to WAL and ended in `no such column: name` with a traceback, history
+    called it damaged and doctor said ok; at user_version 3, switched to WAL and refused."""
     import subprocess
 
     db = data / "hingecoach.db"
-    another_programs_database(db, user_version)
+    another_programs_database(db, user_version, tables)
     before = snapshot(data)
     done = subprocess.run(run_argv(trace, data, tmp_path / "t.jsonl", "0:start hinge drill"),
                           capture_output=True, text=True, timeout=300)
@@ -192,9 +198,50 @@ def test_run_on_another_programs_sqlite_file_coaches_without_recording_and_leave
     assert snapshot(data) == before, "the other program's file is left as it was, and nothing beside it"
     check = doctor.check_database(db, doctor.Probes())
     assert not check.ok and not check.required
-    assert f"{db} is not a Hinge Coach database (another program's SQLite database: tables albums, " \
-           "photos" in check.problem
+    shown = ", ".join(sorted(tables))
+    assert f"{db} is not a Hinge Coach database (another program's SQLite database: tables {shown}" \
+        in check.problem
     assert "--data-dir" in check.fix and "move it aside" in check.fix
+    history = subprocess.run(hingecoach("history", "--data-dir", str(data)), capture_output=True,
+                             text=True, timeout=120)
+    assert history.returncode == 2 and len(history.stderr.strip().splitlines()) == 1, history.stderr
+    assert "is not a Hinge Coach database" in history.stderr
+    assert "damaged" not in history.stderr and "upgrade" not in history.stderr
+    assert snapshot(data) == before
+
+
+def _newer(db: Path) -> None:
+    """Bo's database as a newer hingecoach leaves it: a column added, the version raised,
+    and (so that a switch to WAL would show) a rollback journal."""
+    c = sqlite3.connect(db, isolation_level=None)
+    c.execute("PRAGMA journal_mode = DELETE")
+    c.execute("ALTER TABLE users ADD COLUMN avatar TEXT")
+    c.execute("PRAGMA user_version = 99")
+    c.close()
+
+
+def test_run_on_a_newer_hingecoachs_database_coaches_without_recording_says_so_once_and_leaves_it(
+        trace: Path, data: Path, tmp_path: Path) -> None:
+    """`run` switched it to WAL, then refused to start ('upgrade hingecoach', exit 2): under
+    systemd's Restart=always, over and over."""
+    import subprocess
+
+    db = data / "hingecoach.db"
+    _newer(db)
+    before = snapshot(data)
+    done = subprocess.run(run_argv(trace, data, tmp_path / "t.jsonl", "0:start hinge drill"),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    line = trouble_line(done.stderr, f"{db} is from a newer hingecoach")
+    assert "progress will not be saved this session" in line and "upgrade hingecoach" in line
+    assert "damaged" not in line and "not a Hinge Coach" not in line
+    said = cues(tmp_path / "t.jsonl")
+    assert [c["text"] for c in said if "newer" in c["text"]] == [NOTICES["recording_stopped_newer"]]
+    assert coached_reps(said) >= 4, "the coaching went on"
+    assert snapshot(data) == before
+    history = subprocess.run(hingecoach("history", "--data-dir", str(data)), capture_output=True,
+                             text=True, timeout=120)
+    assert history.returncode == 2 and "upgrade hingecoach" in history.stderr, history.stderr
     assert snapshot(data) == before
 
 

@@ -124,8 +124,8 @@ def _audio_devices() -> list[dict[str, Any]]:
     return [dict(d) for d in sounddevice.query_devices()]
 
 
-def _inspect_database(path: str) -> tuple[int, set[str]]:
-    """(schema version, tables) after SQLite's ``quick_check``, read-only (nothing written,
+def _inspect_database(path: str) -> tuple[int, dict[str, tuple[str, ...]]]:
+    """(schema version, tables with their columns) after SQLite's ``quick_check``, read-only (nothing written,
     no side files left); raises ``DatabaseCorrupt`` / ``DatabaseUnreadable``."""
     from hingecoach.store.queries import inspect_database  # noqa: PLC0415 - doctor only
 
@@ -169,7 +169,7 @@ class Probes:
         is_dir: ``os.path.isdir``.
         which: ``shutil.which``.
         read_only_fs: whether a path is on a file system mounted read-only.
-        inspect_database: (schema version, tables) of an SQLite file after ``quick_check``,
+        inspect_database: (schema version, {table: columns}) of an SQLite file after ``quick_check``,
             read-only; raises ``hingecoach.store.queries.DatabaseCorrupt`` when damaged.
     """
 
@@ -188,7 +188,7 @@ class Probes:
     is_dir: Callable[[str], bool] = os.path.isdir
     which: Callable[[str], str | None] = shutil.which
     read_only_fs: Callable[[str], bool] = _read_only_fs
-    inspect_database: Callable[[str], tuple[int, set[str]]] = _inspect_database
+    inspect_database: Callable[[str], tuple[int, dict[str, tuple[str, ...]]]] = _inspect_database
 
 
 # --- the checks -----------------------------------------------------------------------------
@@ -525,7 +525,8 @@ def check_disk(data_dir: Path, probes: Probes, min_free: int = MIN_FREE_BYTES) -
 def check_database(path: Path, probes: Probes) -> Check:
     """The progress database, when there is one, is a healthy Hinge Coach database (SQLite's
     ``quick_check`` through a read-only connection: nothing is written to it). Not required:
-    with a damaged one the coach runs without saving progress; a newer schema stops it."""
+    with a damaged one, another program's or a newer hingecoach's, the coach runs without
+    saving progress."""
     from hingecoach.errors import HingeError
     from hingecoach.store.db import SCHEMA_VERSION, damaged_fix, not_ours, not_ours_fix
     from hingecoach.store.queries import DatabaseCorrupt
@@ -547,8 +548,8 @@ def check_database(path: Path, probes: Probes) -> Check:
                     "saving progress and leaves it as it is", not_ours_fix(path), detail=why)
     if version > SCHEMA_VERSION:
         return _bad(name, f"{path} has schema version {version}, newer than this hingecoach "
-                    f"understands ({SCHEMA_VERSION}): `hingecoach run` refuses it",
-                    "upgrade hingecoach (git pull, then pi/install.sh)", required=True)
+                    f"understands ({SCHEMA_VERSION}): the coach runs without saving progress "
+                    "and leaves it as it is", "upgrade hingecoach (git pull, then pi/install.sh)")
     if version == 0:
         return _ok(name, f"{path}: empty, no sessions yet")
     return _ok(name, f"{path}: schema {version}, quick_check ok")

@@ -65,6 +65,8 @@ NOTICES: Final[dict[str, str]] = {
     "Coaching goes on.",
     "recording_stopped_not_ours": "The progress file belongs to another program, so this "
     "session won't be saved. Coaching goes on.",
+    "recording_stopped_newer": "The progress file is from a newer version of me, so this "
+    "session won't be saved. Coaching goes on.",
     "recording_stopped_locked": "Another program has locked the progress file, so this session "
     "won't be saved. Coaching goes on.",
     "recording_delayed": "Another program is using the progress file, so saving is delayed. "
@@ -94,7 +96,7 @@ class DeviceEvent:
         reason: why, where there are several kinds of the same trouble: for
             ``recording_stopped``, :func:`storage_trouble`'s ``full``, ``read_only``,
             ``no_permission``, ``damaged``, ``locked``, or the ``reason`` of the
-            :class:`~hingecoach.errors.StorageError` behind it (``not_ours``); ``locked``
+            :class:`~hingecoach.errors.StorageError` behind it (``not_ours``, ``newer``); ``locked``
             for ``recording_delayed``.
     """
 

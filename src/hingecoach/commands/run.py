@@ -110,7 +110,7 @@ def recording_stopped_line(path: Any, event: Any) -> str:
     from hingecoach.store.db import storage_problem
 
     cause = str(event.detail).partition(": ")[2] if event.reason in ("damaged", "no_permission",
-                                                                     "not_ours") else ""
+                                                                     "not_ours", "newer") else ""
     what, fix = storage_problem(path, event.reason or "full", cause)
     when = ("progress will not be saved this session" if event.at_start
             else "the rest of this session will not be saved (what was saved stays saved)")

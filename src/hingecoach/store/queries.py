@@ -152,8 +152,8 @@ def _damaged_or_unreadable(path: Path, exc: sqlite3.Error) -> InputError:
     return DatabaseCorrupt(path, str(exc))
 
 
-def inspect_database(path: str | os.PathLike[str]) -> tuple[int, set[str]]:
-    """(schema version, table names) read through a read-only connection after SQLite's
+def inspect_database(path: str | os.PathLike[str]) -> tuple[int, dict[str, tuple[str, ...]]]:
+    """(schema version, tables with their columns) read through a read-only connection after SQLite's
     ``quick_check``; :class:`DatabaseCorrupt` when it finds damage or no SQLite database,
     :class:`DatabaseUnreadable` when it cannot be opened here. Writes nothing and leaves no
     side files behind (``doctor`` uses it too)."""
