@@ -452,6 +452,72 @@ def test_run_never_waits_the_busy_timeout_for_a_lock_before_the_session_ends(
     assert kims == coached_reps(said) >= 4
 
 
+# --- locked so that even readers are kept out (locking_mode=EXCLUSIVE) ----------------------
+
+@pytest.mark.parametrize("argv", [("history",), ("report", "latest", "--out", "{tmp}/r.html"),
+                                  ("export", "--format", "json")], ids=lambda a: a[0])
+def test_a_database_locked_even_for_readers_is_called_locked_not_damaged(
+        argv: tuple[str, ...], data: Path, tmp_path: Path) -> None:
+    """`PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE;` in another program: after 10 s,
+    "damaged or not a Hinge Coach database (database is locked) ... move it aside", the
+    advice that would reset the user's progress."""
+    import subprocess
+    import time
+
+    with write_lock(data / "hingecoach.db", "EXCLUSIVE MODE"):
+        start = time.monotonic()
+        done = subprocess.run(hingecoach(*(a.format(tmp=tmp_path) for a in argv), "--data-dir", str(data)),
+                              capture_output=True, text=True, timeout=120)
+        took = time.monotonic() - start
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert f"the progress database {data / 'hingecoach.db'} is locked by another program" in done.stderr
+    assert "fuser -v" in done.stderr and "try again" in done.stderr
+    assert "damaged" not in done.stderr and "move it aside" not in done.stderr
+    assert took < 8, took  # it waits a little for the lock (2 s), not SQLite's 10 s
+
+
+def test_doctor_calls_a_database_locked_even_for_readers_locked(data: Path) -> None:
+    """It warned "damaged ... (database is locked)" with the move-it-aside fix."""
+    with write_lock(data / "hingecoach.db", "EXCLUSIVE MODE"):
+        check = doctor.check_database(data / "hingecoach.db", doctor.Probes())
+    assert not check.ok and not check.required
+    assert "locked by another program" in check.problem and "damaged" not in check.problem
+    assert "fuser -v" in check.fix and "move it aside" not in check.fix
+
+
+def test_run_on_a_database_locked_even_for_readers_starts_soon_and_says_why_once(
+        monkeypatch: pytest.MonkeyPatch, trace: Path, data: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`run` waited SQLite's busy timeout twice (to open the store, then to read the saved
+    levels: 20 s) before coaching began, then coached at the first levels and said only
+    that the session would not be saved."""
+    import time
+
+    import hingecoach.app as app
+
+    began: list[float] = []
+    real = app.run_session
+
+    def run_session(*args: object, **kwargs: object) -> object:
+        began.append(time.monotonic())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(app, "run_session", run_session)
+    transcript = tmp_path / "t.jsonl"
+    with write_lock(data / "hingecoach.db", "EXCLUSIVE MODE"):
+        start = time.monotonic()
+        code = main(run_argv(trace, data, transcript)[3:])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert began and began[0] - start < 6, began[0] - start  # 1.5 s + 1.5 s, and some slack
+    said = cues(transcript)
+    assert [c["text"] for c in said if "program" in c["text"]] == [NOTICES["recording_stopped_locked_unread"]]
+    assert not read_bos_level(said) and coached_reps(said) >= 4
+    line = trouble_line(err, "locked by another program")
+    assert "saved levels could not be read" in line and "progress will not be saved" in line
+    assert "fuser -v" in line and "damaged" not in line
+
+
 # --- no side files left beside a database that was only looked at --------------------------
 
 def _looked_at(command: str, trace: Path, data: Path, tmp_path: Path) -> str:

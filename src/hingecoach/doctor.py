@@ -528,8 +528,14 @@ def check_database(path: Path, probes: Probes) -> Check:
     with a damaged one, another program's or a newer hingecoach's, the coach runs without
     saving progress."""
     from hingecoach.errors import HingeError
-    from hingecoach.store.db import SCHEMA_VERSION, damaged_fix, not_ours, not_ours_fix
-    from hingecoach.store.queries import DatabaseCorrupt
+    from hingecoach.store.db import (
+        SCHEMA_VERSION,
+        damaged_fix,
+        not_ours,
+        not_ours_fix,
+        storage_problem,
+    )
+    from hingecoach.store.queries import DatabaseCorrupt, DatabaseLocked
 
     name = "progress database"
     if not probes.exists(str(path)):
@@ -539,6 +545,11 @@ def check_database(path: Path, probes: Probes) -> Check:
     except DatabaseCorrupt as exc:
         return _bad(name, f"{path} is damaged or not a Hinge Coach database ({exc.why}): the coach "
                     "runs without saving progress", damaged_fix(path), detail=exc.why)
+    except DatabaseLocked as exc:
+        what, fix = storage_problem(path, "locked")
+        return _bad(name, f"{what}, so it cannot even be read right now: "
+                    "the coach runs without your saved levels and without saving progress "
+                    "until it lets go", fix, detail=exc.why)
     except (HingeError, OSError) as exc:
         return _bad(name, f"cannot check {path}: {exc}",
                     f"check who owns {path.parent} and its mount (`ls -l {path.parent}`, "

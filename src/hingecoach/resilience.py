@@ -69,12 +69,15 @@ NOTICES: Final[dict[str, str]] = {
     "session won't be saved. Coaching goes on.",
     "recording_stopped_locked": "Another program has locked the progress file, so this session "
     "won't be saved. Coaching goes on.",
+    "recording_stopped_locked_unread": "Another program has locked the progress file, so I can't "
+    "load your level or save this session. Coaching goes on.",
     "recording_delayed": "Another program is using the progress file, so saving is delayed. "
     "Coaching goes on.",
 }
 """What the speaker says for each event kind. Silent kinds (``*_retry_failed``) are absent.
 ``*_at_start`` variants are said instead when the device never worked in this process;
-``<kind>_<reason>`` variants when the event has a :attr:`DeviceEvent.reason`."""
+``<kind>_<reason>`` variants when the event has a :attr:`DeviceEvent.reason`, and
+``<kind>_<reason>_<variant>`` ones when it also has a :attr:`DeviceEvent.variant`."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,9 @@ class DeviceEvent:
             ``no_permission``, ``damaged``, ``locked``, or the ``reason`` of the
             :class:`~hingecoach.errors.StorageError` behind it (``not_ours``, ``newer``); ``locked``
             for ``recording_delayed``.
+        variant: a finer case of the reason, with words of its own: ``unread`` when the
+            store could not be opened for a lock and the saved progress could not be read
+            either (set by ``hingecoach run``, which tries).
     """
 
     t: float
@@ -108,10 +114,13 @@ class DeviceEvent:
     next_retry_s: float | None = None
     at_start: bool = False
     reason: str = ""
+    variant: str = ""
 
     @property
     def notice(self) -> str | None:
         """The sentence to say, or ``None`` for a silent event."""
+        if self.variant and f"{self.kind}_{self.reason}_{self.variant}" in NOTICES:
+            return NOTICES[f"{self.kind}_{self.reason}_{self.variant}"]
         if self.reason and f"{self.kind}_{self.reason}" in NOTICES:
             return NOTICES[f"{self.kind}_{self.reason}"]
         if self.at_start and f"{self.kind}_at_start" in NOTICES:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -22,6 +23,12 @@ from hingecoach.service import Service
 
 GOODBYE = "Saving your progress. See you next time."
 """Said when the service is asked to stop (SIGTERM), after the last rep is saved."""
+
+START_WAIT_S = 1.5
+"""How long opening the progress database, and then reading the saved levels, each wait
+for another program's lock before coaching begins without them (a lock that keeps even
+readers out: ``locking_mode=EXCLUSIVE``). Waiting SQLite's whole busy timeout for each held
+the start for 20 s."""
 
 
 def _serviced(poses: Iterable[Any], svc: Any) -> Iterator[Any]:
@@ -114,6 +121,9 @@ def recording_stopped_line(path: Any, event: Any) -> str:
     what, fix = storage_problem(path, event.reason or "full", cause)
     when = ("progress will not be saved this session" if event.at_start
             else "the rest of this session will not be saved (what was saved stays saved)")
+    if event.variant == "unread":
+        when = ("the saved levels could not be read (coaching begins at the first ones) and "
+                + when)
     return f"{what}, so {when}; coaching goes on. To fix it: {fix}"
 
 
@@ -170,7 +180,7 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
     from hingecoach.resilience import EventQueue, RecordingGuard, ResilientCamera, live_items
     from hingecoach.store.db import Store, User
     from hingecoach.store.paths import db_path
-    from hingecoach.store.queries import saved_progress
+    from hingecoach.store.queries import DatabaseLocked, load_saved_progress
     from hingecoach.store.recorder import WRITE_WAIT_S, StoreRecorder
 
     events = EventQueue()
@@ -193,7 +203,12 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
     # read: no database is created, no row added.
     path = db_path(data_dir)
 
+    starting: list[Any] = []  # events held until the saved levels have been read
+
     def store_event(event: Any) -> None:
+        if not started:
+            starting.append(event)
+            return
         if event.kind == "recording_stopped":
             print(f"hingecoach run: {recording_stopped_line(path, event)}", file=sys.stderr)
         elif event.kind == "recording_delayed":
@@ -201,10 +216,11 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
         events.put(event)
 
     def open_store() -> Store:
-        opened = Store(path)  # set up with SQLite's whole busy timeout: coaching has not begun
+        opened = Store(path, open_wait_s=START_WAIT_S)
         opened.wait_for_locks(WRITE_WAIT_S)  # the user's row and every write after it: briefly
         return opened
 
+    started = False
     store = (RecordingGuard.open(open_store, on_event=store_event, where=path,
                                  passthrough=("levels", "close")) if record else None)
     try:
@@ -212,16 +228,27 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
                                                    settings=getattr(args, "voice_settings", {}))
         user = levels = None
         user_waits = False  # the user's row could not be written yet: the database is locked
+        unread = False  # another program's lock kept the saved levels from being read
         if store is not None and store.recording:
             try:
                 user = store.user(user_name, units)
+                levels = store.levels(user.id) if user is not None else None
             except StorageBusy:
-                user_waits = True
-            levels = store.levels(user.id) if user is not None else None
+                user_waits = user is None
         if user is None or levels is None:  # history off, or nothing can be recorded: the
             # saved progress is still read where it can be (from a read-only card, say)
-            saved_units, levels = saved_progress(path, user_name)
-            user = User(0, user_name, units or saved_units or "in")
+            try:
+                saved_units, levels = load_saved_progress(path, user_name, START_WAIT_S)
+            except DatabaseLocked:
+                saved_units, levels, unread = None, {}, True
+            if user is None:
+                user = User(0, user_name, units or saved_units or "in")
+        started = True
+        for event in starting:  # said now, with whether the saved levels could be read
+            if unread and event.kind == "recording_stopped" and event.reason == "locked":
+                event = dataclasses.replace(event, variant="unread")
+            store_event(event)
+        starting.clear()
         recorder = StoreRecorder(store, user, args.source) if store is not None else None
         if recorder is not None and user_waits:
             recorder.save_user(units)  # written with the first write the lock lets through

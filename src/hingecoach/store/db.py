@@ -356,13 +356,16 @@ class Store:
 
     ``busy_timeout_s`` (default :data:`BUSY_TIMEOUT_S`): how long a statement waits while
     another program holds the write lock before it fails with "database is locked"
-    (``sqlite3.OperationalError``, SQLITE_BUSY; nothing written); while setting up the
-    database that is a :class:`~hingecoach.errors.StorageError` with reason ``locked``.
+    (``sqlite3.OperationalError``, SQLITE_BUSY; nothing written). ``open_wait_s`` (default
+    ``busy_timeout_s``): how long opening (the check, WAL, the migrations) waits for a lock;
+    one it outlasts is a :class:`~hingecoach.errors.StorageError` with reason ``locked``.
     """
 
-    def __init__(self, path: str | os.PathLike[str], busy_timeout_s: float | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], busy_timeout_s: float | None = None,
+                 open_wait_s: float | None = None) -> None:
         self.path = Path(path)
         self.busy_timeout_s = BUSY_TIMEOUT_S if busy_timeout_s is None else busy_timeout_s
+        open_wait = self.busy_timeout_s if open_wait_s is None else open_wait_s
         if (blocker := file_in_the_way(self.path.parent)) is not None:
             raise DeviceError(f"cannot open the progress database in {self.path.parent}: {blocker} is a file, "
                               "not a folder: pass --data-dir a folder (it is made if missing)")
@@ -380,7 +383,7 @@ class Store:
                 raise self._error("no_permission", f"no write permission on {p}")
         if self.path.is_file() and self.path.stat().st_size:
             try:  # read-only first: a damaged file, or another program's, is never written to
-                check, version, tables = quick_check(self.path, self.busy_timeout_s)
+                check, version, tables = quick_check(self.path, open_wait)
             except sqlite3.DatabaseError as exc:
                 raise self._trouble(exc, "damaged") from exc
             if check != ["ok"]:
@@ -390,7 +393,7 @@ class Store:
             if version > SCHEMA_VERSION:  # decided before anything is written to it
                 raise self._newer(version)
         try:
-            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=self.busy_timeout_s)
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=open_wait)
         except sqlite3.Error as exc:
             raise self._trouble(exc, "no_permission") from exc
         self.db.row_factory = sqlite3.Row
@@ -398,9 +401,9 @@ class Store:
             mode = self.db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("PRAGMA foreign_keys=ON")
-            self.wait_for_locks(self.busy_timeout_s)
             self.journal_mode = str(mode)
             self._migrate()
+            self.wait_for_locks(self.busy_timeout_s)
         except sqlite3.DatabaseError as exc:
             self.db.close()
             raise self._trouble(exc, "damaged") from exc
