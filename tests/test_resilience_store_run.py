@@ -452,6 +452,88 @@ def test_run_never_waits_the_busy_timeout_for_a_lock_before_the_session_ends(
     assert kims == coached_reps(said) >= 4
 
 
+def test_a_lock_never_holds_up_the_session_end_and_the_last_wait_comes_once(
+        monkeypatch: pytest.MonkeyPatch, trace: Path, data: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """'stop' made the session-end write wait the whole busy timeout on the frame loop ("Okay,
+    wrapping up." and the summary came 10 s late), and close then waited it all again."""
+    import time
+
+    import hingecoach.app as app
+    import hingecoach.store.db as store_db
+    from hingecoach.coach.coach import Coach
+
+    monkeypatch.setattr(store_db, "BUSY_TIMEOUT_S", 3.0)
+    stalls: list[tuple[str, float]] = []
+    for name in ("on_intent", "on_update", "finish"):
+        def timed(self: Coach, *args: object, _real: object = getattr(Coach, name), _name: str = name) -> object:
+            start = time.monotonic()
+            try:
+                return _real(self, *args)  # type: ignore[operator]
+            finally:
+                stalls.append((_name, time.monotonic() - start))
+        monkeypatch.setattr(Coach, name, timed)
+    ended: list[float] = []
+    real = app.run_session
+
+    def run_session(*args: object, **kwargs: object) -> object:
+        try:
+            return real(*args, **kwargs)
+        finally:
+            ended.append(time.monotonic())
+
+    monkeypatch.setattr(app, "run_session", run_session)
+    transcript = tmp_path / "t.jsonl"
+    with write_lock(data / "hingecoach.db", "EXCLUSIVE"):
+        code = main(run_argv(trace, data, transcript, f"{WALL},28:stop")[3:])
+        closing = time.monotonic() - ended[0]
+    err = capsys.readouterr().err
+    assert code == 0, err
+    said = cues(transcript)
+    assert [c["kind"] for c in said][-2:] == ["ack", "summary"], said[-3:]
+    worst = max(stalls, key=lambda s: s[1])
+    assert worst[1] < 1.0, worst           # 'stop' took the busy timeout (3 s here; 10 s live)
+    assert 2.0 < closing < 5.5, closing     # the busy timeout once, at close (twice before)
+    assert "progress NOT saved" in err.strip().splitlines()[-1]
+
+
+def test_sigterm_with_a_lock_held_exits_well_within_systemds_stop_timeout(
+        trace: Path, data: Path, tmp_path: Path) -> None:
+    """After SIGTERM the session's end and close each waited the busy timeout (10 s): the
+    process took 20.5 s to exit, past the unit's TimeoutStopSec=20, so systemd would have
+    killed it before its closing line."""
+    import signal
+    import subprocess
+    import time
+
+    unit = (Path(__file__).parents[1] / "systemd" / "hingecoach.service.in").read_text()
+    stop_timeout = float(re.search(r"^TimeoutStopSec=(\d+)", unit, re.M).group(1))
+    transcript = tmp_path / "t.jsonl"
+    argv = run_argv(trace, data, transcript, "0.5:start hinge drill")
+    argv[argv.index("--quiet")] = "--pace=1"
+    with write_lock(data / "hingecoach.db", "EXCLUSIVE"):
+        child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and not (
+                    transcript.exists() and NOTICES["recording_delayed"] in transcript.read_text()):
+                assert child.poll() is None, child.communicate()
+                time.sleep(0.05)
+            time.sleep(1.5)           # a rep or two more, kept for later
+            child.send_signal(signal.SIGTERM)
+            start = time.monotonic()
+            out, err = child.communicate(timeout=60)
+            took = time.monotonic() - start
+        finally:
+            if child.poll() is None:
+                child.kill()
+    assert child.returncode == 0, err
+    assert took < stop_timeout / 2, took
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("hingecoach run: ") and "progress NOT saved" in last, err
+    assert last.endswith("stayed locked by another program"), last
+
+
 # --- locked so that even readers are kept out (locking_mode=EXCLUSIVE) ----------------------
 
 @pytest.mark.parametrize("argv", [("history",), ("report", "latest", "--out", "{tmp}/r.html"),

@@ -24,6 +24,11 @@ from hingecoach.service import Service
 GOODBYE = "Saving your progress. See you next time."
 """Said when the service is asked to stop (SIGTERM), after the last rep is saved."""
 
+STOP_WAIT_S = 5.0
+"""After SIGTERM, how long in all the writes still waiting for another program's lock may
+wait for it (systemd's TimeoutStopSec is 20 s: the goodbye and the closing line must come
+well before it; otherwise, at the end of the input, the store's busy timeout, 10 s)."""
+
 START_WAIT_S = 1.5
 """How long opening the progress database, and then reading the saved levels, each wait
 for another program's lock before coaching begins without them (a lock that keeps even
@@ -256,7 +261,9 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
                       aspect=info.width / info.height, recorder=recorder or NullRecorder())
         device_intents: list[TimedIntent] = []
 
-        def notices() -> list[str]:
+        def notices() -> list[str]:  # once a frame, after its cues went to the speaker
+            if recorder is not None:
+                recorder.tick()  # between workouts: writes a lock kept are tried again
             out = []
             for e in events.drain():  # the microphone's arrive from the listener's thread
                 if e.notice:
@@ -286,8 +293,8 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
                 if speaker is not None:
                     speaker.say(GOODBYE, 2, "info")
             transcript.close()
-            if recorder is not None:
-                recorder.close()  # finishes the database write
+            if recorder is not None:  # finishes the database write; a lock: one bounded wait
+                recorder.close(STOP_WAIT_S if svc.stop_requested else None)
             close = getattr(voice or speaker, "close", None)
             if callable(close):
                 close()

@@ -7,13 +7,17 @@ level saved whenever it changes.
 
 A write that finds the database locked by another program (the store's guard raises
 :class:`~hingecoach.errors.StorageBusy`; nothing was written) is kept, in order, with every
-write after it, and tried again at the next event (a rep, a set's end, a level, the
-session's end) and when the recorder closes; :meth:`StoreRecorder.unsaved` says what is
-still waiting.
+write after it. For :data:`RETRY_AFTER_S` after that, new writes are only kept (the rep, set
+end, level and set start of one frame cost one wait, not four); then the next event (a rep,
+a set's end, a level, the session's end) tries them all again, and between workouts
+:meth:`StoreRecorder.tick` does every :data:`IDLE_RETRY_S`; :meth:`StoreRecorder.close`
+gives them one last, bounded, wait. :meth:`StoreRecorder.unsaved` says what is still
+waiting.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,14 +25,22 @@ from hingecoach.coach.drills import Level
 from hingecoach.coach.setup import Calibration
 from hingecoach.errors import StorageBusy
 from hingecoach.motion.types import Rep
-from hingecoach.store.db import Store, User, utc_now
+from hingecoach.store.db import BUSY_TIMEOUT_S, Store, User, utc_now
 
 WRITE_WAIT_S = 0.25
 """How long a write made during a session (the user's row at the start, a session, a set,
-a rep, a set's end, a level) waits for another program's lock before it is kept for later.
-Those writes are made on the frame loop, so this is the longest that pose tracking and cues
-can stall for a lock; SQLite's busy timeout (the store's ``busy_timeout_s``, 10 s) is only
-waited at the session's end and when the recorder closes, once the user is done training."""
+a rep, a set's end, a level, the session's end) waits for another program's lock before it
+is kept for later. Those writes are made on the frame loop, so this is the longest that pose
+tracking and cues can stall for a lock; only :meth:`StoreRecorder.close` waits longer (the
+store's ``busy_timeout_s``, 10 s, or what the caller allows), once, when the run is over."""
+
+RETRY_AFTER_S = 1.0
+"""After a write met the lock, the writes asked for within this many seconds are kept
+without trying (one stall per burst of writes, however many the frame makes)."""
+
+IDLE_RETRY_S = 5.0
+"""Between workouts (no session open), :meth:`StoreRecorder.tick` tries the waiting writes
+again this long after the last try met the lock."""
 
 
 @dataclass(frozen=True)
@@ -46,8 +58,9 @@ class StoreRecorder:
     """Writes the coaching sessions (workouts) of ``user`` to ``store`` as they happen.
 
     The coach's frame loop makes these writes, so from the start each waits at most
-    :data:`WRITE_WAIT_S` for another program's lock (the store's lock wait is set to it);
-    only the session's end and :meth:`close` wait the store's whole ``busy_timeout_s``.
+    :data:`WRITE_WAIT_S` for another program's lock (the store's lock wait is set to it),
+    and none is tried for :data:`RETRY_AFTER_S` after one met it; only :meth:`close`
+    waits longer, once. ``clock``: monotonic seconds (tests inject one).
 
     Attributes:
         session_id: the session being written, or the last one written (None before the
@@ -56,10 +69,12 @@ class StoreRecorder:
     """
 
     def __init__(self, store: Store, user: User, source: str | None,
-                 now: Callable[[], str] = utc_now) -> None:
+                 now: Callable[[], str] = utc_now, clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
         self.user = user
         self.now = now
+        self.clock = clock
+        self._met_lock_at: float | None = None  # when a write last found the database locked
         self.source = source
         # A session row is written when its first set starts: a workout in which no set was
         # ever started (or a run that failed on start-up) leaves no empty session behind.
@@ -81,27 +96,40 @@ class StoreRecorder:
         return bool(getattr(self.store, "recording", True)) and not self._pending
 
     # -- writing, or keeping for later -----------------------------------------------------
-    def _write(self, write: _Write, *, patient: bool = False) -> None:
+    def _write(self, write: _Write) -> None:
         self._pending.append(write)
-        self.flush(patient=patient)
+        if self._met_lock_at is None or self.clock() - self._met_lock_at >= RETRY_AFTER_S:
+            self.flush()
 
-    def flush(self, *, patient: bool = False) -> bool:
+    def flush(self, *, wait_s: float | None = None) -> bool:
         """Make the waiting writes, oldest first, until one finds the database still locked
-        (it and the ones after it keep waiting). Each waits :data:`WRITE_WAIT_S` for the
-        lock, or the store's whole busy timeout when ``patient``. True when nothing waits."""
-        if patient:
-            self.store.wait_for_locks(self.store.busy_timeout_s)
+        (it and the ones after it keep waiting). The one that meets the lock waits
+        :data:`WRITE_WAIT_S` for it, or, given ``wait_s``, what is left of ``wait_s`` (the
+        whole flush waits no longer than that). True when nothing waits."""
+        deadline = None if wait_s is None else self.clock() + wait_s
         try:
             while self._pending:
+                if deadline is not None:
+                    self.store.wait_for_locks(max(0.0, deadline - self.clock()))
                 try:
                     self._pending[0].run()
                 except StorageBusy:
+                    self._met_lock_at = self.clock()
                     return False
                 self._pending.pop(0)
         finally:
-            if patient:
+            if deadline is not None:
                 self.store.wait_for_locks(WRITE_WAIT_S)
+        self._met_lock_at = None
         return True
+
+    def tick(self) -> None:
+        """Called once a frame by the run loop: between workouts, writes still waiting for a
+        lock are tried again (:data:`WRITE_WAIT_S`) every :data:`IDLE_RETRY_S`, so they do
+        not wait for the next workout; during one, its own writes try them."""
+        if (self._pending and not self._open and self._met_lock_at is not None
+                and self.clock() - self._met_lock_at >= IDLE_RETRY_S):
+            self.flush()
 
     def unsaved(self) -> str:
         """What is still waiting for the lock, in words ("reps 4-6 of set 2, the end of set 2
@@ -139,6 +167,8 @@ class StoreRecorder:
             if user is not None:
                 self.user = user
 
+        # it has just met the lock: kept, not tried again in the same breath
+        self._met_lock_at = self.clock()
         self._write(_Write("user", run, label=f"the user {self.user.name}"))
 
     # -- the coach's events ----------------------------------------------------------------
@@ -214,11 +244,13 @@ class StoreRecorder:
             label=f"the level reached ({level.drill.replace('_', ' ')}{where})"))
 
     def session_ended(self, t: float) -> None:
-        """The workout's summary was said: its session is complete; the next set opens a new
-        one. Writes still waiting for a lock get the store's whole busy timeout here."""
-        if not self._open:
-            self.flush(patient=True)
-            return
+        """The workout's summary is being said: its session is complete; the next set opens
+        a new one. Written like any other write (the summary is never held up by a lock:
+        what waits is tried again by :meth:`tick` and :meth:`close`)."""
+        if self._open:
+            self._write(self._session_end())
+
+    def _session_end(self) -> _Write:
         self._open = False
         at = self.now()
 
@@ -226,10 +258,15 @@ class StoreRecorder:
             if self.session_id is not None:
                 self.store.end_session(self.session_id, at)
 
-        self._write(_Write("session_end", run, label="the end of the session"), patient=True)
+        return _Write("session_end", run, label="the end of the session")
 
-    def close(self) -> None:
+    def close(self, wait_s: float | None = None) -> None:
         """The run is over: end a session still open (the coach normally ended it) and make
-        the writes still waiting for a lock, if it has cleared (:meth:`unsaved` says what
-        was not)."""
-        self.session_ended(0.0)
+        the writes still waiting for a lock, waiting for it ``wait_s`` in all (default: the
+        store's ``busy_timeout_s``), once (:meth:`unsaved` says what was not written)."""
+        if self._open:
+            self._pending.append(self._session_end())
+        if self._pending:
+            if wait_s is None:
+                wait_s = getattr(self.store, "busy_timeout_s", None)
+            self.flush(wait_s=wait_s if isinstance(wait_s, (int, float)) else BUSY_TIMEOUT_S)
