@@ -157,9 +157,9 @@ def test_a_lock_that_never_clears_leaves_a_list_of_exactly_what_was_not_saved(db
         recorder.set_started(10.0, 2, Level("wall", 2, "cm"))
         rep(recorder, 1)
         recorder.close()                  # the last try waits the whole busy timeout
-        assert recorder.unsaved() == ("reps 2-3 of set 1, the end of set 1, the level reached "
-                                      "(wall at 25 centimetres), set 2, rep 1 of set 2 and the "
-                                      "end of the session")
+        assert recorder.unsaved() == ("reps 2-3 and the end of set 1; the level reached "
+                                      "(wall at 25 centimetres); set 2 so far (rep 1); the end "
+                                      "of the session")
     assert reps_in(db) == [(1, 1)]        # what was saved before the lock stays saved
     assert [e.kind for e in heard] == ["recording_delayed"]
     store.close()
@@ -177,7 +177,7 @@ def test_a_session_that_starts_while_locked_is_written_whole_when_the_lock_clear
         recorder.set_started(1.0, 1, Level("hinge", 1))
         clock.later()
         rep(recorder, 1)
-        assert recorder.unsaved() == "the user kim, the session, set 1 and rep 1 of set 1"
+        assert recorder.unsaved() == "the user kim; the session; set 1 so far (rep 1)"
         assert recorder.session_ids == []
     clock.later()
     rep(recorder, 2)
@@ -237,7 +237,7 @@ def test_no_write_during_a_session_holds_the_frame_loop_for_the_busy_timeout(db:
         timed("set", lambda: recorder.set_started(6.0, 2, Level("hinge", 2)))
         clock.later()
         timed("rep of set 2", lambda: rep(recorder, 1))
-        assert recorder.unsaved().startswith("rep 2 of set 1, the end of set 1, the level reached")
+        assert recorder.unsaved().startswith("rep 2 and the end of set 1; the level reached")
     assert max(took.values()) < 1.5, took   # 5 s each before (the first one, at least)
     assert reps_in(db) == [(1, 1)]
     clock.later()
@@ -263,8 +263,8 @@ def test_once_a_write_met_the_lock_the_writes_of_the_same_moment_are_kept_withou
         recorder.level_changed(Level("wall", 1))
         recorder.set_started(6.0, 2, Level("wall", 1))
         took = time.monotonic() - start
-        assert recorder.unsaved() == ("rep 2 of set 1, the end of set 1, the level reached "
-                                      "(wall at 8 inches) and set 2")
+        assert recorder.unsaved() == ("rep 2 and the end of set 1; the level reached "
+                                      "(wall at 8 inches); the start of set 2")
     assert took < 0.7, took          # one wait of 0.25 s (four before: 1 s)
     time.sleep(RETRY_AFTER_S)
     rep(recorder, 1)                 # a moment later the lock has cleared: all of it goes in
@@ -291,7 +291,7 @@ def test_the_session_end_is_never_held_up_and_close_waits_once(db: Path) -> None
         start = time.monotonic()
         recorder.close()
         took["close"] = time.monotonic() - start
-        assert recorder.unsaved() == "rep 1 of set 1, the end of set 1 and the end of the session"
+        assert recorder.unsaved() == "rep 1 and the end of set 1; the end of the session"
     assert took["session end"] < 0.7, took          # 2 s (the busy timeout) before
     assert 1.5 < took["close"] < 3.5, took          # the busy timeout, once
     store.close()
@@ -335,4 +335,60 @@ def test_between_workouts_the_waiting_writes_are_tried_again_now_and_then(db: Pa
     clock.later(IDLE_RETRY_S / 2)
     recorder.tick()
     assert reps_in(db) == [(1, 1)] and recorder.unsaved() == ""
+    store.close()
+
+
+def sets_in(path: Path) -> list[tuple[int, str, int, float | None]]:
+    """(number, drill, reps, end_s) of every set in the database, in the order written."""
+    c = sqlite3.connect(path)
+    try:
+        return c.execute("SELECT number, drill, reps, end_s FROM sets ORDER BY id").fetchall()
+    finally:
+        c.close()
+
+
+def test_an_empty_set_kept_by_a_lock_cancels_out_and_the_list_is_told_set_by_set(db: Path) -> None:
+    """The closing line said "..., set 3, the end of set 3, set 3, reps 1-9 of set 3, the end of
+    set 3 and the end of the session": the first set 3 got no rep (the drill changed), so it
+    would have been deleted anyway, and the list could not be read set by set."""
+    store = guarded(db, [])
+    clock = Clock()
+    recorder = StoreRecorder(store, store.user("sam"), "sim", clock=clock)
+    with write_lock(db):
+        recorder.set_started(1.0, 1, Level("wall", 0))
+        for n in (1, 2):
+            rep(recorder, n)
+        recorder.set_ended(5.0, 2, 2, [(0.1, 1.0, 2.0, 3.0, 4.0)])
+        recorder.level_changed(Level("wall", 1))
+        recorder.set_started(6.0, 2, Level("wall", 1))
+        recorder.set_ended(7.0, 0, 0, [])           # "start hinge drill" before a rep: dropped
+        recorder.set_started(8.0, 2, Level("hinge", 1))
+        for n in (1, 2, 3):
+            rep(recorder, n)
+        recorder.set_ended(15.0, 3, 3, [(0.1, 1.0, 2.0, 3.0, 4.0)])
+        recorder.session_ended(15.0)
+        assert recorder.unsaved() == ("the session; all of set 1 (reps 1-2); the level reached "
+                                      "(wall at 8 inches); all of set 2 (reps 1-3); the end of "
+                                      "the session")
+    clock.later()
+    recorder.close()
+    assert recorder.unsaved() == ""
+    assert sets_in(db) == [(1, "wall", 2, 5.0), (2, "hinge", 3, 15.0)]  # no empty set row
+    store.close()
+
+
+def test_an_empty_set_written_before_the_lock_is_still_removed_but_goes_unsaid(db: Path) -> None:
+    store = guarded(db, [])
+    clock = Clock()
+    recorder = StoreRecorder(store, store.user("sam"), "sim", clock=clock)
+    recorder.set_started(1.0, 1, Level("hinge", 1))
+    with write_lock(db):
+        recorder.set_ended(2.0, 0, 0, [])          # its removal waits for the lock
+        recorder.set_started(3.0, 1, Level("hinge", 2))
+        rep(recorder, 1)
+        assert recorder.unsaved() == "set 1 so far (rep 1)"
+    clock.later()
+    recorder.set_ended(4.0, 1, 1, [])
+    recorder.close()
+    assert sets_in(db) == [(1, "dowel", 1, 4.0)]            # the empty one is gone
     store.close()

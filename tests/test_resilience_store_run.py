@@ -380,7 +380,7 @@ def test_run_on_a_database_locked_all_session_coaches_on_and_says_what_was_not_s
     assert len(lines) == 2, lines
     assert "locked by another program" in lines[0] and "saving is delayed" in lines[0]
     assert "fuser -v" in lines[0] and "damaged" not in lines[0]
-    assert lines[1].startswith("hingecoach run: ") and "progress NOT saved: the session, set 1, reps 1-" in lines[1]
+    assert lines[1].startswith("hingecoach run: ") and "progress NOT saved: the session; all of set 1 (reps 1-" in lines[1]
     assert lines[1].endswith(f"the end of the session, as {data / 'hingecoach.db'} stayed locked by "
                              "another program")
     assert reps_saved(data) == saved_before

@@ -52,6 +52,7 @@ class _Write:
     set_no: int = 0
     rep_no: int = 0
     label: str = ""
+    set_key: int = 0  # which set: a number is given again after an empty set is dropped
 
 
 class StoreRecorder:
@@ -75,6 +76,7 @@ class StoreRecorder:
         self.now = now
         self.clock = clock
         self._met_lock_at: float | None = None  # when a write last found the database locked
+        self._sets = 0  # sets started, for _Write.set_key
         self.source = source
         # A session row is written when its first set starts: a workout in which no set was
         # ever started (or a run that failed on start-up) leaves no empty session behind.
@@ -132,32 +134,28 @@ class StoreRecorder:
             self.flush()
 
     def unsaved(self) -> str:
-        """What is still waiting for the lock, in words ("reps 4-6 of set 2, the end of set 2
-        and the end of the session"), or "" when everything was written."""
-        parts: list[str] = []
-        reps: list[int] = []
-        set_no = 0
-
-        def reps_done() -> None:
-            if reps:
-                span = f"rep {reps[0]}" if len(reps) == 1 else f"reps {reps[0]}-{reps[-1]}"
-                parts.append(f"{span} of set {set_no}")
-                reps.clear()
-
+        """What is still waiting for the lock, in words, one part per set or other write,
+        oldest first, parts apart by semicolons ("the session; all of set 1 (reps 1-6);
+        reps 4-6 and the end of set 2; the level reached (wall at 8 inches); the end of the
+        session"), or "" when everything was written. The removal of an empty set (the
+        coach drops a set that got no rep) is no progress and goes unsaid."""
+        parts: list[str | dict[str, object]] = []
+        sets: dict[int, dict[str, object]] = {}
         for w in self._pending:
-            if w.what == "rep" and reps and w.set_no == set_no and w.rep_no == reps[-1] + 1:
-                reps.append(w.rep_no)
-                continue
-            reps_done()
-            if w.what == "rep":
-                set_no = w.set_no
-                reps.append(w.rep_no)
-            else:
+            if w.what not in ("set", "rep", "set_end"):
                 parts.append(w.label)
-        reps_done()
-        if len(parts) < 2:
-            return "".join(parts)
-        return ", ".join(parts[:-1]) + " and " + parts[-1]
+                continue
+            if w.what == "set_end" and not w.label:
+                continue
+            if w.set_key not in sets:
+                sets[w.set_key] = {"no": w.set_no, "start": False, "reps": [], "end": False}
+                parts.append(sets[w.set_key])
+            group = sets[w.set_key]
+            if w.what == "rep":
+                group["reps"].append(w.rep_no)  # type: ignore[attr-defined]
+            else:
+                group["start" if w.what == "set" else "end"] = True
+        return "; ".join(p if isinstance(p, str) else _set_in_words(**p) for p in parts)
 
     def save_user(self, units: str | None) -> None:
         """Write the user's row (created on first use; ``units`` saved) with the first write
@@ -200,12 +198,13 @@ class StoreRecorder:
     def set_started(self, t: float, set_no: int, level: Level) -> None:
         self._session()
         self._set_no = set_no
+        self._sets += 1
 
         def run() -> None:
             self.set_id = self.store.start_set(self.session_id, set_no, level.family, level.drill,
                                                level.index, level.wall_cm, level.units, t)
 
-        self._write(_Write("set", run, set_no, label=f"set {set_no}"))
+        self._write(_Write("set", run, set_no, label=f"set {set_no}", set_key=self._sets))
 
     def rep_done(self, t: float, rep_no: int, rep: Rep, faults: tuple[str, ...],
                  flags: tuple[str, ...], series: list[tuple[float, ...]]) -> None:
@@ -217,13 +216,18 @@ class StoreRecorder:
             if self.set_id is not None:
                 self.store.add_rep(self.set_id, rep_no, rep, faults, flags, rows)
 
-        self._write(_Write("rep", run, self._set_no, rep_no))
+        self._write(_Write("rep", run, self._set_no, rep_no, set_key=self._sets))
 
     def set_ended(self, t: float, reps: int, clean: int, series: list[tuple[float, ...]]) -> None:
         if self._set_no is None:
             return
         set_no, rows = self._set_no, list(series)
         self._set_no = None
+        key = self._sets
+        if reps == 0 and any(w.what == "set" and w.set_key == key for w in self._pending):
+            # an empty set never written: it and its removal cancel out
+            self._pending = [w for w in self._pending if w.set_key != key]
+            return
 
         def run() -> None:
             if self.set_id is None:
@@ -234,7 +238,9 @@ class StoreRecorder:
                 self.store.end_set(self.set_id, t, rows)
             self.set_id = None
 
-        self._write(_Write("set_end", run, set_no, label=f"the end of set {set_no}"))
+        # (the removal of an empty set is no progress: unsaid in unsaved())
+        self._write(_Write("set_end", run, set_no, label=f"the end of set {set_no}" if reps else "",
+                           set_key=key))
 
     def level_changed(self, level: Level) -> None:
         at = self.now()
@@ -270,3 +276,29 @@ class StoreRecorder:
             if wait_s is None:
                 wait_s = getattr(self.store, "busy_timeout_s", None)
             self.flush(wait_s=wait_s if isinstance(wait_s, (int, float)) else BUSY_TIMEOUT_S)
+
+
+def _reps_in_words(reps: list[int]) -> str:
+    """"rep 4", "reps 4-6" (runs apart by commas, should there be gaps)."""
+    runs: list[list[int]] = []
+    for n in reps:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    spans = [str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs]
+    return ("rep " if len(reps) == 1 else "reps ") + ", ".join(spans)
+
+
+def _set_in_words(no: int, start: bool, reps: list[int], end: bool) -> str:
+    """One set's waiting writes: "all of set 3 (reps 1-9)", "set 3 so far (reps 1-4)", "the
+    start of set 3", "reps 4-9 and the end of set 3", "reps 4-6 of set 3", "the end of set 3"."""
+    done = f" ({_reps_in_words(reps)})" if reps else ""
+    if start:
+        if end:
+            return f"all of set {no}{done}"
+        return f"set {no} so far{done}" if reps else f"the start of set {no}"
+    what = [_reps_in_words(reps)] if reps else []
+    if end:
+        what.append("the end")
+    return f"{' and '.join(what)} of set {no}"
