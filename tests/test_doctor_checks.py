@@ -329,9 +329,10 @@ def test_a_damaged_progress_database_is_a_warning_with_the_fix(tmp_path):
 
     check = doctor.check_database(db, real_files(inspect_database=damaged))
     assert not check.ok and not check.required
-    assert "damaged" in check.problem and "Page 3: btreeInitPage()" in check.problem
-    assert "\n" not in check.problem
-    assert "move it aside" in check.fix and "starts a new one" in check.fix
+    assert "damaged" in check.problem and "SQLite's integrity check found damage on page 3" in check.problem
+    assert "btreeInitPage" not in check.problem and "\n" not in check.problem  # SQLite's report: in detail
+    assert "Page 3: btreeInitPage()" in check.detail
+    assert "restore a backup" in check.fix and "move it aside" in check.fix and "starts a new one" in check.fix
 
 
 def test_another_apps_sqlite_file_is_not_a_progress_database(tmp_path):

@@ -26,7 +26,7 @@ from hingecoach.config import load_config
 from hingecoach.pose.trace import TraceWriter
 from hingecoach.resilience import NOTICES
 from hingecoach.sim import random_session, render
-from hingecoach.store.db import Store
+from hingecoach.store.db import Store, damaged_fix
 from storekit import (
     another_programs_database,
     damage_third_page,
@@ -125,7 +125,8 @@ def test_run_on_a_damaged_database_coaches_on_says_so_once_and_leaves_the_file_a
     assert done.returncode == 0, done.stderr
     line = trouble_line(done.stderr, "damaged")
     assert str(data / "hingecoach.db") in line and "progress will not be saved this session" in line
-    assert "move it aside" in line and "starts a new one" in line
+    assert damaged_fix(data / "hingecoach.db") in line      # the fix doctor and history give
+    assert "***" not in line and "btree" not in line.lower()  # SQLite's raw report: for doctor's details
     said = cues(tmp_path / "t.jsonl")
     assert [c["text"] for c in said if "damaged" in c["text"]] == [NOTICES["recording_stopped_damaged"]]
     assert coached_reps(said) >= 4, "the coaching went on"
@@ -133,13 +134,17 @@ def test_run_on_a_damaged_database_coaches_on_says_so_once_and_leaves_the_file_a
 
 
 def test_history_still_calls_the_damaged_database_damaged_with_the_same_fix(data: Path) -> None:
+    """The line carried SQLite's raw quick_check report ("*** in database main *** Page 3:
+    btreeInitPage() returns error code 11 ...")."""
     import subprocess
 
     damage_third_page(data / "hingecoach.db")
     done = subprocess.run(hingecoach("history", "--data-dir", str(data)), capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
-    assert "damaged" in done.stderr and "move it aside" in done.stderr
+    assert "damaged" in done.stderr and damaged_fix(data / "hingecoach.db") in done.stderr
+    assert "SQLite's integrity check found damage on page" in done.stderr
+    assert "***" not in done.stderr and "btree" not in done.stderr.lower()
 
 
 def test_doctor_reports_a_damaged_database_with_the_fix(data: Path, tmp_path: Path) -> None:
@@ -152,7 +157,9 @@ def test_doctor_reports_a_damaged_database_with_the_fix(data: Path, tmp_path: Pa
     check = doctor.check_database(db, doctor.Probes())
     assert not check.ok and not check.required      # the coach runs, without saving progress
     assert "damaged" in check.problem and str(db) in check.problem
-    assert "move it aside" in check.fix and "starts a new one" in check.fix
+    assert check.fix == damaged_fix(db)     # the fix run and history give: it left out "restore a backup"
+    assert "restore a backup" in check.fix and "move it aside" in check.fix and "starts a new one" in check.fix
+    assert "***" not in check.problem and "***" in check.detail   # SQLite's report, in the details
     assert snapshot(data) == before
     cfg = load_config(env={"HOME": str(tmp_path)}, overrides={"paths.data_dir": str(data)})
     checks = {c.name: c for c in doctor.run_checks(lambda: cfg)}
@@ -243,6 +250,34 @@ def test_run_on_a_newer_hingecoachs_database_coaches_without_recording_says_so_o
                              text=True, timeout=120)
     assert history.returncode == 2 and "upgrade hingecoach" in history.stderr, history.stderr
     assert snapshot(data) == before
+
+
+def test_doctor_takes_data_dir_as_the_other_commands_do_so_its_fix_can_be_followed(
+        data: Path, tmp_path: Path) -> None:
+    """"not a Hinge Coach database ... set --data-dir": doctor had no --data-dir."""
+    import subprocess
+
+    other = tmp_path / "other"
+    other.mkdir()
+    another_programs_database(other / "hingecoach.db")
+    for folder, ok in ((other, False), (data, True)):
+        done = subprocess.run(hingecoach("doctor", "--json", "--data-dir", str(folder)),
+                              capture_output=True, text=True, timeout=120)
+        check = next(c for c in json.loads(done.stdout)["checks"] if c["name"] == "progress database")
+        assert check["ok"] is ok and str(folder / "hingecoach.db") in (check["problem"] or check["detail"])
+        if not ok:
+            assert "--data-dir" in check["fix"]
+
+
+def test_doctor_says_when_a_healthy_database_is_locked_by_another_program_right_now(data: Path) -> None:
+    """It said plain "ok" while another program held the write lock (saving would wait)."""
+    db = data / "hingecoach.db"
+    assert "locked" not in doctor.check_database(db, doctor.Probes()).detail
+    with write_lock(db):
+        check = doctor.check_database(db, doctor.Probes())
+    assert check.ok and "quick_check ok" in check.detail
+    assert "locked by another program right now" in check.detail and "fuser -v" in check.detail
+    assert "locked" not in doctor.check_database(db, doctor.Probes()).detail
 
 
 # --- Bug B: a healthy database somewhere read-only -----------------------------------------

@@ -132,6 +132,12 @@ def _inspect_database(path: str) -> tuple[int, dict[str, tuple[str, ...]]]:
     return inspect_database(path)
 
 
+def _write_locked(path: str) -> bool:
+    from hingecoach.store.db import write_locked  # noqa: PLC0415 - doctor only
+
+    return write_locked(Path(path))
+
+
 def _read_only_fs(path: str) -> bool:
     from hingecoach.resilience import on_read_only_file_system  # noqa: PLC0415
 
@@ -171,6 +177,7 @@ class Probes:
         read_only_fs: whether a path is on a file system mounted read-only.
         inspect_database: (schema version, {table: columns}) of an SQLite file after ``quick_check``,
             read-only; raises ``hingecoach.store.queries.DatabaseCorrupt`` when damaged.
+        write_locked: whether another process holds an SQLite database's write lock now.
     """
 
     find_spec: Callable[[str], bool] = _find_spec
@@ -189,6 +196,7 @@ class Probes:
     which: Callable[[str], str | None] = shutil.which
     read_only_fs: Callable[[str], bool] = _read_only_fs
     inspect_database: Callable[[str], tuple[int, dict[str, tuple[str, ...]]]] = _inspect_database
+    write_locked: Callable[[str], bool] = _write_locked
 
 
 # --- the checks -----------------------------------------------------------------------------
@@ -530,6 +538,7 @@ def check_database(path: Path, probes: Probes) -> Check:
     from hingecoach.errors import HingeError
     from hingecoach.store.db import (
         SCHEMA_VERSION,
+        damage_in_words,
         damaged_fix,
         not_ours,
         not_ours_fix,
@@ -543,8 +552,9 @@ def check_database(path: Path, probes: Probes) -> Check:
     try:
         version, tables = probes.inspect_database(str(path))
     except DatabaseCorrupt as exc:
-        return _bad(name, f"{path} is damaged or not a Hinge Coach database ({exc.why}): the coach "
-                    "runs without saving progress", damaged_fix(path), detail=exc.why)
+        return _bad(name, f"{path} is damaged or not a Hinge Coach database "
+                    f"({damage_in_words(exc.why)}): the coach runs without saving progress",
+                    damaged_fix(path), detail=exc.why)
     except DatabaseLocked as exc:
         what, fix = storage_problem(path, "locked")
         return _bad(name, f"{what}, so it cannot even be read right now: "
@@ -561,9 +571,13 @@ def check_database(path: Path, probes: Probes) -> Check:
         return _bad(name, f"{path} has schema version {version}, newer than this hingecoach "
                     f"understands ({SCHEMA_VERSION}): the coach runs without saving progress "
                     "and leaves it as it is", "upgrade hingecoach (git pull, then pi/install.sh)")
+    busy = ""
+    if probes.write_locked(str(path)):
+        busy = (f"; locked by another program right now (saving waits until it lets go: "
+                f"`fuser -v {path}` names it)")
     if version == 0:
-        return _ok(name, f"{path}: empty, no sessions yet")
-    return _ok(name, f"{path}: schema {version}, quick_check ok")
+        return _ok(name, f"{path}: empty, no sessions yet{busy}")
+    return _ok(name, f"{path}: schema {version}, quick_check ok{busy}")
 
 
 def check_temperature(probes: Probes, hot_c: float = HOT_C) -> Check:
@@ -609,8 +623,10 @@ def check_throttling(probes: Probes) -> Check:
 
 
 def run_checks(cfg_loader: Callable[[], Config] = load_config, probes: Probes | None = None,
-               env: dict[str, str] | None = None) -> list[Check]:
-    """Every check, in report order. An invalid config is reported and the defaults used."""
+               env: dict[str, str] | None = None, data_dir: Path | None = None) -> list[Check]:
+    """Every check, in report order. An invalid config is reported and the defaults used.
+    ``data_dir`` (``--data-dir``): the data directory to check, instead of the one the
+    environment and the config give."""
     probes = probes or Probes()
     config_check, cfg = check_config(cfg_loader)
     if cfg is None:
@@ -623,8 +639,8 @@ def run_checks(cfg_loader: Callable[[], Config] = load_config, probes: Probes | 
         check_speaker(cfg.get("audio.output"), probes),
         check_speech_synthesis(cfg.get("voice.tts"), probes),
         check_recogniser(cfg.get("voice.engine"), models_dir, probes),
-        check_disk(cfg.data_dir(env), probes),
-        check_database(cfg.data_dir(env) / DB_NAME, probes),
+        check_disk(data_dir or cfg.data_dir(env), probes),
+        check_database((data_dir or cfg.data_dir(env)) / DB_NAME, probes),
         check_temperature(probes),
         check_throttling(probes),
     ]

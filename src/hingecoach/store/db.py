@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -223,9 +224,30 @@ def damaged_fix(path: Path) -> str:
     """How to get going again after a damaged progress database at ``path`` (the same words
     wherever it is found: run, doctor, history/report/export). Nothing is deleted for the
     user: the file and its ``-wal``/``-shm`` (which belong to it) are moved together."""
-    return (f"move it aside with any {path.name}-wal/-shm beside it (cd {path.parent} && "
-            f"d=damaged-$(date +%s) && mkdir $d && mv {path.name}* $d/) and hingecoach starts a "
-            "new one")
+    return (f"restore a backup, or move it aside with any {path.name}-wal/-shm beside it (cd "
+            f"{path.parent} && d=damaged-$(date +%s) && mkdir $d && mv {path.name}* $d/) and "
+            "hingecoach starts a new one")
+
+
+_PLAIN_DAMAGE = ("database disk image is malformed", "file is not a database", "no sqlite header",
+                 "unreadable rows")
+
+
+def damage_in_words(cause: str) -> str:
+    """What SQLite found wrong, for a one-line message: its short errors as they are
+    ("database disk image is malformed", "file is not a database"), and the report of its
+    ``quick_check`` ("*** in database main *** Page 8: btreeInitPage() returns error code
+    11 ...", kept whole for logs and doctor's details) as "SQLite's integrity check found
+    damage on page 8"."""
+    text = " ".join(cause.split())
+    if not text or text.lower().startswith(_PLAIN_DAMAGE):
+        return text
+    pages = sorted({int(n) for n in re.findall(r"\bpage (\d+)", text, re.IGNORECASE)})
+    where = ""
+    if pages:
+        shown = ", ".join(map(str, pages[:3])) + (" and more" if len(pages) > 3 else "")
+        where = f" on page{'s' if len(pages) > 1 else ''} {shown}"
+    return f"SQLite's integrity check found damage{where}"
 
 
 def not_ours_fix(path: Path) -> str:
@@ -241,6 +263,8 @@ def storage_problem(path: Path, reason: str, cause: str = "") -> tuple[str, str]
     record because of :func:`~hingecoach.resilience.storage_trouble` ``reason``."""
     folder = path.parent
     cause = " ".join(cause.split())  # quick_check's report has line breaks: keep one line
+    if reason == "damaged":
+        cause = damage_in_words(cause)
     why = f" ({cause})" if cause else ""
     if reason == "damaged":
         return (f"the progress database {path} is damaged or not a Hinge Coach database{why}",
@@ -294,6 +318,45 @@ def locked_by_anyone(path: Path) -> bool:
     except OSError:
         return True
     return any(word.endswith(inode) for line in table.splitlines() for word in line.split())
+
+
+_LOCK_BYTES = (0x40000000, 0x40000000 + 511)
+"""SQLite's lock bytes in a database file (PENDING, RESERVED, then the SHARED range): a
+write lock there is a writer (rollback journal) or a connection in
+``locking_mode=EXCLUSIVE``."""
+_WAL_WRITE_LOCK = 120
+"""The byte of a WAL database's ``-shm`` file its writer holds a write lock on."""
+
+
+def write_locked(path: Path) -> bool:
+    """Whether another process holds the write lock of the database at ``path`` right now
+    (an open write transaction: saving would wait for it), from ``/proc/locks`` without
+    opening anything: a write lock on byte 120 of its ``-shm`` file (a WAL writer) or on
+    SQLite's lock bytes of the file itself. False when it cannot be told."""
+    targets: dict[str, tuple[int, int]] = {}
+    for file, (first, last) in ((path, _LOCK_BYTES),
+                                (side_files(path)[1], (_WAL_WRITE_LOCK, _WAL_WRITE_LOCK))):
+        try:
+            targets[f":{file.stat().st_ino}"] = (first, last)
+        except OSError:
+            continue
+    try:
+        table = Path("/proc/locks").read_text()
+    except OSError:
+        return False
+    me = str(os.getpid())
+    for line in table.splitlines():
+        words = line.split()
+        if "->" in words or len(words) < 8 or words[3] != "WRITE" or words[4] == me:
+            continue  # (a "->" line waits for a lock, it holds none)
+        span = next((targets[k] for k in targets if words[5].endswith(k)), None)
+        if span is None:
+            continue
+        start = int(words[6])
+        end = int(words[7]) if words[7].isdigit() else 1 << 62  # "EOF"
+        if start <= span[1] and end >= span[0]:
+            return True
+    return False
 
 
 def tidy_side_files(path: Path, existed: set[Path]) -> None:

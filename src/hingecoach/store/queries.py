@@ -45,6 +45,7 @@ from hingecoach.resilience import on_read_only_file_system, storage_trouble
 from hingecoach.store.db import (
     SCHEMA_VERSION,
     Store,
+    damage_in_words,
     damaged_fix,
     decode_series,
     file_in_the_way,
@@ -73,14 +74,16 @@ class DatabaseCorrupt(InputError):
 
     Attributes:
         path: the file.
-        why: what SQLite (or the check) found, on one line.
+        why: what SQLite (or the check) found, on one line, in full (the message says it
+            in short: :func:`~hingecoach.store.db.damage_in_words`).
     """
 
     def __init__(self, path: str | os.PathLike[str], why: str) -> None:
         self.path = Path(path)
         self.why = " ".join(why.split())  # quick_check's report has line breaks: keep one line
-        super().__init__(f"{path} is damaged or not a Hinge Coach database ({self.why}); it was "
-                         f"left untouched: restore a backup, or {damaged_fix(self.path)}")
+        super().__init__(f"{path} is damaged or not a Hinge Coach database "
+                         f"({damage_in_words(self.why)}); it was left untouched: "
+                         f"{damaged_fix(self.path)}")
 
 
 class NotOurDatabase(InputError):
