@@ -116,7 +116,9 @@ def run_not_writable(folder: Path, argv: Sequence[str], timeout: float = 300) ->
 _HOLD_LOCK = """
 import pathlib, sqlite3, sys, time
 db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=5)
-db.execute("BEGIN " + sys.argv[2])
+if sys.argv[2] == "EXCLUSIVE MODE":  # keeps even readers out, in WAL mode too
+    db.execute("PRAGMA locking_mode = EXCLUSIVE")
+db.execute("BEGIN " + sys.argv[2].split()[0])
 print("locked", flush=True)
 if len(sys.argv) > 3:  # until this text is in this file (a transcript), for 60 s at most
     until, text = pathlib.Path(sys.argv[3]), sys.argv[4]
@@ -134,8 +136,10 @@ print("released", flush=True)
 def write_lock(db: Path, how: str = "IMMEDIATE",
                until: tuple[Path, str] | None = None) -> Iterator[subprocess.Popen[str]]:
     """Another process holds ``db``'s write lock, as an ``sqlite3`` shell does after ``BEGIN
-    IMMEDIATE`` or ``BEGIN EXCLUSIVE``, until the block ends, or, with ``until=(file,
-    text)``, until ``text`` appears in ``file``. It writes nothing (it rolls back)."""
+    IMMEDIATE`` or ``BEGIN EXCLUSIVE`` (``how``), until the block ends, or, with
+    ``until=(file, text)``, until ``text`` appears in ``file``. It writes nothing (it rolls
+    back). ``how="EXCLUSIVE MODE"``: ``PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE;``,
+    which keeps readers out too (in WAL mode a writer does not)."""
     argv = [sys.executable, "-c", _HOLD_LOCK, str(db), how, *(map(str, until) if until else ())]
     holder = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)

@@ -17,6 +17,7 @@ from hingecoach import doctor
 from hingecoach.config import load_config
 from hingecoach.doctor import Probes
 from hingecoach.errors import ConfigError
+from hingecoach.store.db import our_schema
 
 Usage = namedtuple("Usage", "total used free")
 MIC = {"name": "USB PnP Sound Device", "index": 1, "max_input_channels": 1, "max_output_channels": 0}
@@ -40,7 +41,7 @@ def probes(**overrides) -> Probes:
         access=lambda path, mode: True,
         which=lambda name: f"/usr/bin/{name}",
         read_only_fs=lambda path: False,
-        inspect_database=lambda path: (1, {"users", "sessions"}),
+        inspect_database=lambda path: (1, our_schema(1)),
     )
     base.update(overrides)
     return Probes(**base)
@@ -328,15 +329,16 @@ def test_a_damaged_progress_database_is_a_warning_with_the_fix(tmp_path):
 
     check = doctor.check_database(db, real_files(inspect_database=damaged))
     assert not check.ok and not check.required
-    assert "damaged" in check.problem and "Page 3: btreeInitPage()" in check.problem
-    assert "\n" not in check.problem
-    assert "move it aside" in check.fix and "starts a new one" in check.fix
+    assert "damaged" in check.problem and "SQLite's integrity check found damage on page 3" in check.problem
+    assert "btreeInitPage" not in check.problem and "\n" not in check.problem  # SQLite's report: in detail
+    assert "Page 3: btreeInitPage()" in check.detail
+    assert "restore a backup" in check.fix and "move it aside" in check.fix and "starts a new one" in check.fix
 
 
 def test_another_apps_sqlite_file_is_not_a_progress_database(tmp_path):
     db = tmp_path / "hingecoach.db"
     db.write_bytes(b"x")
-    check = doctor.check_database(db, real_files(inspect_database=lambda p: (0, {"photos"})))
+    check = doctor.check_database(db, real_files(inspect_database=lambda p: (0, {"photos": ("id",)})))
     assert not check.ok and "not a Hinge Coach database" in check.problem and "move it aside" in check.fix
 
 

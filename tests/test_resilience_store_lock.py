@@ -16,11 +16,25 @@ from hingecoach.coach.drills import Level
 from hingecoach.errors import StorageBusy, StorageError
 from hingecoach.resilience import NOTICES, RecordingGuard, storage_trouble
 from hingecoach.store.db import Store, User
-from hingecoach.store.recorder import StoreRecorder
+from hingecoach.store.recorder import IDLE_RETRY_S, RETRY_AFTER_S, StoreRecorder
 from storekit import write_lock
 
 WAIT_S = 0.2
 """The busy timeout in these tests (the product waits 10 s)."""
+
+
+class Clock:
+    """The recorder's monotonic clock, moved on by the test: after a write met the lock,
+    nothing is tried again until RETRY_AFTER_S later."""
+
+    def __init__(self) -> None:
+        self.t = 100.0
+
+    def __call__(self) -> float:
+        return self.t
+
+    def later(self, seconds: float = RETRY_AFTER_S) -> None:
+        self.t += seconds
 
 
 @pytest.fixture
@@ -68,11 +82,13 @@ def test_a_lock_delays_the_reps_which_are_written_in_order_once_it_clears(how: s
     waiting 10 s, and the reps were lost."""
     heard: list = []
     store = guarded(db, heard)
-    recorder = StoreRecorder(store, store.user("sam"), "sim")
+    clock = Clock()
+    recorder = StoreRecorder(store, store.user("sam"), "sim", clock=clock)
     recorder.set_started(1.0, 1, Level("hinge", 1))
     rep(recorder, 1)
     with write_lock(db, how):
-        rep(recorder, 2)                  # waits the busy timeout, then is kept
+        rep(recorder, 2)                  # waits briefly, then is kept
+        clock.later()
         rep(recorder, 3)                  # tried again (briefly), kept behind rep 2
         assert recorder.unsaved() == "reps 2-3 of set 1"
         assert not recorder.saving        # the summary must not say "is saved"
@@ -81,6 +97,7 @@ def test_a_lock_delays_the_reps_which_are_written_in_order_once_it_clears(how: s
     assert heard[0].notice == NOTICES["recording_delayed"]
     assert "database is locked" in heard[0].detail
     assert reps_in(db) == [(1, 1)]
+    clock.later()
     rep(recorder, 4)                      # the lock has cleared: 2, 3 and 4 go in, in order
     assert reps_in(db) == [(1, 1), (1, 2), (1, 3), (1, 4)]
     assert recorder.unsaved() == "" and recorder.saving
@@ -96,11 +113,13 @@ def test_a_lock_delays_the_reps_which_are_written_in_order_once_it_clears(how: s
 def test_the_notice_is_given_once_however_often_the_lock_comes_back(db: Path) -> None:
     heard: list = []
     store = guarded(db, heard)
-    recorder = StoreRecorder(store, store.user("sam"), "sim")
+    clock = Clock()
+    recorder = StoreRecorder(store, store.user("sam"), "sim", clock=clock)
     recorder.set_started(1.0, 1, Level("hinge", 1))
     for n in (1, 3):
         with write_lock(db):
             rep(recorder, n)
+        clock.later()
         rep(recorder, n + 1)
     assert reps_in(db) == [(1, 1), (1, 2), (1, 3), (1, 4)]
     assert [e.kind for e in heard] == ["recording_delayed"] and store.delayed == 2
@@ -138,9 +157,9 @@ def test_a_lock_that_never_clears_leaves_a_list_of_exactly_what_was_not_saved(db
         recorder.set_started(10.0, 2, Level("wall", 2, "cm"))
         rep(recorder, 1)
         recorder.close()                  # the last try waits the whole busy timeout
-        assert recorder.unsaved() == ("reps 2-3 of set 1, the end of set 1, the level reached "
-                                      "(wall at 25 centimetres), set 2, rep 1 of set 2 and the "
-                                      "end of the session")
+        assert recorder.unsaved() == ("reps 2-3 and the end of set 1; the level reached "
+                                      "(wall at 25 centimetres); set 2 so far (rep 1); the end "
+                                      "of the session")
     assert reps_in(db) == [(1, 1)]        # what was saved before the lock stays saved
     assert [e.kind for e in heard] == ["recording_delayed"]
     store.close()
@@ -149,15 +168,18 @@ def test_a_lock_that_never_clears_leaves_a_list_of_exactly_what_was_not_saved(db
 def test_a_session_that_starts_while_locked_is_written_whole_when_the_lock_clears(db: Path) -> None:
     heard: list = []
     store = guarded(db, heard)
+    clock = Clock()
     with write_lock(db):
         with pytest.raises(StorageBusy):  # a new user's row cannot be written yet
             store.user("kim", "cm")
-        recorder = StoreRecorder(store, User(0, "kim", "cm"), "sim")  # as `run` does then
+        recorder = StoreRecorder(store, User(0, "kim", "cm"), "sim", clock=clock)  # as `run` does then
         recorder.save_user("cm")
         recorder.set_started(1.0, 1, Level("hinge", 1))
+        clock.later()
         rep(recorder, 1)
-        assert recorder.unsaved() == "the user kim, the session, set 1 and rep 1 of set 1"
+        assert recorder.unsaved() == "the user kim; the session; set 1 so far (rep 1)"
         assert recorder.session_ids == []
+    clock.later()
     rep(recorder, 2)
     assert reps_in(db) == [(1, 1), (1, 2)] and len(recorder.session_ids) == 1
     c = sqlite3.connect(db)
@@ -194,7 +216,8 @@ def test_no_write_during_a_session_holds_the_frame_loop_for_the_busy_timeout(db:
 
     store = RecordingGuard.open(lambda: Store(db, busy_timeout_s=5.0), where=db,
                                 passthrough=("levels", "close"))
-    recorder = StoreRecorder(store, store.user("sam"), "sim")
+    clock = Clock()
+    recorder = StoreRecorder(store, store.user("sam"), "sim", clock=clock)
     recorder.set_started(1.0, 1, Level("hinge", 1))
     rep(recorder, 1)
     took: dict[str, float] = {}
@@ -206,14 +229,166 @@ def test_no_write_during_a_session_holds_the_frame_loop_for_the_busy_timeout(db:
 
     with write_lock(db):
         timed("rep", lambda: rep(recorder, 2))
+        clock.later()   # each of these is tried again (briefly), a frame or more apart
         timed("set end", lambda: recorder.set_ended(5.0, 2, 2, [(0.1, 1.0, 2.0, 3.0, 4.0)]))
+        clock.later()
         timed("level", lambda: recorder.level_changed(Level("hinge", 2)))
+        clock.later()
         timed("set", lambda: recorder.set_started(6.0, 2, Level("hinge", 2)))
+        clock.later()
         timed("rep of set 2", lambda: rep(recorder, 1))
-        assert recorder.unsaved().startswith("rep 2 of set 1, the end of set 1, the level reached")
+        assert recorder.unsaved().startswith("rep 2 and the end of set 1; the level reached")
     assert max(took.values()) < 1.5, took   # 5 s each before (the first one, at least)
     assert reps_in(db) == [(1, 1)]
+    clock.later()
     rep(recorder, 2)                          # the lock has cleared: everything goes in, in order
     assert reps_in(db) == [(1, 1), (1, 2), (2, 1), (2, 2)] and recorder.unsaved() == ""
     recorder.close()
+    store.close()
+
+
+def test_once_a_write_met_the_lock_the_writes_of_the_same_moment_are_kept_without_waiting(db: Path) -> None:
+    """An earned wall step is a rep, a set's end, a level and a set's start in one frame:
+    each waited WRITE_WAIT_S for the lock, a 1 s stall where 0.25 s was promised."""
+    import time
+
+    store = guarded(db, [])
+    recorder = StoreRecorder(store, store.user("sam"), "sim")  # the real clock
+    recorder.set_started(1.0, 1, Level("wall", 0))
+    rep(recorder, 1)
+    with write_lock(db):
+        start = time.monotonic()
+        rep(recorder, 2)                                   # meets the lock: waits 0.25 s
+        recorder.set_ended(5.0, 2, 2, [(0.1, 1.0, 2.0, 3.0, 4.0)])
+        recorder.level_changed(Level("wall", 1))
+        recorder.set_started(6.0, 2, Level("wall", 1))
+        took = time.monotonic() - start
+        assert recorder.unsaved() == ("rep 2 and the end of set 1; the level reached "
+                                      "(wall at 8 inches); the start of set 2")
+    assert took < 0.7, took          # one wait of 0.25 s (four before: 1 s)
+    time.sleep(RETRY_AFTER_S)
+    rep(recorder, 1)                 # a moment later the lock has cleared: all of it goes in
+    assert reps_in(db) == [(1, 1), (1, 2), (2, 1)] and recorder.unsaved() == ""
+    store.close()
+
+
+def test_the_session_end_is_never_held_up_and_close_waits_once(db: Path) -> None:
+    """The session's end ('stop') waited the whole busy timeout on the frame loop, so the
+    summary came 10 s late, and then close waited it all again."""
+    import time
+
+    store = RecordingGuard.open(lambda: Store(db, busy_timeout_s=2.0), where=db,
+                                passthrough=("levels", "close"))
+    recorder = StoreRecorder(store, store.user("sam"), "sim")
+    recorder.set_started(1.0, 1, Level("hinge", 1))
+    took: dict[str, float] = {}
+    with write_lock(db):
+        rep(recorder, 1)
+        recorder.set_ended(5.0, 1, 1, [(0.1, 1.0, 2.0, 3.0, 4.0)])
+        start = time.monotonic()
+        recorder.session_ended(5.0)
+        took["session end"] = time.monotonic() - start
+        start = time.monotonic()
+        recorder.close()
+        took["close"] = time.monotonic() - start
+        assert recorder.unsaved() == "rep 1 and the end of set 1; the end of the session"
+    assert took["session end"] < 0.7, took          # 2 s (the busy timeout) before
+    assert 1.5 < took["close"] < 3.5, took          # the busy timeout, once
+    store.close()
+
+
+def test_close_waits_no_longer_than_it_is_allowed(db: Path) -> None:
+    """After SIGTERM the writes waiting for a lock get what is left before systemd kills."""
+    import time
+
+    store = RecordingGuard.open(lambda: Store(db, busy_timeout_s=5.0), where=db,
+                                passthrough=("levels", "close"))
+    recorder = StoreRecorder(store, store.user("sam"), "sim")
+    recorder.set_started(1.0, 1, Level("hinge", 1))
+    with write_lock(db):
+        rep(recorder, 1)
+        start = time.monotonic()
+        recorder.close(wait_s=0.5)
+        took = time.monotonic() - start
+    assert took < 1.5, took
+    assert recorder.unsaved().endswith("the end of the session")
+    store.close()
+
+
+def test_between_workouts_the_waiting_writes_are_tried_again_now_and_then(db: Path) -> None:
+    """With no patient wait at the session's end, what a lock kept is tried again by the
+    frame loop's tick while the service waits for the next workout."""
+    store = guarded(db, [])
+    clock = Clock()
+    recorder = StoreRecorder(store, store.user("sam"), "sim", clock=clock)
+    recorder.set_started(1.0, 1, Level("hinge", 1))
+    with write_lock(db):
+        rep(recorder, 1)
+        recorder.set_ended(5.0, 1, 1, [])
+        recorder.session_ended(5.0)
+        clock.later(IDLE_RETRY_S)
+        recorder.tick()                      # still locked: kept
+    assert reps_in(db) == [] and recorder.unsaved()
+    clock.later(IDLE_RETRY_S / 2)
+    recorder.tick()                          # too soon after the last try
+    assert reps_in(db) == []
+    clock.later(IDLE_RETRY_S / 2)
+    recorder.tick()
+    assert reps_in(db) == [(1, 1)] and recorder.unsaved() == ""
+    store.close()
+
+
+def sets_in(path: Path) -> list[tuple[int, str, int, float | None]]:
+    """(number, drill, reps, end_s) of every set in the database, in the order written."""
+    c = sqlite3.connect(path)
+    try:
+        return c.execute("SELECT number, drill, reps, end_s FROM sets ORDER BY id").fetchall()
+    finally:
+        c.close()
+
+
+def test_an_empty_set_kept_by_a_lock_cancels_out_and_the_list_is_told_set_by_set(db: Path) -> None:
+    """The closing line said "..., set 3, the end of set 3, set 3, reps 1-9 of set 3, the end of
+    set 3 and the end of the session": the first set 3 got no rep (the drill changed), so it
+    would have been deleted anyway, and the list could not be read set by set."""
+    store = guarded(db, [])
+    clock = Clock()
+    recorder = StoreRecorder(store, store.user("sam"), "sim", clock=clock)
+    with write_lock(db):
+        recorder.set_started(1.0, 1, Level("wall", 0))
+        for n in (1, 2):
+            rep(recorder, n)
+        recorder.set_ended(5.0, 2, 2, [(0.1, 1.0, 2.0, 3.0, 4.0)])
+        recorder.level_changed(Level("wall", 1))
+        recorder.set_started(6.0, 2, Level("wall", 1))
+        recorder.set_ended(7.0, 0, 0, [])           # "start hinge drill" before a rep: dropped
+        recorder.set_started(8.0, 2, Level("hinge", 1))
+        for n in (1, 2, 3):
+            rep(recorder, n)
+        recorder.set_ended(15.0, 3, 3, [(0.1, 1.0, 2.0, 3.0, 4.0)])
+        recorder.session_ended(15.0)
+        assert recorder.unsaved() == ("the session; all of set 1 (reps 1-2); the level reached "
+                                      "(wall at 8 inches); all of set 2 (reps 1-3); the end of "
+                                      "the session")
+    clock.later()
+    recorder.close()
+    assert recorder.unsaved() == ""
+    assert sets_in(db) == [(1, "wall", 2, 5.0), (2, "hinge", 3, 15.0)]  # no empty set row
+    store.close()
+
+
+def test_an_empty_set_written_before_the_lock_is_still_removed_but_goes_unsaid(db: Path) -> None:
+    store = guarded(db, [])
+    clock = Clock()
+    recorder = StoreRecorder(store, store.user("sam"), "sim", clock=clock)
+    recorder.set_started(1.0, 1, Level("hinge", 1))
+    with write_lock(db):
+        recorder.set_ended(2.0, 0, 0, [])          # its removal waits for the lock
+        recorder.set_started(3.0, 1, Level("hinge", 2))
+        rep(recorder, 1)
+        assert recorder.unsaved() == "set 1 so far (rep 1)"
+    clock.later()
+    recorder.set_ended(4.0, 1, 1, [])
+    recorder.close()
+    assert sets_in(db) == [(1, "dowel", 1, 4.0)]            # the empty one is gone
     store.close()

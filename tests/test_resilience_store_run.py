@@ -26,7 +26,7 @@ from hingecoach.config import load_config
 from hingecoach.pose.trace import TraceWriter
 from hingecoach.resilience import NOTICES
 from hingecoach.sim import random_session, render
-from hingecoach.store.db import Store
+from hingecoach.store.db import Store, damaged_fix
 from storekit import (
     another_programs_database,
     damage_third_page,
@@ -125,7 +125,8 @@ def test_run_on_a_damaged_database_coaches_on_says_so_once_and_leaves_the_file_a
     assert done.returncode == 0, done.stderr
     line = trouble_line(done.stderr, "damaged")
     assert str(data / "hingecoach.db") in line and "progress will not be saved this session" in line
-    assert "move it aside" in line and "starts a new one" in line
+    assert damaged_fix(data / "hingecoach.db") in line      # the fix doctor and history give
+    assert "***" not in line and "btree" not in line.lower()  # SQLite's raw report: for doctor's details
     said = cues(tmp_path / "t.jsonl")
     assert [c["text"] for c in said if "damaged" in c["text"]] == [NOTICES["recording_stopped_damaged"]]
     assert coached_reps(said) >= 4, "the coaching went on"
@@ -133,13 +134,17 @@ def test_run_on_a_damaged_database_coaches_on_says_so_once_and_leaves_the_file_a
 
 
 def test_history_still_calls_the_damaged_database_damaged_with_the_same_fix(data: Path) -> None:
+    """The line carried SQLite's raw quick_check report ("*** in database main *** Page 3:
+    btreeInitPage() returns error code 11 ...")."""
     import subprocess
 
     damage_third_page(data / "hingecoach.db")
     done = subprocess.run(hingecoach("history", "--data-dir", str(data)), capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
-    assert "damaged" in done.stderr and "move it aside" in done.stderr
+    assert "damaged" in done.stderr and damaged_fix(data / "hingecoach.db") in done.stderr
+    assert "SQLite's integrity check found damage on page" in done.stderr
+    assert "***" not in done.stderr and "btree" not in done.stderr.lower()
 
 
 def test_doctor_reports_a_damaged_database_with_the_fix(data: Path, tmp_path: Path) -> None:
@@ -152,7 +157,9 @@ def test_doctor_reports_a_damaged_database_with_the_fix(data: Path, tmp_path: Pa
     check = doctor.check_database(db, doctor.Probes())
     assert not check.ok and not check.required      # the coach runs, without saving progress
     assert "damaged" in check.problem and str(db) in check.problem
-    assert "move it aside" in check.fix and "starts a new one" in check.fix
+    assert check.fix == damaged_fix(db)     # the fix run and history give: it left out "restore a backup"
+    assert "restore a backup" in check.fix and "move it aside" in check.fix and "starts a new one" in check.fix
+    assert "***" not in check.problem and "***" in check.detail   # SQLite's report, in the details
     assert snapshot(data) == before
     cfg = load_config(env={"HOME": str(tmp_path)}, overrides={"paths.data_dir": str(data)})
     checks = {c.name: c for c in doctor.run_checks(lambda: cfg)}
@@ -160,25 +167,31 @@ def test_doctor_reports_a_damaged_database_with_the_fix(data: Path, tmp_path: Pa
     assert "progress database" in doctor.format_text(list(checks.values()))
 
 
-def test_doctor_says_a_newer_database_stops_the_coach(data: Path) -> None:
-    db = sqlite3.connect(data / "hingecoach.db")
-    db.execute("PRAGMA user_version = 99")
-    db.close()
+def test_doctor_says_a_newer_database_is_not_saved_to_until_hingecoach_is_upgraded(data: Path) -> None:
+    """A newer database stopped `run` ('required'); now `run` coaches without saving."""
+    _newer(data / "hingecoach.db")
     check = doctor.check_database(data / "hingecoach.db", doctor.Probes())
-    assert not check.ok and check.required and "upgrade hingecoach" in check.fix
+    assert not check.ok and not check.required and "upgrade hingecoach" in check.fix
+    assert "runs without saving progress" in check.problem
 
 
 # --- another program's SQLite file ----------------------------------------------------------
 
-@pytest.mark.parametrize("user_version", [0, 3], ids=["plain", "user_version 3"])
+@pytest.mark.parametrize("user_version, tables", [
+    (0, ("photos", "albums")), (3, ("photos", "albums")),
+    (1, ("users", "sessions")), (3, ("users", "sessions")),
+], ids=["plain", "user_version 3", "named like ours at version 1", "named like ours at version 3"])
 def test_run_on_another_programs_sqlite_file_coaches_without_recording_and_leaves_it_alone(
-        user_version: int, trace: Path, data: Path, tmp_path: Path) -> None:
+        user_version: int, tables: tuple[str, ...], trace: Path, data: Path, tmp_path: Path) -> None:
     """`run` switched the file to WAL and added its tables next to the other program's (or,
-    as its user_version was 3, refused to start: 'newer ... upgrade hingecoach')."""
+    as its user_version was 3, refused to start: 'newer ... upgrade hingecoach'). Tables
+    merely named like ours (users, sessions) at user_version 1 counted as ours: `run`
+    switched the file to WAL and ended in `no such column: name` with a traceback, history
+    called it damaged and doctor said ok; at user_version 3, switched to WAL and refused."""
     import subprocess
 
     db = data / "hingecoach.db"
-    another_programs_database(db, user_version)
+    another_programs_database(db, user_version, tables)
     before = snapshot(data)
     done = subprocess.run(run_argv(trace, data, tmp_path / "t.jsonl", "0:start hinge drill"),
                           capture_output=True, text=True, timeout=300)
@@ -192,10 +205,79 @@ def test_run_on_another_programs_sqlite_file_coaches_without_recording_and_leave
     assert snapshot(data) == before, "the other program's file is left as it was, and nothing beside it"
     check = doctor.check_database(db, doctor.Probes())
     assert not check.ok and not check.required
-    assert f"{db} is not a Hinge Coach database (another program's SQLite database: tables albums, " \
-           "photos" in check.problem
+    shown = ", ".join(sorted(tables))
+    assert f"{db} is not a Hinge Coach database (another program's SQLite database: tables {shown}" \
+        in check.problem
     assert "--data-dir" in check.fix and "move it aside" in check.fix
+    history = subprocess.run(hingecoach("history", "--data-dir", str(data)), capture_output=True,
+                             text=True, timeout=120)
+    assert history.returncode == 2 and len(history.stderr.strip().splitlines()) == 1, history.stderr
+    assert "is not a Hinge Coach database" in history.stderr
+    assert "damaged" not in history.stderr and "upgrade" not in history.stderr
     assert snapshot(data) == before
+
+
+def _newer(db: Path) -> None:
+    """Bo's database as a newer hingecoach leaves it: a column added, the version raised,
+    and (so that a switch to WAL would show) a rollback journal."""
+    c = sqlite3.connect(db, isolation_level=None)
+    c.execute("PRAGMA journal_mode = DELETE")
+    c.execute("ALTER TABLE users ADD COLUMN avatar TEXT")
+    c.execute("PRAGMA user_version = 99")
+    c.close()
+
+
+def test_run_on_a_newer_hingecoachs_database_coaches_without_recording_says_so_once_and_leaves_it(
+        trace: Path, data: Path, tmp_path: Path) -> None:
+    """`run` switched it to WAL, then refused to start ('upgrade hingecoach', exit 2): under
+    systemd's Restart=always, over and over."""
+    import subprocess
+
+    db = data / "hingecoach.db"
+    _newer(db)
+    before = snapshot(data)
+    done = subprocess.run(run_argv(trace, data, tmp_path / "t.jsonl", "0:start hinge drill"),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    line = trouble_line(done.stderr, f"{db} is from a newer hingecoach")
+    assert "progress will not be saved this session" in line and "upgrade hingecoach" in line
+    assert "damaged" not in line and "not a Hinge Coach" not in line
+    said = cues(tmp_path / "t.jsonl")
+    assert [c["text"] for c in said if "newer" in c["text"]] == [NOTICES["recording_stopped_newer"]]
+    assert coached_reps(said) >= 4, "the coaching went on"
+    assert snapshot(data) == before
+    history = subprocess.run(hingecoach("history", "--data-dir", str(data)), capture_output=True,
+                             text=True, timeout=120)
+    assert history.returncode == 2 and "upgrade hingecoach" in history.stderr, history.stderr
+    assert snapshot(data) == before
+
+
+def test_doctor_takes_data_dir_as_the_other_commands_do_so_its_fix_can_be_followed(
+        data: Path, tmp_path: Path) -> None:
+    """"not a Hinge Coach database ... set --data-dir": doctor had no --data-dir."""
+    import subprocess
+
+    other = tmp_path / "other"
+    other.mkdir()
+    another_programs_database(other / "hingecoach.db")
+    for folder, ok in ((other, False), (data, True)):
+        done = subprocess.run(hingecoach("doctor", "--json", "--data-dir", str(folder)),
+                              capture_output=True, text=True, timeout=120)
+        check = next(c for c in json.loads(done.stdout)["checks"] if c["name"] == "progress database")
+        assert check["ok"] is ok and str(folder / "hingecoach.db") in (check["problem"] or check["detail"])
+        if not ok:
+            assert "--data-dir" in check["fix"]
+
+
+def test_doctor_says_when_a_healthy_database_is_locked_by_another_program_right_now(data: Path) -> None:
+    """It said plain "ok" while another program held the write lock (saving would wait)."""
+    db = data / "hingecoach.db"
+    assert "locked" not in doctor.check_database(db, doctor.Probes()).detail
+    with write_lock(db):
+        check = doctor.check_database(db, doctor.Probes())
+    assert check.ok and "quick_check ok" in check.detail
+    assert "locked by another program right now" in check.detail and "fuser -v" in check.detail
+    assert "locked" not in doctor.check_database(db, doctor.Probes()).detail
 
 
 # --- Bug B: a healthy database somewhere read-only -----------------------------------------
@@ -333,7 +415,7 @@ def test_run_on_a_database_locked_all_session_coaches_on_and_says_what_was_not_s
     assert len(lines) == 2, lines
     assert "locked by another program" in lines[0] and "saving is delayed" in lines[0]
     assert "fuser -v" in lines[0] and "damaged" not in lines[0]
-    assert lines[1].startswith("hingecoach run: ") and "progress NOT saved: the session, set 1, reps 1-" in lines[1]
+    assert lines[1].startswith("hingecoach run: ") and "progress NOT saved: the session; all of set 1 (reps 1-" in lines[1]
     assert lines[1].endswith(f"the end of the session, as {data / 'hingecoach.db'} stayed locked by "
                              "another program")
     assert reps_saved(data) == saved_before
@@ -403,6 +485,154 @@ def test_run_never_waits_the_busy_timeout_for_a_lock_before_the_session_ends(
                      "WHERE users.name = 'Kim'").fetchone()[0]
     c.close()
     assert kims == coached_reps(said) >= 4
+
+
+def test_a_lock_never_holds_up_the_session_end_and_the_last_wait_comes_once(
+        monkeypatch: pytest.MonkeyPatch, trace: Path, data: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """'stop' made the session-end write wait the whole busy timeout on the frame loop ("Okay,
+    wrapping up." and the summary came 10 s late), and close then waited it all again."""
+    import time
+
+    import hingecoach.app as app
+    import hingecoach.store.db as store_db
+    from hingecoach.coach.coach import Coach
+
+    monkeypatch.setattr(store_db, "BUSY_TIMEOUT_S", 3.0)
+    stalls: list[tuple[str, float]] = []
+    for name in ("on_intent", "on_update", "finish"):
+        def timed(self: Coach, *args: object, _real: object = getattr(Coach, name), _name: str = name) -> object:
+            start = time.monotonic()
+            try:
+                return _real(self, *args)  # type: ignore[operator]
+            finally:
+                stalls.append((_name, time.monotonic() - start))
+        monkeypatch.setattr(Coach, name, timed)
+    ended: list[float] = []
+    real = app.run_session
+
+    def run_session(*args: object, **kwargs: object) -> object:
+        try:
+            return real(*args, **kwargs)
+        finally:
+            ended.append(time.monotonic())
+
+    monkeypatch.setattr(app, "run_session", run_session)
+    transcript = tmp_path / "t.jsonl"
+    with write_lock(data / "hingecoach.db", "EXCLUSIVE"):
+        code = main(run_argv(trace, data, transcript, f"{WALL},28:stop")[3:])
+        closing = time.monotonic() - ended[0]
+    err = capsys.readouterr().err
+    assert code == 0, err
+    said = cues(transcript)
+    assert [c["kind"] for c in said][-2:] == ["ack", "summary"], said[-3:]
+    worst = max(stalls, key=lambda s: s[1])
+    assert worst[1] < 1.0, worst           # 'stop' took the busy timeout (3 s here; 10 s live)
+    assert 2.0 < closing < 5.5, closing     # the busy timeout once, at close (twice before)
+    assert "progress NOT saved" in err.strip().splitlines()[-1]
+
+
+def test_sigterm_with_a_lock_held_exits_well_within_systemds_stop_timeout(
+        trace: Path, data: Path, tmp_path: Path) -> None:
+    """After SIGTERM the session's end and close each waited the busy timeout (10 s): the
+    process took 20.5 s to exit, past the unit's TimeoutStopSec=20, so systemd would have
+    killed it before its closing line."""
+    import signal
+    import subprocess
+    import time
+
+    unit = (Path(__file__).parents[1] / "systemd" / "hingecoach.service.in").read_text()
+    stop_timeout = float(re.search(r"^TimeoutStopSec=(\d+)", unit, re.M).group(1))
+    transcript = tmp_path / "t.jsonl"
+    argv = run_argv(trace, data, transcript, "0.5:start hinge drill")
+    argv[argv.index("--quiet")] = "--pace=1"
+    with write_lock(data / "hingecoach.db", "EXCLUSIVE"):
+        child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and not (
+                    transcript.exists() and NOTICES["recording_delayed"] in transcript.read_text()):
+                assert child.poll() is None, child.communicate()
+                time.sleep(0.05)
+            time.sleep(1.5)           # a rep or two more, kept for later
+            child.send_signal(signal.SIGTERM)
+            start = time.monotonic()
+            out, err = child.communicate(timeout=60)
+            took = time.monotonic() - start
+        finally:
+            if child.poll() is None:
+                child.kill()
+    assert child.returncode == 0, err
+    assert took < stop_timeout / 2, took
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("hingecoach run: ") and "progress NOT saved" in last, err
+    assert last.endswith("stayed locked by another program"), last
+
+
+# --- locked so that even readers are kept out (locking_mode=EXCLUSIVE) ----------------------
+
+@pytest.mark.parametrize("argv", [("history",), ("report", "latest", "--out", "{tmp}/r.html"),
+                                  ("export", "--format", "json")], ids=lambda a: a[0])
+def test_a_database_locked_even_for_readers_is_called_locked_not_damaged(
+        argv: tuple[str, ...], data: Path, tmp_path: Path) -> None:
+    """`PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE;` in another program: after 10 s,
+    "damaged or not a Hinge Coach database (database is locked) ... move it aside", the
+    advice that would reset the user's progress."""
+    import subprocess
+    import time
+
+    with write_lock(data / "hingecoach.db", "EXCLUSIVE MODE"):
+        start = time.monotonic()
+        done = subprocess.run(hingecoach(*(a.format(tmp=tmp_path) for a in argv), "--data-dir", str(data)),
+                              capture_output=True, text=True, timeout=120)
+        took = time.monotonic() - start
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert f"the progress database {data / 'hingecoach.db'} is locked by another program" in done.stderr
+    assert "fuser -v" in done.stderr and "try again" in done.stderr
+    assert "damaged" not in done.stderr and "move it aside" not in done.stderr
+    assert took < 8, took  # it waits a little for the lock (2 s), not SQLite's 10 s
+
+
+def test_doctor_calls_a_database_locked_even_for_readers_locked(data: Path) -> None:
+    """It warned "damaged ... (database is locked)" with the move-it-aside fix."""
+    with write_lock(data / "hingecoach.db", "EXCLUSIVE MODE"):
+        check = doctor.check_database(data / "hingecoach.db", doctor.Probes())
+    assert not check.ok and not check.required
+    assert "locked by another program" in check.problem and "damaged" not in check.problem
+    assert "fuser -v" in check.fix and "move it aside" not in check.fix
+
+
+def test_run_on_a_database_locked_even_for_readers_starts_soon_and_says_why_once(
+        monkeypatch: pytest.MonkeyPatch, trace: Path, data: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`run` waited SQLite's busy timeout twice (to open the store, then to read the saved
+    levels: 20 s) before coaching began, then coached at the first levels and said only
+    that the session would not be saved."""
+    import time
+
+    import hingecoach.app as app
+
+    began: list[float] = []
+    real = app.run_session
+
+    def run_session(*args: object, **kwargs: object) -> object:
+        began.append(time.monotonic())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(app, "run_session", run_session)
+    transcript = tmp_path / "t.jsonl"
+    with write_lock(data / "hingecoach.db", "EXCLUSIVE MODE"):
+        start = time.monotonic()
+        code = main(run_argv(trace, data, transcript)[3:])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert began and began[0] - start < 6, began[0] - start  # 1.5 s + 1.5 s, and some slack
+    said = cues(transcript)
+    assert [c["text"] for c in said if "program" in c["text"]] == [NOTICES["recording_stopped_locked_unread"]]
+    assert not read_bos_level(said) and coached_reps(said) >= 4
+    line = trouble_line(err, "locked by another program")
+    assert "saved levels could not be read" in line and "progress will not be saved" in line
+    assert "fuser -v" in line and "damaged" not in line
 
 
 # --- no side files left beside a database that was only looked at --------------------------

@@ -64,11 +64,16 @@ def test_a_file_that_is_not_a_database_is_refused_with_advice(tmp_path: Path) ->
     (0, ("photos", "albums")),
     (3, ("photos", "albums")),       # it uses user_version too: not "a newer hingecoach"
     (0, ("users", "sessions")),      # names like ours, at no schema version of ours
-], ids=["plain", "user_version 3", "tables named like ours"])
+    (1, ("users", "sessions")),      # names like ours, other columns, at our version
+    (3, ("users", "sessions")),      # ... at a version newer than ours
+], ids=["plain", "user_version 3", "tables named like ours", "named like ours at version 1",
+        "named like ours at version 3"])
 def test_another_programs_sqlite_file_is_refused_and_never_changed(
         user_version: int, tables: tuple[str, ...], tmp_path: Path) -> None:
     """Store switched it to WAL and added its tables next to the other program's (or, with
-    a user_version of its own, refused it as 'newer: upgrade hingecoach')."""
+    a user_version of its own, refused it as 'newer: upgrade hingecoach'); tables merely
+    named like ours (users, sessions) at user_version 1 counted as ours: WAL, then `no
+    such column: name`."""
     path = tmp_path / "hingecoach.db"
     another_programs_database(path, user_version, tables)
     before = path.read_bytes()
@@ -80,6 +85,48 @@ def test_another_programs_sqlite_file_is_refused_and_never_changed(
     assert "--data-dir" in msg and "nothing in it was changed" in msg and "damaged" not in msg
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["hingecoach.db"]
+
+
+def _a_newer_hingecoachs_database(path: Path, extra_column: bool = True) -> None:
+    """Ours at the current version, then as a newer hingecoach leaves it: a column added,
+    the version raised; a rollback journal (so a switch to WAL would show)."""
+    Store(path).close()
+    c = sqlite3.connect(path, isolation_level=None)
+    c.execute("PRAGMA journal_mode = DELETE")
+    if extra_column:
+        c.execute("ALTER TABLE users ADD COLUMN avatar TEXT")
+    c.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    c.close()
+
+
+def test_a_newer_hingecoachs_database_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    """It was switched to WAL before the version was read: changed, then refused."""
+    path = tmp_path / "hingecoach.db"
+    _a_newer_hingecoachs_database(path)
+    before = path.read_bytes()
+    with pytest.raises(StorageError) as err:
+        Store(path)
+    assert err.value.reason == "newer" and isinstance(err.value, ConfigError)
+    assert "upgrade hingecoach" in str(err.value) and "not a Hinge Coach" not in str(err.value)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["hingecoach.db"]
+
+
+def test_our_schema_is_told_by_its_tables_and_columns_at_the_files_version(tmp_path: Path) -> None:
+    from hingecoach.store.db import not_ours, our_schema, tables_of
+
+    ours = our_schema(SCHEMA_VERSION)
+    with Store(tmp_path / "hc.db") as st:
+        assert tables_of(st.db) == ours
+    assert not_ours(SCHEMA_VERSION, ours) is None
+    assert not_ours(SCHEMA_VERSION, {**ours, "notes": ("id", "text")}) is None  # a table of the user's
+    assert not_ours(SCHEMA_VERSION + 1, {**ours, "users": (*ours["users"], "avatar")}) is None
+    assert not_ours(0, {}) is None and not_ours(7, {}) is None            # blank: made ours
+    missing = {t: c for t, c in ours.items() if t != "rep_faults"}
+    renamed = {**ours, "users": ("id", "email", "units", "created_at")}
+    for version, schema in [(0, ours), (SCHEMA_VERSION, missing), (SCHEMA_VERSION, renamed),
+                            (SCHEMA_VERSION + 1, missing), (SCHEMA_VERSION + 1, renamed)]:
+        assert not_ours(version, schema) is not None, (version, schema)
 
 
 def test_an_sqlite_file_without_tables_is_made_a_progress_database(tmp_path: Path) -> None:

@@ -124,12 +124,18 @@ def _audio_devices() -> list[dict[str, Any]]:
     return [dict(d) for d in sounddevice.query_devices()]
 
 
-def _inspect_database(path: str) -> tuple[int, set[str]]:
-    """(schema version, tables) after SQLite's ``quick_check``, read-only (nothing written,
+def _inspect_database(path: str) -> tuple[int, dict[str, tuple[str, ...]]]:
+    """(schema version, tables with their columns) after SQLite's ``quick_check``, read-only (nothing written,
     no side files left); raises ``DatabaseCorrupt`` / ``DatabaseUnreadable``."""
     from hingecoach.store.queries import inspect_database  # noqa: PLC0415 - doctor only
 
     return inspect_database(path)
+
+
+def _write_locked(path: str) -> bool:
+    from hingecoach.store.db import write_locked  # noqa: PLC0415 - doctor only
+
+    return write_locked(Path(path))
 
 
 def _read_only_fs(path: str) -> bool:
@@ -169,8 +175,9 @@ class Probes:
         is_dir: ``os.path.isdir``.
         which: ``shutil.which``.
         read_only_fs: whether a path is on a file system mounted read-only.
-        inspect_database: (schema version, tables) of an SQLite file after ``quick_check``,
+        inspect_database: (schema version, {table: columns}) of an SQLite file after ``quick_check``,
             read-only; raises ``hingecoach.store.queries.DatabaseCorrupt`` when damaged.
+        write_locked: whether another process holds an SQLite database's write lock now.
     """
 
     find_spec: Callable[[str], bool] = _find_spec
@@ -188,7 +195,8 @@ class Probes:
     is_dir: Callable[[str], bool] = os.path.isdir
     which: Callable[[str], str | None] = shutil.which
     read_only_fs: Callable[[str], bool] = _read_only_fs
-    inspect_database: Callable[[str], tuple[int, set[str]]] = _inspect_database
+    inspect_database: Callable[[str], tuple[int, dict[str, tuple[str, ...]]]] = _inspect_database
+    write_locked: Callable[[str], bool] = _write_locked
 
 
 # --- the checks -----------------------------------------------------------------------------
@@ -525,10 +533,18 @@ def check_disk(data_dir: Path, probes: Probes, min_free: int = MIN_FREE_BYTES) -
 def check_database(path: Path, probes: Probes) -> Check:
     """The progress database, when there is one, is a healthy Hinge Coach database (SQLite's
     ``quick_check`` through a read-only connection: nothing is written to it). Not required:
-    with a damaged one the coach runs without saving progress; a newer schema stops it."""
+    with a damaged one, another program's or a newer hingecoach's, the coach runs without
+    saving progress."""
     from hingecoach.errors import HingeError
-    from hingecoach.store.db import SCHEMA_VERSION, damaged_fix, not_ours, not_ours_fix
-    from hingecoach.store.queries import DatabaseCorrupt
+    from hingecoach.store.db import (
+        SCHEMA_VERSION,
+        damage_in_words,
+        damaged_fix,
+        not_ours,
+        not_ours_fix,
+        storage_problem,
+    )
+    from hingecoach.store.queries import DatabaseCorrupt, DatabaseLocked
 
     name = "progress database"
     if not probes.exists(str(path)):
@@ -536,8 +552,14 @@ def check_database(path: Path, probes: Probes) -> Check:
     try:
         version, tables = probes.inspect_database(str(path))
     except DatabaseCorrupt as exc:
-        return _bad(name, f"{path} is damaged or not a Hinge Coach database ({exc.why}): the coach "
-                    "runs without saving progress", damaged_fix(path), detail=exc.why)
+        return _bad(name, f"{path} is damaged or not a Hinge Coach database "
+                    f"({damage_in_words(exc.why)}): the coach runs without saving progress",
+                    damaged_fix(path), detail=exc.why)
+    except DatabaseLocked as exc:
+        what, fix = storage_problem(path, "locked")
+        return _bad(name, f"{what}, so it cannot even be read right now: "
+                    "the coach runs without your saved levels and without saving progress "
+                    "until it lets go", fix, detail=exc.why)
     except (HingeError, OSError) as exc:
         return _bad(name, f"cannot check {path}: {exc}",
                     f"check who owns {path.parent} and its mount (`ls -l {path.parent}`, "
@@ -547,11 +569,15 @@ def check_database(path: Path, probes: Probes) -> Check:
                     "saving progress and leaves it as it is", not_ours_fix(path), detail=why)
     if version > SCHEMA_VERSION:
         return _bad(name, f"{path} has schema version {version}, newer than this hingecoach "
-                    f"understands ({SCHEMA_VERSION}): `hingecoach run` refuses it",
-                    "upgrade hingecoach (git pull, then pi/install.sh)", required=True)
+                    f"understands ({SCHEMA_VERSION}): the coach runs without saving progress "
+                    "and leaves it as it is", "upgrade hingecoach (git pull, then pi/install.sh)")
+    busy = ""
+    if probes.write_locked(str(path)):
+        busy = (f"; locked by another program right now (saving waits until it lets go: "
+                f"`fuser -v {path}` names it)")
     if version == 0:
-        return _ok(name, f"{path}: empty, no sessions yet")
-    return _ok(name, f"{path}: schema {version}, quick_check ok")
+        return _ok(name, f"{path}: empty, no sessions yet{busy}")
+    return _ok(name, f"{path}: schema {version}, quick_check ok{busy}")
 
 
 def check_temperature(probes: Probes, hot_c: float = HOT_C) -> Check:
@@ -597,8 +623,10 @@ def check_throttling(probes: Probes) -> Check:
 
 
 def run_checks(cfg_loader: Callable[[], Config] = load_config, probes: Probes | None = None,
-               env: dict[str, str] | None = None) -> list[Check]:
-    """Every check, in report order. An invalid config is reported and the defaults used."""
+               env: dict[str, str] | None = None, data_dir: Path | None = None) -> list[Check]:
+    """Every check, in report order. An invalid config is reported and the defaults used.
+    ``data_dir`` (``--data-dir``): the data directory to check, instead of the one the
+    environment and the config give."""
     probes = probes or Probes()
     config_check, cfg = check_config(cfg_loader)
     if cfg is None:
@@ -611,8 +639,8 @@ def run_checks(cfg_loader: Callable[[], Config] = load_config, probes: Probes | 
         check_speaker(cfg.get("audio.output"), probes),
         check_speech_synthesis(cfg.get("voice.tts"), probes),
         check_recogniser(cfg.get("voice.engine"), models_dir, probes),
-        check_disk(cfg.data_dir(env), probes),
-        check_database(cfg.data_dir(env) / DB_NAME, probes),
+        check_disk(data_dir or cfg.data_dir(env), probes),
+        check_database((data_dir or cfg.data_dir(env)) / DB_NAME, probes),
         check_temperature(probes),
         check_throttling(probes),
     ]

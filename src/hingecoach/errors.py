@@ -42,7 +42,8 @@ class StorageError(DeviceError):
     """The progress database cannot record, and why: :attr:`reason` is ``full`` (no space
     left), ``read_only`` (a read-only file system), ``no_permission`` (this user may not
     write there), ``damaged`` (not a usable Hinge Coach database), ``not_ours`` (another
-    program's SQLite database, left as it is) or ``locked`` (another
+    program's SQLite database, left as it is), ``newer`` (:class:`NewerDatabase`) or
+    ``locked`` (another
     program held its write lock past the busy timeout while it was being set up; a lock met
     by a later write is :class:`StorageBusy` instead). ``hingecoach run`` goes on coaching
     without recording (:class:`hingecoach.resilience.RecordingGuard`).
@@ -52,6 +53,17 @@ class StorageError(DeviceError):
         super().__init__(message)
         self.reason = reason
         self.cause = cause
+
+
+class NewerDatabase(StorageError, ConfigError):
+    """The progress database was written by a newer hingecoach (a schema version this one
+    does not know): left exactly as it was. A :class:`ConfigError` for the commands that
+    read it (upgrade hingecoach), and a :class:`StorageError` with reason ``newer`` for
+    ``hingecoach run``, which coaches on without recording rather than refusing to start
+    (under systemd's ``Restart=always``, over and over)."""
+
+    def __init__(self, message: str, cause: str = "") -> None:
+        super().__init__(message, "newer", cause)
 
 
 class StorageBusy(HingeError, TimeoutError):

@@ -65,14 +65,19 @@ NOTICES: Final[dict[str, str]] = {
     "Coaching goes on.",
     "recording_stopped_not_ours": "The progress file belongs to another program, so this "
     "session won't be saved. Coaching goes on.",
+    "recording_stopped_newer": "The progress file is from a newer version of me, so this "
+    "session won't be saved. Coaching goes on.",
     "recording_stopped_locked": "Another program has locked the progress file, so this session "
     "won't be saved. Coaching goes on.",
+    "recording_stopped_locked_unread": "Another program has locked the progress file, so I can't "
+    "load your level or save this session. Coaching goes on.",
     "recording_delayed": "Another program is using the progress file, so saving is delayed. "
     "Coaching goes on.",
 }
 """What the speaker says for each event kind. Silent kinds (``*_retry_failed``) are absent.
 ``*_at_start`` variants are said instead when the device never worked in this process;
-``<kind>_<reason>`` variants when the event has a :attr:`DeviceEvent.reason`."""
+``<kind>_<reason>`` variants when the event has a :attr:`DeviceEvent.reason`, and
+``<kind>_<reason>_<variant>`` ones when it also has a :attr:`DeviceEvent.variant`."""
 
 
 @dataclass(frozen=True)
@@ -94,8 +99,11 @@ class DeviceEvent:
         reason: why, where there are several kinds of the same trouble: for
             ``recording_stopped``, :func:`storage_trouble`'s ``full``, ``read_only``,
             ``no_permission``, ``damaged``, ``locked``, or the ``reason`` of the
-            :class:`~hingecoach.errors.StorageError` behind it (``not_ours``); ``locked``
+            :class:`~hingecoach.errors.StorageError` behind it (``not_ours``, ``newer``); ``locked``
             for ``recording_delayed``.
+        variant: a finer case of the reason, with words of its own: ``unread`` when the
+            store could not be opened for a lock and the saved progress could not be read
+            either (set by ``hingecoach run``, which tries).
     """
 
     t: float
@@ -106,10 +114,13 @@ class DeviceEvent:
     next_retry_s: float | None = None
     at_start: bool = False
     reason: str = ""
+    variant: str = ""
 
     @property
     def notice(self) -> str | None:
         """The sentence to say, or ``None`` for a silent event."""
+        if self.variant and f"{self.kind}_{self.reason}_{self.variant}" in NOTICES:
+            return NOTICES[f"{self.kind}_{self.reason}_{self.variant}"]
         if self.reason and f"{self.kind}_{self.reason}" in NOTICES:
             return NOTICES[f"{self.kind}_{self.reason}"]
         if self.at_start and f"{self.kind}_at_start" in NOTICES:

@@ -1,4 +1,5 @@
-"""``hingecoach doctor [--json]``: check camera, audio, models, disk and temperature."""
+"""``hingecoach doctor [--json] [--data-dir DIR]``: check camera, audio, models, disk,
+the progress database and temperature."""
 
 from __future__ import annotations
 
@@ -19,15 +20,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true",
                         help='print {"ok": bool, "checks": [{"name", "ok", "problem", "fix", '
                         '"detail", "required"}]}')
+    parser.add_argument("--data-dir", default=None,
+                        help="the data directory to check, as run, history, report and export take "
+                        "it (default: $HINGECOACH_DATA_DIR, else paths.data_dir from the config, "
+                        "else $XDG_DATA_HOME/hingecoach, else ~/.local/share/hingecoach)")
     add_config_arguments(parser)
     parser.set_defaults(func=_doctor)
 
 
 def _doctor(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from hingecoach import doctor
     from hingecoach.config import config_from_args
 
-    checks = doctor.run_checks(lambda: config_from_args(args))
+    data_dir = Path(args.data_dir).expanduser() if args.data_dir else None
+    checks = doctor.run_checks(lambda: config_from_args(args), data_dir=data_dir)
     if args.json:
         print(json.dumps(doctor.report(checks), indent=2))
     else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -22,6 +23,17 @@ from hingecoach.service import Service
 
 GOODBYE = "Saving your progress. See you next time."
 """Said when the service is asked to stop (SIGTERM), after the last rep is saved."""
+
+STOP_WAIT_S = 5.0
+"""After SIGTERM, how long in all the writes still waiting for another program's lock may
+wait for it (systemd's TimeoutStopSec is 20 s: the goodbye and the closing line must come
+well before it; otherwise, at the end of the input, the store's busy timeout, 10 s)."""
+
+START_WAIT_S = 1.5
+"""How long opening the progress database, and then reading the saved levels, each wait
+for another program's lock before coaching begins without them (a lock that keeps even
+readers out: ``locking_mode=EXCLUSIVE``). Waiting SQLite's whole busy timeout for each held
+the start for 20 s."""
 
 
 def _serviced(poses: Iterable[Any], svc: Any) -> Iterator[Any]:
@@ -110,10 +122,13 @@ def recording_stopped_line(path: Any, event: Any) -> str:
     from hingecoach.store.db import storage_problem
 
     cause = str(event.detail).partition(": ")[2] if event.reason in ("damaged", "no_permission",
-                                                                     "not_ours") else ""
+                                                                     "not_ours", "newer") else ""
     what, fix = storage_problem(path, event.reason or "full", cause)
     when = ("progress will not be saved this session" if event.at_start
             else "the rest of this session will not be saved (what was saved stays saved)")
+    if event.variant == "unread":
+        when = ("the saved levels could not be read (coaching begins at the first ones) and "
+                + when)
     return f"{what}, so {when}; coaching goes on. To fix it: {fix}"
 
 
@@ -170,7 +185,7 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
     from hingecoach.resilience import EventQueue, RecordingGuard, ResilientCamera, live_items
     from hingecoach.store.db import Store, User
     from hingecoach.store.paths import db_path
-    from hingecoach.store.queries import saved_progress
+    from hingecoach.store.queries import DatabaseLocked, load_saved_progress
     from hingecoach.store.recorder import WRITE_WAIT_S, StoreRecorder
 
     events = EventQueue()
@@ -193,7 +208,12 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
     # read: no database is created, no row added.
     path = db_path(data_dir)
 
+    starting: list[Any] = []  # events held until the saved levels have been read
+
     def store_event(event: Any) -> None:
+        if not started:
+            starting.append(event)
+            return
         if event.kind == "recording_stopped":
             print(f"hingecoach run: {recording_stopped_line(path, event)}", file=sys.stderr)
         elif event.kind == "recording_delayed":
@@ -201,10 +221,11 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
         events.put(event)
 
     def open_store() -> Store:
-        opened = Store(path)  # set up with SQLite's whole busy timeout: coaching has not begun
+        opened = Store(path, open_wait_s=START_WAIT_S)
         opened.wait_for_locks(WRITE_WAIT_S)  # the user's row and every write after it: briefly
         return opened
 
+    started = False
     store = (RecordingGuard.open(open_store, on_event=store_event, where=path,
                                  passthrough=("levels", "close")) if record else None)
     try:
@@ -212,16 +233,27 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
                                                    settings=getattr(args, "voice_settings", {}))
         user = levels = None
         user_waits = False  # the user's row could not be written yet: the database is locked
+        unread = False  # another program's lock kept the saved levels from being read
         if store is not None and store.recording:
             try:
                 user = store.user(user_name, units)
+                levels = store.levels(user.id) if user is not None else None
             except StorageBusy:
-                user_waits = True
-            levels = store.levels(user.id) if user is not None else None
+                user_waits = user is None
         if user is None or levels is None:  # history off, or nothing can be recorded: the
             # saved progress is still read where it can be (from a read-only card, say)
-            saved_units, levels = saved_progress(path, user_name)
-            user = User(0, user_name, units or saved_units or "in")
+            try:
+                saved_units, levels = load_saved_progress(path, user_name, START_WAIT_S)
+            except DatabaseLocked:
+                saved_units, levels, unread = None, {}, True
+            if user is None:
+                user = User(0, user_name, units or saved_units or "in")
+        started = True
+        for event in starting:  # said now, with whether the saved levels could be read
+            if unread and event.kind == "recording_stopped" and event.reason == "locked":
+                event = dataclasses.replace(event, variant="unread")
+            store_event(event)
+        starting.clear()
         recorder = StoreRecorder(store, user, args.source) if store is not None else None
         if recorder is not None and user_waits:
             recorder.save_user(units)  # written with the first write the lock lets through
@@ -229,7 +261,9 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
                       aspect=info.width / info.height, recorder=recorder or NullRecorder())
         device_intents: list[TimedIntent] = []
 
-        def notices() -> list[str]:
+        def notices() -> list[str]:  # once a frame, after its cues went to the speaker
+            if recorder is not None:
+                recorder.tick()  # between workouts: writes a lock kept are tried again
             out = []
             for e in events.drain():  # the microphone's arrive from the listener's thread
                 if e.notice:
@@ -260,8 +294,8 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
                 if speaker is not None:
                     speaker.say(GOODBYE, 2, "info")
             transcript.close()
-            if recorder is not None:
-                recorder.close()  # finishes the database write
+            if recorder is not None:  # finishes the database write; a lock: one bounded wait
+                recorder.close(STOP_WAIT_S if svc.stop_requested else None)
             close = getattr(voice or speaker, "close", None)
             if callable(close):
                 close()

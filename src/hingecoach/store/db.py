@@ -22,14 +22,15 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Collection, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from hingecoach.errors import ConfigError, DeviceError, StorageError
+from hingecoach.errors import DeviceError, NewerDatabase, StorageError
 from hingecoach.motion.types import Rep
 from hingecoach.resilience import on_read_only_file_system, storage_trouble
 
@@ -114,22 +115,66 @@ MIGRATIONS: tuple[str, ...] = (
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
-OUR_TABLES: frozenset[str] = frozenset(re.findall(r"CREATE TABLE (\w+)", MIGRATIONS[0]))
-"""The tables of schema version 1, which every later version keeps (migrations only add)."""
+Schema = Mapping[str, Sequence[str]]
+"""{table name: its column names, in order} of a database (:func:`tables_of`)."""
 
 
-def not_ours(version: int, tables: Collection[str]) -> str | None:
+def tables_of(db: sqlite3.Connection) -> dict[str, tuple[str, ...]]:
+    """Every table of the database ``db`` is connected to (SQLite's own ``sqlite_*`` left
+    out) with its column names in order, read from ``sqlite_master`` and ``table_info``.
+    A table whose columns SQLite cannot list (a virtual table of a module it lacks) has
+    none."""
+    names = [str(r[0]) for r in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
+        "ESCAPE '\\' ORDER BY name")]
+    out: dict[str, tuple[str, ...]] = {}
+    for name in names:
+        try:
+            out[name] = tuple(str(r[0]) for r in db.execute(
+                "SELECT name FROM pragma_table_info(?) ORDER BY cid", (name,)))
+        except sqlite3.Error:
+            out[name] = ()
+    return out
+
+
+@cache
+def our_schema(version: int) -> dict[str, tuple[str, ...]]:
+    """The tables and columns of a Hinge Coach database at schema ``version`` (1 to
+    :data:`SCHEMA_VERSION`), as :data:`MIGRATIONS` make them (run in memory)."""
+    db = sqlite3.connect(":memory:")
+    try:
+        for script in MIGRATIONS[:version]:
+            for stmt in _statements(script):
+                db.execute(stmt)
+        return tables_of(db)
+    finally:
+        db.close()
+
+
+def not_ours(version: int, schema: Schema) -> str | None:
     """Why the SQLite database whose ``PRAGMA user_version`` is ``version`` and whose tables
-    are ``tables`` is not a Hinge Coach database (one line), or None.
+    and columns are ``schema`` (:func:`tables_of`) is not a Hinge Coach database (one
+    line), or None.
 
-    None for a Hinge Coach database (a schema version, 1 or more, and tables of ours), and
-    for a blank one (no tables: :class:`Store` makes it one). Anything else with tables is
-    another program's: tables at version 0 (where every Hinge Coach database is still
-    empty), or tables none of which is ours, whatever its ``user_version`` (many programs
-    use it too). SQLite's own tables (``sqlite_*``) do not count."""
-    theirs = sorted(t for t in tables if not t.startswith("sqlite_"))
-    if not theirs or (version > 0 and OUR_TABLES.intersection(theirs)):
+    None for a blank one (no tables: :class:`Store` makes it one) and for a Hinge Coach
+    database: every table :data:`MIGRATIONS` make at its ``version`` (1 or more) is there
+    with exactly their columns (tables of its own beside them do not matter); at a version
+    newer than this hingecoach's, every table of :data:`SCHEMA_VERSION` with at least its
+    columns (migrations add). Anything else with tables is another program's: tables at
+    version 0 (where every Hinge Coach database is still empty), or tables that are not
+    ours, or named like ours with other columns, whatever its ``user_version`` (many
+    programs use it too)."""
+    if not schema:
         return None
+    if version > 0:
+        ours = our_schema(min(version, SCHEMA_VERSION))
+        if version <= SCHEMA_VERSION:
+            fits = all(tuple(schema.get(t, ())) == cols for t, cols in ours.items())
+        else:
+            fits = all(set(cols) <= set(schema.get(t, ())) for t, cols in ours.items())
+        if fits:
+            return None
+    theirs = sorted(schema)
     shown = ", ".join(theirs[:6]) + (f" and {len(theirs) - 6} more" if len(theirs) > 6 else "")
     stamp = f", user_version {version}" if version else ""
     return f"another program's SQLite database: tables {shown}{stamp}"
@@ -179,9 +224,30 @@ def damaged_fix(path: Path) -> str:
     """How to get going again after a damaged progress database at ``path`` (the same words
     wherever it is found: run, doctor, history/report/export). Nothing is deleted for the
     user: the file and its ``-wal``/``-shm`` (which belong to it) are moved together."""
-    return (f"move it aside with any {path.name}-wal/-shm beside it (cd {path.parent} && "
-            f"d=damaged-$(date +%s) && mkdir $d && mv {path.name}* $d/) and hingecoach starts a "
-            "new one")
+    return (f"restore a backup, or move it aside with any {path.name}-wal/-shm beside it (cd "
+            f"{path.parent} && d=damaged-$(date +%s) && mkdir $d && mv {path.name}* $d/) and "
+            "hingecoach starts a new one")
+
+
+_PLAIN_DAMAGE = ("database disk image is malformed", "file is not a database", "no sqlite header",
+                 "unreadable rows")
+
+
+def damage_in_words(cause: str) -> str:
+    """What SQLite found wrong, for a one-line message: its short errors as they are
+    ("database disk image is malformed", "file is not a database"), and the report of its
+    ``quick_check`` ("*** in database main *** Page 8: btreeInitPage() returns error code
+    11 ...", kept whole for logs and doctor's details) as "SQLite's integrity check found
+    damage on page 8"."""
+    text = " ".join(cause.split())
+    if not text or text.lower().startswith(_PLAIN_DAMAGE):
+        return text
+    pages = sorted({int(n) for n in re.findall(r"\bpage (\d+)", text, re.IGNORECASE)})
+    where = ""
+    if pages:
+        shown = ", ".join(map(str, pages[:3])) + (" and more" if len(pages) > 3 else "")
+        where = f" on page{'s' if len(pages) > 1 else ''} {shown}"
+    return f"SQLite's integrity check found damage{where}"
 
 
 def not_ours_fix(path: Path) -> str:
@@ -197,6 +263,8 @@ def storage_problem(path: Path, reason: str, cause: str = "") -> tuple[str, str]
     record because of :func:`~hingecoach.resilience.storage_trouble` ``reason``."""
     folder = path.parent
     cause = " ".join(cause.split())  # quick_check's report has line breaks: keep one line
+    if reason == "damaged":
+        cause = damage_in_words(cause)
     why = f" ({cause})" if cause else ""
     if reason == "damaged":
         return (f"the progress database {path} is damaged or not a Hinge Coach database{why}",
@@ -204,6 +272,9 @@ def storage_problem(path: Path, reason: str, cause: str = "") -> tuple[str, str]
     if reason == "not_ours":
         return (f"{path} is not a Hinge Coach database{why}",
                 f"{not_ours_fix(path)} (nothing in it was changed)")
+    if reason == "newer":
+        return (f"the progress database {path} is from a newer hingecoach{why}",
+                "upgrade hingecoach (git pull, then pi/install.sh; nothing in it was changed)")
     if reason == "locked":
         return (f"the progress database {path} is locked by another program{why}",
                 f"end the other program's write (COMMIT or quit an open `sqlite3 {path.name}` "
@@ -249,6 +320,45 @@ def locked_by_anyone(path: Path) -> bool:
     return any(word.endswith(inode) for line in table.splitlines() for word in line.split())
 
 
+_LOCK_BYTES = (0x40000000, 0x40000000 + 511)
+"""SQLite's lock bytes in a database file (PENDING, RESERVED, then the SHARED range): a
+write lock there is a writer (rollback journal) or a connection in
+``locking_mode=EXCLUSIVE``."""
+_WAL_WRITE_LOCK = 120
+"""The byte of a WAL database's ``-shm`` file its writer holds a write lock on."""
+
+
+def write_locked(path: Path) -> bool:
+    """Whether another process holds the write lock of the database at ``path`` right now
+    (an open write transaction: saving would wait for it), from ``/proc/locks`` without
+    opening anything: a write lock on byte 120 of its ``-shm`` file (a WAL writer) or on
+    SQLite's lock bytes of the file itself. False when it cannot be told."""
+    targets: dict[str, tuple[int, int]] = {}
+    for file, (first, last) in ((path, _LOCK_BYTES),
+                                (side_files(path)[1], (_WAL_WRITE_LOCK, _WAL_WRITE_LOCK))):
+        try:
+            targets[f":{file.stat().st_ino}"] = (first, last)
+        except OSError:
+            continue
+    try:
+        table = Path("/proc/locks").read_text()
+    except OSError:
+        return False
+    me = str(os.getpid())
+    for line in table.splitlines():
+        words = line.split()
+        if "->" in words or len(words) < 8 or words[3] != "WRITE" or words[4] == me:
+            continue  # (a "->" line waits for a lock, it holds none)
+        span = next((targets[k] for k in targets if words[5].endswith(k)), None)
+        if span is None:
+            continue
+        start = int(words[6])
+        end = int(words[7]) if words[7].isdigit() else 1 << 62  # "EOF"
+        if start <= span[1] and end >= span[0]:
+            return True
+    return False
+
+
 def tidy_side_files(path: Path, existed: set[Path]) -> None:
     """Remove the ``-shm``, and the empty ``-wal``, that our read-only connection created.
 
@@ -268,15 +378,15 @@ def tidy_side_files(path: Path, existed: set[Path]) -> None:
         pass
 
 
-def identity(db: sqlite3.Connection) -> tuple[int, set[str]]:
-    """(``PRAGMA user_version``, table names) of the database ``db`` is connected to: what
-    :func:`not_ours` judges."""
+def identity(db: sqlite3.Connection) -> tuple[int, dict[str, tuple[str, ...]]]:
+    """(``PRAGMA user_version``, tables with their columns) of the database ``db`` is
+    connected to: what :func:`not_ours` judges."""
     version = int(db.execute("PRAGMA user_version").fetchone()[0])
-    tables = {str(r[0]) for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    return version, tables
+    return version, tables_of(db)
 
 
-def quick_check(path: Path, busy_timeout_s: float = BUSY_TIMEOUT_S) -> tuple[list[str], int, set[str]]:
+def quick_check(path: Path, busy_timeout_s: float = BUSY_TIMEOUT_S
+                ) -> tuple[list[str], int, dict[str, tuple[str, ...]]]:
     """SQLite's ``quick_check`` of the database at ``path`` (``["ok"]`` when healthy) and,
     when it is healthy, its :func:`identity` (else ``0, set()``), through a read-only
     connection, so nothing is written to the file: not even the checkpoint a read-write
@@ -288,7 +398,7 @@ def quick_check(path: Path, busy_timeout_s: float = BUSY_TIMEOUT_S) -> tuple[lis
                          timeout=busy_timeout_s)
     try:
         check = [str(r[0]) for r in db.execute("PRAGMA quick_check(3)")]
-        return (check, *identity(db)) if check == ["ok"] else (check, 0, set())
+        return (check, *identity(db)) if check == ["ok"] else (check, 0, {})
     finally:
         db.close()
         tidy_side_files(path, existed)
@@ -302,17 +412,23 @@ class Store:
     read-only file system, else ``no_permission``), the disk is full, or the file is
     damaged (SQLite's ``quick_check`` finds a problem, checked before anything is written
     to it) or is not an SQLite database (``damaged``), or it is another program's SQLite
-    database (``not_ours``: :func:`not_ours`). Such a file is left exactly as it was.
+    database (``not_ours``: :func:`not_ours`), or a newer hingecoach's
+    (:class:`~hingecoach.errors.NewerDatabase`, reason ``newer``). All of that is decided
+    through a read-only connection before the file is opened for writing (not even
+    switched to WAL): such a file is left exactly as it was.
 
     ``busy_timeout_s`` (default :data:`BUSY_TIMEOUT_S`): how long a statement waits while
     another program holds the write lock before it fails with "database is locked"
-    (``sqlite3.OperationalError``, SQLITE_BUSY; nothing written); while setting up the
-    database that is a :class:`~hingecoach.errors.StorageError` with reason ``locked``.
+    (``sqlite3.OperationalError``, SQLITE_BUSY; nothing written). ``open_wait_s`` (default
+    ``busy_timeout_s``): how long opening (the check, WAL, the migrations) waits for a lock;
+    one it outlasts is a :class:`~hingecoach.errors.StorageError` with reason ``locked``.
     """
 
-    def __init__(self, path: str | os.PathLike[str], busy_timeout_s: float | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], busy_timeout_s: float | None = None,
+                 open_wait_s: float | None = None) -> None:
         self.path = Path(path)
         self.busy_timeout_s = BUSY_TIMEOUT_S if busy_timeout_s is None else busy_timeout_s
+        open_wait = self.busy_timeout_s if open_wait_s is None else open_wait_s
         if (blocker := file_in_the_way(self.path.parent)) is not None:
             raise DeviceError(f"cannot open the progress database in {self.path.parent}: {blocker} is a file, "
                               "not a folder: pass --data-dir a folder (it is made if missing)")
@@ -330,15 +446,17 @@ class Store:
                 raise self._error("no_permission", f"no write permission on {p}")
         if self.path.is_file() and self.path.stat().st_size:
             try:  # read-only first: a damaged file, or another program's, is never written to
-                check, version, tables = quick_check(self.path, self.busy_timeout_s)
+                check, version, tables = quick_check(self.path, open_wait)
             except sqlite3.DatabaseError as exc:
                 raise self._trouble(exc, "damaged") from exc
             if check != ["ok"]:
                 raise self._error("damaged", "; ".join(check))
             if (why := not_ours(version, tables)) is not None:
                 raise self._error("not_ours", why)
+            if version > SCHEMA_VERSION:  # decided before anything is written to it
+                raise self._newer(version)
         try:
-            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=self.busy_timeout_s)
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=open_wait)
         except sqlite3.Error as exc:
             raise self._trouble(exc, "no_permission") from exc
         self.db.row_factory = sqlite3.Row
@@ -346,9 +464,9 @@ class Store:
             mode = self.db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("PRAGMA foreign_keys=ON")
-            self.wait_for_locks(self.busy_timeout_s)
             self.journal_mode = str(mode)
             self._migrate()
+            self.wait_for_locks(self.busy_timeout_s)
         except sqlite3.DatabaseError as exc:
             self.db.close()
             raise self._trouble(exc, "damaged") from exc
@@ -359,6 +477,11 @@ class Store:
     def _error(self, reason: str, cause: str = "") -> StorageError:
         what, fix = storage_problem(self.path, reason, cause)
         return StorageError(f"{what}: {fix}", reason, " ".join(cause.split()))
+
+    def _newer(self, version: int) -> NewerDatabase:
+        cause = f"schema version {version}; this one understands {SCHEMA_VERSION}"
+        what, fix = storage_problem(self.path, "newer", cause)
+        return NewerDatabase(f"{what}: {fix}", cause)
 
     def _trouble(self, exc: BaseException, default: str) -> StorageError:
         """The StorageError for ``exc`` met while opening: its reason (``default`` when
@@ -374,8 +497,7 @@ class Store:
     def _migrate(self) -> None:
         v = self.version
         if v > SCHEMA_VERSION:
-            raise ConfigError(f"{self.path} has schema version {v}, newer than this "
-                              f"hingecoach understands ({SCHEMA_VERSION}): upgrade hingecoach")
+            raise self._newer(v)
         for n in range(v, SCHEMA_VERSION):
             self.db.execute("BEGIN IMMEDIATE")
             try:

@@ -8,6 +8,9 @@ Opening for reading never creates, repairs or rewrites a database it does not un
   checked through a read-only connection, so the file's bytes are left exactly as they were;
 - another program's SQLite database (:func:`~hingecoach.store.db.not_ours`):
   :class:`NotOurDatabase`, left the same way;
+- locked by another program so that it cannot even be read (a connection in
+  ``locking_mode=EXCLUSIVE``, a rollback-journal write) for :data:`READ_WAIT_S`:
+  :class:`DatabaseLocked`, never called damaged;
 - in a folder that cannot be written (a read-only file system, or another user's folder):
   read all the same (SQLite's ``immutable`` mode, since it cannot make the ``-shm`` file
   a WAL database needs), unless a ``-wal`` file holds changes only a writable place can
@@ -42,6 +45,7 @@ from hingecoach.resilience import on_read_only_file_system, storage_trouble
 from hingecoach.store.db import (
     SCHEMA_VERSION,
     Store,
+    damage_in_words,
     damaged_fix,
     decode_series,
     file_in_the_way,
@@ -50,6 +54,7 @@ from hingecoach.store.db import (
     not_ours_fix,
     read_levels,
     side_files,
+    storage_problem,
     tidy_side_files,
 )
 
@@ -58,20 +63,27 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 
 CM_PER_IN = 2.54
 
+READ_WAIT_S = 2.0
+"""How long reading waits for another program's lock before :class:`DatabaseLocked`. In WAL
+mode a writer never blocks a reader: only a connection in ``locking_mode=EXCLUSIVE`` (or a
+write to a rollback-journal file) does, and such a lock is seldom brief."""
+
 
 class DatabaseCorrupt(InputError):
     """The database file is damaged or is not an SQLite database (left untouched).
 
     Attributes:
         path: the file.
-        why: what SQLite (or the check) found, on one line.
+        why: what SQLite (or the check) found, on one line, in full (the message says it
+            in short: :func:`~hingecoach.store.db.damage_in_words`).
     """
 
     def __init__(self, path: str | os.PathLike[str], why: str) -> None:
         self.path = Path(path)
         self.why = " ".join(why.split())  # quick_check's report has line breaks: keep one line
-        super().__init__(f"{path} is damaged or not a Hinge Coach database ({self.why}); it was "
-                         f"left untouched: restore a backup, or {damaged_fix(self.path)}")
+        super().__init__(f"{path} is damaged or not a Hinge Coach database "
+                         f"({damage_in_words(self.why)}); it was left untouched: "
+                         f"{damaged_fix(self.path)}")
 
 
 class NotOurDatabase(InputError):
@@ -87,6 +99,23 @@ class NotOurDatabase(InputError):
         self.why = why
         super().__init__(f"{path} is not a Hinge Coach database ({why}); it was left untouched: "
                          f"{not_ours_fix(self.path)}")
+
+
+class DatabaseLocked(InputError):
+    """Another program holds the database locked so that it cannot be read now (which says
+    nothing about damage; it is left untouched).
+
+    Attributes:
+        path: the file.
+        why: SQLite's words ("database is locked").
+    """
+
+    def __init__(self, path: str | os.PathLike[str], why: str) -> None:
+        self.path = Path(path)
+        self.why = " ".join(why.split())
+        what, fix = storage_problem(self.path, "locked")
+        super().__init__(f"{what}, so it cannot be read now (it was left untouched): {fix}, "
+                         "then try again")
 
 
 class EmptyDatabase(InputError):
@@ -106,7 +135,7 @@ def _folder_unwritable(path: Path) -> bool:
     return on_read_only_file_system(path) or not os.access(path.parent, os.W_OK)
 
 
-def _ro_connect(path: Path) -> sqlite3.Connection:
+def _ro_connect(path: Path, wait_s: float = READ_WAIT_S) -> sqlite3.Connection:
     """A read-only connection, opened (its first read done) before it is returned.
 
     A WAL database needs a ``-shm`` file beside it even to be read; in a folder that cannot
@@ -117,7 +146,7 @@ def _ro_connect(path: Path) -> sqlite3.Connection:
     :class:`DatabaseUnreadable` says to copy the folder somewhere writable.
     """
     base = f"file:{quote(str(path.resolve()))}?mode=ro"
-    db = sqlite3.connect(base, uri=True, timeout=10.0)
+    db = sqlite3.connect(base, uri=True, timeout=wait_s)
     try:
         db.execute("PRAGMA user_version").fetchone()
     except sqlite3.Error as exc:
@@ -134,7 +163,7 @@ def _ro_connect(path: Path) -> sqlite3.Connection:
                 f"can only read where it can write, and {path.parent} {where}: copy the folder "
                 f"(every {path.name}* file) somewhere writable and point --data-dir at the copy"
             ) from exc
-        db = sqlite3.connect(base + "&immutable=1", uri=True, timeout=10.0)
+        db = sqlite3.connect(base + "&immutable=1", uri=True, timeout=wait_s)
     db.row_factory = sqlite3.Row
     return db
 
@@ -147,21 +176,28 @@ def _unreadable(path: Path, exc: sqlite3.Error) -> DatabaseUnreadable:
 
 
 def _damaged_or_unreadable(path: Path, exc: sqlite3.Error) -> InputError:
-    if storage_trouble(exc, path) in ("read_only", "no_permission"):
+    """What an SQLite error met while reading ``path`` means: a permission or file-system
+    problem, a lock (:class:`DatabaseLocked`), else damage."""
+    trouble = storage_trouble(exc, path)
+    if trouble in ("read_only", "no_permission"):
         return _unreadable(path, exc)
+    if trouble == "locked":
+        return DatabaseLocked(path, str(exc))
     return DatabaseCorrupt(path, str(exc))
 
 
-def inspect_database(path: str | os.PathLike[str]) -> tuple[int, set[str]]:
-    """(schema version, table names) read through a read-only connection after SQLite's
+def inspect_database(path: str | os.PathLike[str], wait_s: float = READ_WAIT_S
+                     ) -> tuple[int, dict[str, tuple[str, ...]]]:
+    """(schema version, tables with their columns) read through a read-only connection after SQLite's
     ``quick_check``; :class:`DatabaseCorrupt` when it finds damage or no SQLite database,
-    :class:`DatabaseUnreadable` when it cannot be opened here. Writes nothing and leaves no
-    side files behind (``doctor`` uses it too)."""
+    :class:`DatabaseUnreadable` when it cannot be opened here, :class:`DatabaseLocked`
+    when another program's lock keeps it from being read for ``wait_s``. Writes nothing
+    and leaves no side files behind (``doctor`` uses it too)."""
     path = Path(path)
     existed = {p for p in side_files(path) if p.exists()}
     db = None
     try:
-        db = _ro_connect(path)
+        db = _ro_connect(path, wait_s)
         check = [r[0] for r in db.execute("PRAGMA quick_check(3)")]
         if check != ["ok"]:
             raise DatabaseCorrupt(path, "; ".join(check))
@@ -175,12 +211,13 @@ def inspect_database(path: str | os.PathLike[str]) -> tuple[int, set[str]]:
 
 
 def open_for_reading(path: str | os.PathLike[str], *, notes: Any = None,
-                     prog: str = "hingecoach") -> sqlite3.Connection:
+                     prog: str = "hingecoach", wait_s: float = READ_WAIT_S) -> sqlite3.Connection:
     """A read-only connection to the progress database at ``path``, migrated if it was old.
 
-    Raises InputError (no file / no sessions), DatabaseCorrupt, or ConfigError (newer
-    schema, or an old one that cannot be migrated because the file is read-only). A
-    migration is noted on ``notes`` (default: stderr).
+    Raises InputError (no file / no sessions), DatabaseCorrupt, DatabaseLocked (another
+    program's lock for ``wait_s``), or ConfigError (newer schema, or an old one that cannot
+    be migrated because the file is read-only). A migration is noted on ``notes`` (default:
+    stderr).
     """
     path = Path(path)
     where = path.parent
@@ -204,7 +241,7 @@ def open_for_reading(path: str | os.PathLike[str], *, notes: Any = None,
                             "`hingecoach demo --data-dir " + str(where) + "` or `hingecoach run` first")
     if not head.startswith(SQLITE_MAGIC):
         raise DatabaseCorrupt(path, "no SQLite header")
-    version, tables = inspect_database(path)
+    version, tables = inspect_database(path, wait_s)
     if (why := not_ours(version, tables)) is not None:
         raise NotOurDatabase(path, why)
     if version > SCHEMA_VERSION:
@@ -222,43 +259,63 @@ def open_for_reading(path: str | os.PathLike[str], *, notes: Any = None,
         Store(path).close()  # migrates, one transaction per version
         print(f"{prog}: upgraded {path} from schema version {version} to "
               f"{SCHEMA_VERSION}", file=notes or sys.stderr)
-    db = _ro_connect(path)
-    return db
+    try:
+        return _ro_connect(path, wait_s)
+    except sqlite3.DatabaseError as exc:  # a lock taken since the check, say
+        raise _damaged_or_unreadable(path, exc) from exc
 
 
 @contextmanager
 def reading(path: str | os.PathLike[str], *, prog: str = "hingecoach",
-            notes: Any = None) -> Iterator[sqlite3.Connection]:
+            notes: Any = None, wait_s: float = READ_WAIT_S) -> Iterator[sqlite3.Connection]:
     """:func:`open_for_reading`, closed afterwards; rows that cannot be read or decoded
     (damage that ``quick_check`` cannot see, such as a scribbled JSON column) become
-    :class:`DatabaseCorrupt` instead of a traceback."""
+    :class:`DatabaseCorrupt` instead of a traceback, and a lock met while reading them
+    :class:`DatabaseLocked`."""
     path = Path(path)
     existed = {p for p in side_files(path) if p.exists()}
-    db = open_for_reading(path, notes=notes, prog=prog)
+    db = open_for_reading(path, notes=notes, prog=prog, wait_s=wait_s)
     try:
         yield db
     except HingeError:
         raise
-    except (sqlite3.DatabaseError, ValueError, KeyError, TypeError) as exc:
+    except sqlite3.DatabaseError as exc:
+        if storage_trouble(exc, path) == "locked":
+            raise DatabaseLocked(path, str(exc)) from exc
+        raise DatabaseCorrupt(path, f"unreadable rows: {exc}") from exc
+    except (ValueError, KeyError, TypeError) as exc:
         raise DatabaseCorrupt(path, f"unreadable rows: {exc}") from exc
     finally:
         db.close()
         tidy_side_files(path, existed)
 
 
-def saved_progress(path: str | os.PathLike[str], name: str) -> tuple[str | None, dict[str, int]]:
+def load_saved_progress(path: str | os.PathLike[str], name: str, wait_s: float = READ_WAIT_S
+                        ) -> tuple[str | None, dict[str, int]]:
     """(units, level per family) saved for the user ``name``, read without writing anything
     (``privacy.record_history = false``: no database is created, no user row added). No
-    database, no such user, or one that cannot be read: (None, {})."""
+    database, no such user, or one that cannot be read: (None, {}); but
+    :class:`DatabaseLocked` when another program's lock kept it from being read for
+    ``wait_s`` (the caller may say so)."""
     if not Path(path).is_file():
         return None, {}
     try:
-        with reading(path) as db:
+        with reading(path, wait_s=wait_s) as db:
             row = db.execute("SELECT id, units FROM users WHERE name = ?", (name,)).fetchone()
             if row is None:
                 return None, {}
             return str(row["units"]), read_levels(db, row["id"])
+    except DatabaseLocked:
+        raise
     except (HingeError, sqlite3.Error):
+        return None, {}
+
+
+def saved_progress(path: str | os.PathLike[str], name: str) -> tuple[str | None, dict[str, int]]:
+    """:func:`load_saved_progress`, with (None, {}) for a locked database too."""
+    try:
+        return load_saved_progress(path, name)
+    except DatabaseLocked:
         return None, {}
 
 
