@@ -676,3 +676,65 @@ def test_history_of_a_healthy_database_with_a_wal_left_by_a_crash_reads_it_and_l
                           text=True, timeout=120)
     assert done.returncode == 0 and "Bo" in done.stdout, done.stderr
     assert snapshot(data) == before
+
+
+# --- the demo records through the same guard as run ----------------------------------------
+
+@pytest.fixture
+def demo_data(tmp_path: Path) -> Path:
+    """A data folder holding one demo session, as `hingecoach demo --data-dir D` leaves it."""
+    d = tmp_path / "demo"
+    assert main(["demo", "--speaker", "none", "--data-dir", str(d)]) == 0
+    return d
+
+
+def demo_sessions(data: Path) -> int:
+    c = sqlite3.connect(data / "hingecoach.db")
+    try:
+        return int(c.execute("SELECT count(*) FROM sessions").fetchone()[0])
+    finally:
+        c.close()
+
+
+def test_demo_on_a_locked_database_coaches_on_and_says_what_was_not_saved(
+        short_lock_wait: float, demo_data: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A second `demo --data-dir D` while another program held D's write lock ended in
+    `sqlite3.OperationalError: database is locked` from start_session, with a traceback."""
+    capsys.readouterr()
+    transcript = tmp_path / "t.jsonl"
+    with write_lock(demo_data / "hingecoach.db"):
+        code = main(["demo", "--speaker", "none", "--data-dir", str(demo_data),
+                     "--transcript", str(transcript)])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    said = cues(transcript)
+    assert said[-1]["kind"] == "summary" and "17 reps" in said[-1]["text"]
+    assert [c["text"] for c in said if "delayed" in c["text"]] == [NOTICES["recording_delayed"]]
+    lines = err.strip().splitlines()
+    assert len(lines) == 2, lines
+    assert "locked by another program" in lines[0] and "saving is delayed" in lines[0]
+    assert lines[1].startswith("hingecoach demo: 17 reps coached in 3 sets")
+    assert "progress NOT saved: the session; all of set 1" in lines[1], lines[1]
+    assert lines[1].endswith(f"as {demo_data / 'hingecoach.db'} stayed locked by another program")
+    assert demo_sessions(demo_data) == 1
+
+
+def test_demo_on_a_damaged_database_coaches_without_recording_as_run_does(
+        demo_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """It stopped with a one-line error, where `run` coaches on without recording."""
+    _garbage_header(demo_data / "hingecoach.db")
+    before = snapshot(demo_data)
+    capsys.readouterr()
+    transcript = tmp_path / "t.jsonl"
+    code = main(["demo", "--speaker", "none", "--data-dir", str(demo_data),
+                 "--transcript", str(transcript)])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 2, lines
+    assert "damaged" in lines[0] and "progress will not be saved this session" in lines[0]
+    assert lines[1].startswith("hingecoach demo: 17 reps coached") and lines[1].endswith("progress NOT saved")
+    said = cues(transcript)
+    assert said[-1]["kind"] == "summary" and "17 reps" in said[-1]["text"]
+    assert snapshot(demo_data) == before

@@ -108,11 +108,10 @@ def handle(args: argparse.Namespace) -> int:
     from hingecoach.app import Transcript, parse_commands, run_session, write_cue_wavs
     from hingecoach.coach.coach import Coach
     from hingecoach.coach.cues import count_of
-    from hingecoach.commands.run import check_pace
+    from hingecoach.commands.run import Progress, check_pace
+    from hingecoach.resilience import EventQueue
     from hingecoach.sim import render
-    from hingecoach.store.db import Store
     from hingecoach.store.paths import db_path
-    from hingecoach.store.recorder import StoreRecorder
 
     check_pace(args.pace)
     if args.data_dir and not config_from_args(args).get("privacy.record_history"):
@@ -129,22 +128,31 @@ def handle(args: argparse.Namespace) -> int:
         if args.pace is None:
             args.pace = 1.0  # spoken cues need the session's own pace
     with tempfile.TemporaryDirectory(prefix="hingecoach-demo-data-") as scratch:
-        store = Store(db_path(args.data_dir or scratch))
+        # as `run` records: storage trouble or another program's lock never stops the coaching
+        events = EventQueue()
+        progress = Progress(db_path(args.data_dir or scratch), "hingecoach demo",
+                            on_event=events.put)
         try:
-            user = store.user("demo", "in")
-            recorder = StoreRecorder(store, user, "synthetic:coached-demo")
-            coach = Coach(units=user.units, levels=store.levels(user.id),
+            progress.open("demo", "in", True, "synthetic:coached-demo")
+            recorder = progress.recorder
+            coach = Coach(units=progress.user.units, levels=progress.levels,
                           aspect=info.width / info.height, recorder=recorder)
+
+            def notices() -> list[str]:  # once a frame: the store's notices, said aloud
+                progress.tick()
+                return [e.notice for e in events.drain() if e.notice]
+
             transcript = Transcript(args.transcript, sys.stdout, echo_json=args.json)
             try:
                 result = run_session(info, poses, coach, speaker=speaker, transcript=transcript,
-                                     commands=parse_commands(DEMO_COMMANDS), pace=args.pace)
+                                     commands=parse_commands(DEMO_COMMANDS), pace=args.pace,
+                                     notices=notices)
             finally:
                 transcript.close()
                 recorder.close()
                 if speaker is not None:
                     speaker.close()
-            saved = f"; progress in {store.path}" if args.data_dir else ""
+            saved = f"; {progress.saved_line()}" if args.data_dir else ""
             print(f"hingecoach demo: {count_of(coach.total_reps, 'rep')} coached in {count_of(coach.sets_done, 'set')}, "
                   f"{count_of(result.cues, 'cue')}{saved}", file=sys.stderr)
             if wav_dir is not None:
@@ -152,5 +160,5 @@ def handle(args: argparse.Namespace) -> int:
                 print(f"hingecoach demo: {n} spoken cues written as WAV files to {wav_dir}",
                       file=sys.stderr)
         finally:
-            store.close()
+            progress.close()
     return 0

@@ -142,6 +142,112 @@ def recording_delayed_line(path: Any, event: Any) -> str:
             f"is kept and written once the lock clears. To fix it: {fix}")
 
 
+class Progress:
+    """The progress database of one coached session (``run`` and ``demo``), written through
+    the Pi helper's :class:`~hingecoach.resilience.RecordingGuard`: storage trouble (a full
+    disk, a read-only SD card, a folder this user may not write, a damaged database) stops
+    recording, another program's lock delays it, and neither stops the coaching. Each is
+    told once in one stderr line starting with ``prog`` and passed on to ``on_event`` (whose
+    ``notice`` the coach says). With history off the saved levels are only read: no database
+    is created, no row added.
+
+    After :meth:`open`: ``user``, ``levels`` (None: the first ones) and ``recorder`` (None
+    with history off) for the coach; :meth:`tick` once a frame; ``recorder.close`` at the
+    session end, then :meth:`saved_line` for the closing line and :meth:`close`."""
+
+    def __init__(self, path: Any, prog: str, on_event: Any = None) -> None:
+        self.path, self.prog, self._on_event = path, prog, on_event
+        self.store: Any = None
+        self.user: Any = None
+        self.levels: Any = None
+        self.recorder: Any = None
+        self._started = False
+        self._starting: list[Any] = []  # events held until the saved levels have been read
+
+    def _event(self, event: Any) -> None:
+        if not self._started:
+            self._starting.append(event)
+            return
+        if event.kind == "recording_stopped":
+            print(f"{self.prog}: {recording_stopped_line(self.path, event)}", file=sys.stderr)
+        elif event.kind == "recording_delayed":
+            print(f"{self.prog}: {recording_delayed_line(self.path, event)}", file=sys.stderr)
+        if self._on_event is not None:
+            self._on_event(event)
+
+    def open(self, user_name: str, units: str | None, record: bool, source: str) -> None:
+        """Open the database (if ``record``), and read ``user_name``'s saved progress."""
+        from hingecoach.errors import StorageBusy
+        from hingecoach.resilience import RecordingGuard
+        from hingecoach.store.db import Store, User
+        from hingecoach.store.queries import DatabaseLocked, load_saved_progress
+        from hingecoach.store.recorder import WRITE_WAIT_S, StoreRecorder
+
+        path = self.path
+
+        def open_store() -> Store:
+            opened = Store(path, open_wait_s=START_WAIT_S)
+            opened.wait_for_locks(WRITE_WAIT_S)  # the user's row and every write after it: briefly
+            return opened
+
+        store = self.store = (RecordingGuard.open(open_store, on_event=self._event, where=path,
+                                                  passthrough=("levels", "close"))
+                              if record else None)
+        user = levels = None
+        user_waits = False  # the user's row could not be written yet: the database is locked
+        unread = False  # another program's lock kept the saved levels from being read
+        if store is not None and store.recording:
+            try:
+                user = store.user(user_name, units)
+                levels = store.levels(user.id) if user is not None else None
+            except StorageBusy:
+                user_waits = user is None
+        if user is None or levels is None:  # history off, or nothing can be recorded: the
+            # saved progress is still read where it can be (from a read-only card, say)
+            try:
+                saved_units, levels = load_saved_progress(path, user_name, START_WAIT_S)
+            except DatabaseLocked:
+                saved_units, levels, unread = None, {}, True
+            if user is None:
+                user = User(0, user_name, units or saved_units or "in")
+        self.user, self.levels = user, levels
+        self._started = True
+        for event in self._starting:  # said now, with whether the saved levels could be read
+            if unread and event.kind == "recording_stopped" and event.reason == "locked":
+                event = dataclasses.replace(event, variant="unread")
+            self._event(event)
+        self._starting.clear()
+        self.recorder = StoreRecorder(store, user, source) if store is not None else None
+        if self.recorder is not None and user_waits:
+            self.recorder.save_user(units)  # written with the first write the lock lets through
+
+    def tick(self) -> None:
+        """Once a frame: between workouts, writes a lock kept are tried again."""
+        if self.recorder is not None:
+            self.recorder.tick()
+
+    def saved_line(self) -> str:
+        """What the closing line says was saved, after ``recorder.close``."""
+        store, recorder, path = self.store, self.recorder, self.path
+        unsaved = recorder.unsaved() if recorder is not None else ""
+        if store is None:
+            return "history is off (privacy.record_history = false): nothing saved"
+        if unsaved:  # the lock never cleared: say exactly what is missing
+            some = recorder is not None and recorder.session_ids
+            saved = f"progress saved in {path} except" if some else "progress NOT saved:"
+            return f"{saved} {unsaved}, as {path} stayed locked by another program"
+        if recorder is not None and not recorder.session_ids:
+            return "nothing to save: no set was started" if store.recording else "progress NOT saved"
+        if store.recording:
+            return f"progress saved in {path}"
+        # stopped mid-run: what came before the trouble is in the database
+        return f"progress saved in {path} up to the storage problem reported above"
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+
 def handle(args: argparse.Namespace) -> int:
     from hingecoach.app import (
         is_live,
@@ -180,13 +286,9 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
     )
     from hingecoach.coach.coach import Coach, NullRecorder
     from hingecoach.coach.cues import count_of
-    from hingecoach.errors import StorageBusy
     from hingecoach.pose.landmarks import FrameInfo
-    from hingecoach.resilience import EventQueue, RecordingGuard, ResilientCamera, live_items
-    from hingecoach.store.db import Store, User
+    from hingecoach.resilience import EventQueue, ResilientCamera, live_items
     from hingecoach.store.paths import db_path
-    from hingecoach.store.queries import DatabaseLocked, load_saved_progress
-    from hingecoach.store.recorder import WRITE_WAIT_S, StoreRecorder
 
     events = EventQueue()
     if live:
@@ -203,67 +305,19 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
         poses = _serviced(iterate(source), svc)
         closer = source
     # Storage trouble (a full disk, a read-only SD card, a folder this user may not write, a
-    # damaged database) stops recording, never the coaching: the Pi helper's RecordingGuard,
-    # said once aloud and in one line on stderr. With history off, the saved levels are only
-    # read: no database is created, no row added.
-    path = db_path(data_dir)
-
-    starting: list[Any] = []  # events held until the saved levels have been read
-
-    def store_event(event: Any) -> None:
-        if not started:
-            starting.append(event)
-            return
-        if event.kind == "recording_stopped":
-            print(f"hingecoach run: {recording_stopped_line(path, event)}", file=sys.stderr)
-        elif event.kind == "recording_delayed":
-            print(f"hingecoach run: {recording_delayed_line(path, event)}", file=sys.stderr)
-        events.put(event)
-
-    def open_store() -> Store:
-        opened = Store(path, open_wait_s=START_WAIT_S)
-        opened.wait_for_locks(WRITE_WAIT_S)  # the user's row and every write after it: briefly
-        return opened
-
-    started = False
-    store = (RecordingGuard.open(open_store, on_event=store_event, where=path,
-                                 passthrough=("levels", "close")) if record else None)
+    # damaged database, another program's lock) stops or delays recording, never the coaching.
+    progress = Progress(db_path(data_dir), "hingecoach run", on_event=events.put)
     try:
+        progress.open(user_name, units, record, args.source)
         speaker, voice_intents, voice = open_voice(speaker_spec, live and not args.no_voice, on_event=events.put,
                                                    settings=getattr(args, "voice_settings", {}))
-        user = levels = None
-        user_waits = False  # the user's row could not be written yet: the database is locked
-        unread = False  # another program's lock kept the saved levels from being read
-        if store is not None and store.recording:
-            try:
-                user = store.user(user_name, units)
-                levels = store.levels(user.id) if user is not None else None
-            except StorageBusy:
-                user_waits = user is None
-        if user is None or levels is None:  # history off, or nothing can be recorded: the
-            # saved progress is still read where it can be (from a read-only card, say)
-            try:
-                saved_units, levels = load_saved_progress(path, user_name, START_WAIT_S)
-            except DatabaseLocked:
-                saved_units, levels, unread = None, {}, True
-            if user is None:
-                user = User(0, user_name, units or saved_units or "in")
-        started = True
-        for event in starting:  # said now, with whether the saved levels could be read
-            if unread and event.kind == "recording_stopped" and event.reason == "locked":
-                event = dataclasses.replace(event, variant="unread")
-            store_event(event)
-        starting.clear()
-        recorder = StoreRecorder(store, user, args.source) if store is not None else None
-        if recorder is not None and user_waits:
-            recorder.save_user(units)  # written with the first write the lock lets through
+        user, levels, recorder = progress.user, progress.levels, progress.recorder
         coach = Coach(units=user.units, levels=levels,
                       aspect=info.width / info.height, recorder=recorder or NullRecorder())
         device_intents: list[TimedIntent] = []
 
         def notices() -> list[str]:  # once a frame, after its cues went to the speaker
-            if recorder is not None:
-                recorder.tick()  # between workouts: writes a lock kept are tried again
+            progress.tick()  # between workouts: writes a lock kept are tried again
             out = []
             for e in events.drain():  # the microphone's arrive from the listener's thread
                 if e.notice:
@@ -301,19 +355,7 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
                 close()
             with contextlib.suppress(Exception):
                 closer.close()
-        unsaved = recorder.unsaved() if recorder is not None else ""
-        if store is None:
-            where = "history is off (privacy.record_history = false): nothing saved"
-        elif unsaved:  # the lock never cleared: say exactly what is missing
-            some = recorder is not None and recorder.session_ids
-            saved = f"progress saved in {path} except" if some else "progress NOT saved:"
-            where = f"{saved} {unsaved}, as {path} stayed locked by another program"
-        elif recorder is not None and not recorder.session_ids:
-            where = "nothing to save: no set was started" if store.recording else "progress NOT saved"
-        elif store.recording:
-            where = f"progress saved in {path}"
-        else:  # stopped mid-run: what came before the trouble is in the database
-            where = f"progress saved in {path} up to the storage problem reported above"
+        where = progress.saved_line()
         print(f"hingecoach run: {result.frames} frames, {count_of(coach.reps_coached, 'coached rep')}, "
               f"{count_of(result.cues, 'cue')}; {where}", file=sys.stderr)
         if args.cue_wav_dir:
@@ -323,6 +365,5 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
             print("hingecoach run: no drill was started: say \"start hinge drill\" (or \"start wall "
                   "drill\"), or script it with --commands \"0:start hinge drill\"", file=sys.stderr)
     finally:
-        if store is not None:
-            store.close()
+        progress.close()
     return 0
