@@ -108,3 +108,18 @@ def test_two_workouts_in_one_run_are_two_sessions_each_summarised_alone(tmp_path
         assert f"{sets} {s['reps']} reps, {s['clean']} clean." in text, (text, s)
     truth = from_sql(data / "hingecoach.db")
     assert [(t["sets"], t["reps"]) for t in truth] == [(s["sets"], s["reps"]) for s in rows]
+
+
+def test_the_level_column_says_it_is_the_furthest_reached_not_the_level_saved(demo_data: Path) -> None:
+    """The second demo session goes to the 10 in wall and back to 8 in, which is saved for
+    next time; its row said "level reached: wall drill 10 in", as if 10 in were saved. The
+    column is the furthest level of the session (as the README says), and is labelled so."""
+    db = sqlite3.connect(demo_data / "hingecoach.db")
+    (saved_cm,) = db.execute("SELECT wall_cm FROM progress WHERE family = 'wall'").fetchone()
+    db.close()
+    rows = json.loads(cli("history", "--json", "--data-dir", str(demo_data)).out)
+    furthest = rows[1]["reached"]["wall"]["wall_cm"]
+    assert furthest > saved_cm, "the demo story no longer steps back: pick another case"
+    lines = cli("history", "--data-dir", str(demo_data)).out.strip().splitlines()
+    assert lines[0].endswith("furthest level") and "level reached" not in lines[0]
+    assert lines[2].endswith(f"wall drill {furthest / 2.54:.0f} in")

@@ -3,7 +3,8 @@
     hingecoach history [--user NAME] [--json] [--data-dir DIR]
 
 Columns: session id, date (UTC), drills, sets, reps, clean-rep rate, most frequent fault,
-wall distance reached and the level reached per drill family. ``--json`` prints a list of
+wall distance reached and the furthest level reached per drill family in that session (which
+may be past the level saved for next time). ``--json`` prints a list of
 objects (one per session; see :class:`hingecoach.store.queries.SessionSummary`).
 """
 
@@ -19,7 +20,8 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "history", help="list recorded sessions, one row each",
         description="List the sessions in the progress database: date, drills, sets, reps, "
-                    "clean-rep rate, most frequent fault, wall distance and level reached.",
+                    "clean-rep rate, most frequent fault, wall distance and furthest level "
+                    "reached in the session (which may be past the level saved for next time).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--user", default=None, help="only this user's sessions (default: everyone)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -35,7 +37,7 @@ def table(rows: list[Any]) -> str:
     from hingecoach.store.queries import format_distance
 
     head = ("session", "date (UTC)", "user", "drills", "sets", "reps", "clean",
-            "top fault", "wall", "level reached")
+            "top fault", "wall", "furthest level")
     body = []
     for s in rows:
         reached = []

@@ -109,7 +109,7 @@ def build_report(db: sqlite3.Connection, session_id: int) -> Report:
       f'<div class="card"><b>{_f(s.depth_deg)}&deg;</b><span>mean depth (torso lean)</span></div>'
       f'<div class="card"><b>{_f(s.descent_s, ".1f")} / {_f(s.ascent_s, ".1f")} s</b>'
       "<span>mean tempo down / up</span></div></div>")
-    w(f'<p class="muted">Level reached: {escape(_reached_text(s))}.</p>')
+    w(f'<p class="muted">Furthest level reached: {escape(_reached_text(s))}.</p>')
     if not s.reps:
         w("<p><b>No reps were recorded in this session.</b></p>")
 
