@@ -330,9 +330,7 @@ class Coach:
             self._say("count.reply" if n else "count.none", urgent=True, n=n,
                       only=(0, 1) if n == 1 else None)
         elif name == "repeat":
-            last = self.scheduler.last
-            if last is not None:
-                self._emit(Cue(t, last.text, "info", "repeat", urgent=True))
+            self._repeat(t)
         elif name == "help":
             for line in HELP_LINES:
                 self._emit(Cue(t, line, "info", "help", urgent=True))
@@ -837,6 +835,21 @@ class Coach:
             self._deferred.pop(0)
             if due:
                 self._say(cue_id, priority=80, **values)
+
+    def _repeat(self, t: float) -> None:
+        """A repeat request ("say that again"): the last line the user heard, i.e. the last one
+        begun by ``t`` (:meth:`CueScheduler.heard`), said again as an answer once the voice is
+        free. Not the last one planned: that may be queued behind the line playing, unheard, or
+        be a level announcement held back that a newer change withdraws (a 'repeat' said "Heels
+        8 inches" before "8 inches" was ever heard, and after 'previous level' had withdrawn
+        it). A line still playing is said again after it ends: whoever asks while it plays has
+        talked over it. With nothing heard yet there is nothing to say again and the coach
+        stays quiet (what is planned will be heard anyway; the help line would answer a
+        question not asked). A line begun is never withdrawn: what is repeated stays said.
+        """
+        heard = self.scheduler.heard(t)
+        if heard is not None:
+            self._emit(Cue(t, heard.text, "info", "repeat", urgent=True))
 
     def _name_first(self, t: float, *, urgent: bool = False) -> Cue | None:
         """Before something is said about the set's reps: its number, if it has not been said.
