@@ -139,6 +139,10 @@ SET_NUMBER_UNDER_WAY = (0, 1)
 #: (the drill's own instructions, ``drill.*``, too, and "That's the top level already.").
 LEVEL_NEWS = frozenset({"level.up", "level.down", "wall.further", "wall.closer", "wall.none",
                         "wall.return", "level.top", "level.bottom"})
+#: Level news that tells the user, on its own, the level they are at (and the drill's own
+#: lines, ``drill.*``): not "Level up: dowel hinge.", which the drill's instructions follow.
+SAYS_THE_LEVEL = frozenset({"wall.further", "wall.closer", "wall.none", "wall.return",
+                            "level.top", "level.bottom"})
 #: Frames remembered for telling whether a rep was filmed side-on (30 s at 30 fps).
 VIEW_MEMORY = 900
 #: The flag stored on a rep filmed from the front or at an angle: counted, never judged
@@ -240,11 +244,11 @@ class Coach:
         self.t = 0.0
         self._pending: list[Cue] = []  # planned by the scheduler, not yet returned (said)
         # The level per family the user has been told of, by announcements begun (``_told``,
-        # and the phrasing of the last: ``_told_how``), and those planned but not begun yet,
+        # and the last of them: ``_told_last``), and those planned but not begun yet,
         # which a newer change may still withdraw (``_telling``): what the next announcement
         # is worded against ("back to the wall" only after "no wall" was heard).
         self._told: dict[str, Level] = dict(self.levels)
-        self._told_how: dict[str, tuple[str, tuple[int, ...] | None]] = {}
+        self._told_last: dict[str, Told] = {}
         self._telling: list[Told] = []
         self._deferred: list[tuple[str, frozenset[State], float, dict[str, object]]] = []
         self._in_a_rep = False  # a rep under way, or reported, on the last frame
@@ -430,12 +434,31 @@ class Coach:
                 return told.level
         return self._told[family]
 
-    def _told_phrasing(self, family: str) -> tuple[str, tuple[int, ...] | None] | None:
-        """(cue id, ``only``) of the last announcement of ``family`` told (or planned)."""
+    def _last_told(self, family: str) -> Told | None:
+        """The last announcement of ``family`` told (or planned), if any."""
         for told in reversed(self._telling):
             if told.level.family == family:
-                return told.cue_id, told.only
-        return self._told_how.get(family)
+                return told
+        return self._told_last.get(family)
+
+    def _told_phrasing(self, family: str) -> tuple[str, tuple[int, ...] | None] | None:
+        """(cue id, ``only``) of the last announcement of ``family`` told (or planned)."""
+        told = self._last_told(family)
+        return (told.cue_id, told.only) if told is not None else None
+
+    def _saying_already(self, level: Level) -> bool:
+        """Whether the last line planned is the announcement of ``level`` the user was last
+        told of, one that says the level on its own (:data:`SAYS_THE_LEVEL`), or a repeat of
+        it. Called once stale level news is withdrawn: everything planned then will be said,
+        so that line is playing, or is the last one the user will have heard before anything
+        said now. Saying the level again would say it twice in a row."""
+        told = self._last_told(level.family)
+        if told is None or told.level.index != level.index or not self.scheduler.spoken:
+            return False
+        if told.cue_id not in SAYS_THE_LEVEL and not told.cue_id.startswith("drill."):
+            return False
+        last = self.scheduler.spoken[-1].cue
+        return last is told.cue or (last.cue_id == "repeat" and last.text == told.cue.text)
 
     # -- per-state frame handling -------------------------------------------------------
     def _setup_frame(self, u: MotionUpdate) -> None:
@@ -749,11 +772,20 @@ class Coach:
         """Say the new level, worded against the one the user was last told of: an
         announcement withdrawn was never heard ("8 inches", then 'next level' three times and
         'previous level' before the voice was free: "12 inches" is further, not "back to the
-        wall" from a "no wall" never said)."""
+        wall" from a "no wall" never said).
+
+        Back at the level the user was last told of (up and straight back down, before the
+        voice was free to say the step), no move is announced: the drill's line says which
+        level that is, unless the line telling it is the one playing, or the last one queued
+        (:meth:`_saying_already`): then nothing more is said. 'previous level' and 'next
+        level' while "Dowel hinge. Stick on your head..." played said the dowel hinge's line
+        again right after it, and the same during a step ("Time for a bigger reach. Heels 8
+        inches...", then "Wall drill. Heels 8 inches from the wall...")."""
         told = self._told_level(new.family)
         values = {"distance": new.spoken_distance(), "target": new.target_reps}
         if new.index == told.index:  # back where they were told they are: say what that is
-            self._tell(f"drill.{new.drill}", new, kind="progression", **values)
+            if not self._saying_already(new):
+                self._tell(f"drill.{new.drill}", new, kind="progression", **values)
             return
         up = new.index > told.index
         if new.family == "wall":
@@ -906,7 +938,7 @@ class Coach:
         for told in self._telling:
             if told.cue.t <= self.t:  # begun: heard
                 self._told[told.level.family] = told.level
-                self._told_how[told.level.family] = (told.cue_id, told.only)
+                self._told_last[told.level.family] = told
         self._telling = [told for told in self._telling if told.cue.t > self.t]
         stale = [c for c in self._pending if c.t > self.t and _is_level_news(c)]
         if stale:
