@@ -118,6 +118,32 @@ def test_repeat_says_again_the_last_line_heard_not_one_planned_or_withdrawn_late
     assert Coach().on_intent(0.0, "repeat") == []
 
 
+def test_a_level_line_said_again_is_never_heard_after_a_newer_level() -> None:
+    """'repeat' just before a step down began queued the line heard last, "Wall drill. Heels
+    10 inches...", behind "Let's make it simpler: step in to 6 inches" and "That's the first
+    level already.": 10 inches, said last, for a level given up. With a newer announcement
+    planned, the line is not said again; said again and not begun when the level changes, it
+    goes with the other level news (the new level follows the line playing at once)."""
+    s = Script().stand(30.0)
+    coach = Coach(levels={"wall": 2})
+    cues = play(coach, s.updates, [*start("wall"), (2.0, "previous_level", {}), (2.2, "previous_level", {}),
+                                   (3.2, "previous_level", {}), (5.2, "repeat", {})], finish=False)
+    assert [c.cue_id for c in cues][:3] == ["drill.wall", "wall.closer", "level.bottom"]
+    assert not [c for c in cues if c.cue_id == "repeat"], [c.text for c in cues]
+    coach = Coach()
+    cues = play(coach, s.updates, [*start("wall"), (15.0, "next_level", {}), (16.0, "repeat", {}),
+                                   (17.0, "next_level", {})], finish=False)
+    after = [c for c in cues if c.t >= 15.0]
+    assert [c.text for c in after][:2] == ["Time for a bigger reach. Heels 8 inches from the wall.",
+                                           "Wall drill at 10 inches. Tap the wall with your hips, knees soft."]
+    assert after[1].t == pytest.approx(after[0].t + coach.scheduler.duration(after[0].text))
+    assert [c.cue_id for c in coach.scheduler.withdrawn] == ["repeat"]
+    # with no newer level, the line is said again as asked
+    cues = play(Coach(), s.updates, [*start("wall"), (15.0, "next_level", {}), (16.0, "repeat", {})],
+                finish=False)
+    assert [c.cue_id for c in cues if c.t >= 15.0][:2] == ["wall.further", "repeat"]
+
+
 INTENT_NAMES = ("start_drill", "stop", "pause", "resume", "next_level", "previous_level",
                 "count", "repeat", "help", "louder", "quieter", "nonsense")
 

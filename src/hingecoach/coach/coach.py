@@ -250,6 +250,7 @@ class Coach:
         self._told: dict[str, Level] = dict(self.levels)
         self._told_last: dict[str, Told] = {}
         self._telling: list[Told] = []
+        self._news_repeats: set[int] = set()  # ids of repeats of level news: news too
         self._deferred: list[tuple[str, frozenset[State], float, dict[str, object]]] = []
         self._in_a_rep = False  # a rep under way, or reported, on the last frame
 
@@ -878,10 +879,25 @@ class Coach:
         talked over it. With nothing heard yet there is nothing to say again and the coach
         stays quiet (what is planned will be heard anyway; the help line would answer a
         question not asked). A line begun is never withdrawn: what is repeated stays said.
-        """
+
+        A level or drill announcement said again is level news itself: a newer change withdraws
+        it, as it would the announcement, if it has not begun. With a newer one planned
+        already, it is not said again at all: it would come after that one, about a level
+        given up ("Step in to 6 inches.", "That's the first level already.", then the repeat
+        of "Wall drill. Heels 10 inches...", heard before them)."""
         heard = self.scheduler.heard(t)
-        if heard is not None:
-            self._emit(Cue(t, heard.text, "info", "repeat", urgent=True))
+        if heard is None:
+            return
+        news = self._is_news(heard)
+        if news and any(told.cue.t > t for told in self._telling):
+            return
+        cue = self._emit(Cue(t, heard.text, "info", "repeat", urgent=True))
+        if news and cue is not None:
+            self._news_repeats.add(id(cue))
+
+    def _is_news(self, cue: Cue) -> bool:
+        """A level or drill announcement, or a repeat of one (what a newer change makes stale)."""
+        return _is_level_news(cue) or id(cue) in self._news_repeats
 
     def _name_first(self, t: float, *, urgent: bool = False) -> Cue | None:
         """Before something is said about the set's reps: its number, if it has not been said.
@@ -924,7 +940,7 @@ class Coach:
         order of the voice): a newer change can still take it back (:meth:`_withdraw_level_news`),
         so it is never handed to the speaker, or written to the transcript, unsaid."""
         for i, cue in enumerate(self._pending):
-            if cue.t > self.t and _is_level_news(cue):
+            if cue.t > self.t and self._is_news(cue):
                 out, self._pending = self._pending[:i], self._pending[i:]
                 return out
         return self.drain()
@@ -940,7 +956,7 @@ class Coach:
                 self._told[told.level.family] = told.level
                 self._told_last[told.level.family] = told
         self._telling = [told for told in self._telling if told.cue.t > self.t]
-        stale = [c for c in self._pending if c.t > self.t and _is_level_news(c)]
+        stale = [c for c in self._pending if c.t > self.t and self._is_news(c)]
         if stale:
             first = next(i for i, c in enumerate(self._pending) if c is stale[0])
             self._pending = self._pending[:first] + self.scheduler.withdraw(stale, self.t)
