@@ -391,3 +391,50 @@ def test_steps_further_asked_for_one_after_another_are_not_said_the_same_way() -
     assert steps == ["Time for a bigger reach. Heels 8 inches from the wall.",
                      "Wall drill at 10 inches. Tap the wall with your hips, knees soft.",
                      "Time for a bigger reach. Heels 12 inches from the wall."], steps
+
+
+def _level_news(cues: list, since: float = 0.0) -> list[str]:
+    return [c.text for c in cues if c.t >= since and c.cue_id.startswith(("wall.", "level.", "drill."))]
+
+
+def test_up_and_straight_back_down_does_not_say_the_level_twice_in_a_row() -> None:
+    """Review: 'previous level' and 'next level' while "Dowel hinge. Stick on your head..."
+    was being said withdrew the step down, and the level was then announced as the one the
+    user was last told of: the dowel hinge's line again, right after it (and "Stand tall and
+    still" was dropped behind it). The same after a step: "Time for a bigger reach. Heels 8
+    inches from the wall.", 'next level', 'previous level': "Wall drill at 8 inches..."."""
+    s = Script().stand(25.0)
+    coach = Coach(levels={"hinge": 2})
+    cues = play(coach, s.updates, [*start("hinge"), (2.5, "previous_level", {}), (3.0, "next_level", {})],
+                finish=False)
+    assert _level_news(cues) == ["Dowel hinge. Stick on your head, upper back and tailbone; keep all three."]
+    assert coach.levels["hinge"].drill == "dowel"
+    assert [c.cue_id for c in cues][:3] == ["drill.dowel", "calibrate.hold", "calibrate.done"]
+    coach = Coach()
+    cues = play(coach, s.updates, [*start("wall"), (15.0, "next_level", {}), (15.5, "next_level", {}),
+                                   (16.0, "previous_level", {})], finish=False)
+    assert _level_news(cues, 15.0) == ["Time for a bigger reach. Heels 8 inches from the wall."]
+    assert coach.levels["wall"].spoken_distance() == "8 inches"
+    # and down, then straight back up, while the start line plays
+    coach = Coach(levels={"wall": 2})
+    cues = play(coach, s.updates, [*start("wall"), (1.5, "previous_level", {}), (2.0, "next_level", {})],
+                finish=False)
+    assert _level_news(cues) == ["Wall drill. Heels 10 inches from the wall; touch it with your hips."]
+
+
+def test_back_at_the_level_last_heard_after_other_lines_it_is_confirmed_not_announced_as_a_move() -> None:
+    """Up and back down while the help line plays: the level the user is at is confirmed
+    with the drill's line (no "step in to 6 inches" for a step out never heard). After "That's
+    the top level already.", down and straight back up says nothing more: that line, playing,
+    is the answer."""
+    s = Script().stand(30.0)
+    coach = Coach()
+    cues = play(coach, s.updates, [*start("wall"), (15.0, "help", {}), (15.5, "next_level", {}),
+                                   (16.0, "previous_level", {})], finish=False)
+    assert [c.cue_id for c in cues if c.t >= 15.0][:2] == ["help", "drill.wall"]
+    assert _level_news(cues, 15.0) == ["Wall drill at 6 inches. Tap the wall with your hips, knees soft."]
+    coach = Coach(levels={"wall": 4})
+    cues = play(coach, s.updates, [*start("wall"), (15.0, "next_level", {}), (15.5, "previous_level", {}),
+                                   (16.0, "next_level", {})], finish=False)
+    assert _level_news(cues, 15.0) == ["That's the top level already."]
+    assert coach.levels["wall"].drill == "no_wall"

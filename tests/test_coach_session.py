@@ -94,6 +94,56 @@ def test_intents_answer_how_many_repeat_help_and_volume() -> None:
     assert [c.cue_id for c in answers[3:5]] == ["ack.up", "ack.down"]
 
 
+def test_repeat_says_again_the_last_line_heard_not_one_planned_or_withdrawn_later() -> None:
+    """'repeat' said the last line planned: "next level" during the help line queued "Time for
+    a bigger reach. Heels 8 inches from the wall." behind it, and 'repeat' said that, a line
+    not heard yet; 'previous level' then withdrew the announcement but not its repeat, so the
+    user heard about 8 inches only in the repeat, for a level already given up."""
+    s = Script().stand(30.0)
+    coach = Coach()
+    cues = play(coach, s.updates, [*start("wall"), (15.0, "help", {}), (16.0, "next_level", {}),
+                                   (17.0, "repeat", {}), (18.0, "previous_level", {})], finish=False)
+    after = [c for c in cues if c.t >= 15.0]
+    assert [c.cue_id for c in after] == ["help", "repeat", "drill.wall"], [c.text for c in after]
+    assert after[1].text == after[0].text  # the help line, playing when 'repeat' was said
+    withdrawn = {c.text for c in coach.scheduler.withdrawn}
+    assert withdrawn and not [c for c in cues if c.text in withdrawn]
+    assert "6 inches" in after[2].text
+    # a line queued behind the one playing is not what was heard either
+    cues = play(Coach(), s.updates, [*start("wall"), (15.0, "help", {}), (16.0, "count", {}),
+                                     (17.0, "repeat", {})], finish=False)
+    assert [c.cue_id for c in cues if c.t >= 15.0] == ["help", "count.none", "repeat"]
+    assert cues[-1].text.startswith("You can say")
+    # nothing heard yet: nothing to say again
+    assert Coach().on_intent(0.0, "repeat") == []
+
+
+def test_a_level_line_said_again_is_never_heard_after_a_newer_level() -> None:
+    """'repeat' just before a step down began queued the line heard last, "Wall drill. Heels
+    10 inches...", behind "Let's make it simpler: step in to 6 inches" and "That's the first
+    level already.": 10 inches, said last, for a level given up. With a newer announcement
+    planned, the line is not said again; said again and not begun when the level changes, it
+    goes with the other level news (the new level follows the line playing at once)."""
+    s = Script().stand(30.0)
+    coach = Coach(levels={"wall": 2})
+    cues = play(coach, s.updates, [*start("wall"), (2.0, "previous_level", {}), (2.2, "previous_level", {}),
+                                   (3.2, "previous_level", {}), (5.2, "repeat", {})], finish=False)
+    assert [c.cue_id for c in cues][:3] == ["drill.wall", "wall.closer", "level.bottom"]
+    assert not [c for c in cues if c.cue_id == "repeat"], [c.text for c in cues]
+    coach = Coach()
+    cues = play(coach, s.updates, [*start("wall"), (15.0, "next_level", {}), (16.0, "repeat", {}),
+                                   (17.0, "next_level", {})], finish=False)
+    after = [c for c in cues if c.t >= 15.0]
+    assert [c.text for c in after][:2] == ["Time for a bigger reach. Heels 8 inches from the wall.",
+                                           "Wall drill at 10 inches. Tap the wall with your hips, knees soft."]
+    assert after[1].t == pytest.approx(after[0].t + coach.scheduler.duration(after[0].text))
+    assert [c.cue_id for c in coach.scheduler.withdrawn] == ["repeat"]
+    # with no newer level, the line is said again as asked
+    cues = play(Coach(), s.updates, [*start("wall"), (15.0, "next_level", {}), (16.0, "repeat", {})],
+                finish=False)
+    assert [c.cue_id for c in cues if c.t >= 15.0][:2] == ["wall.further", "repeat"]
+
+
 INTENT_NAMES = ("start_drill", "stop", "pause", "resume", "next_level", "previous_level",
                 "count", "repeat", "help", "louder", "quieter", "nonsense")
 

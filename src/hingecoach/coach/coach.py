@@ -139,6 +139,10 @@ SET_NUMBER_UNDER_WAY = (0, 1)
 #: (the drill's own instructions, ``drill.*``, too, and "That's the top level already.").
 LEVEL_NEWS = frozenset({"level.up", "level.down", "wall.further", "wall.closer", "wall.none",
                         "wall.return", "level.top", "level.bottom"})
+#: Level news that tells the user, on its own, the level they are at (and the drill's own
+#: lines, ``drill.*``): not "Level up: dowel hinge.", which the drill's instructions follow.
+SAYS_THE_LEVEL = frozenset({"wall.further", "wall.closer", "wall.none", "wall.return",
+                            "level.top", "level.bottom"})
 #: Frames remembered for telling whether a rep was filmed side-on (30 s at 30 fps).
 VIEW_MEMORY = 900
 #: The flag stored on a rep filmed from the front or at an angle: counted, never judged
@@ -240,12 +244,13 @@ class Coach:
         self.t = 0.0
         self._pending: list[Cue] = []  # planned by the scheduler, not yet returned (said)
         # The level per family the user has been told of, by announcements begun (``_told``,
-        # and the phrasing of the last: ``_told_how``), and those planned but not begun yet,
+        # and the last of them: ``_told_last``), and those planned but not begun yet,
         # which a newer change may still withdraw (``_telling``): what the next announcement
         # is worded against ("back to the wall" only after "no wall" was heard).
         self._told: dict[str, Level] = dict(self.levels)
-        self._told_how: dict[str, tuple[str, tuple[int, ...] | None]] = {}
+        self._told_last: dict[str, Told] = {}
         self._telling: list[Told] = []
+        self._news_repeats: set[int] = set()  # ids of repeats of level news: news too
         self._deferred: list[tuple[str, frozenset[State], float, dict[str, object]]] = []
         self._in_a_rep = False  # a rep under way, or reported, on the last frame
 
@@ -330,9 +335,7 @@ class Coach:
             self._say("count.reply" if n else "count.none", urgent=True, n=n,
                       only=(0, 1) if n == 1 else None)
         elif name == "repeat":
-            last = self.scheduler.last
-            if last is not None:
-                self._emit(Cue(t, last.text, "info", "repeat", urgent=True))
+            self._repeat(t)
         elif name == "help":
             for line in HELP_LINES:
                 self._emit(Cue(t, line, "info", "help", urgent=True))
@@ -432,12 +435,31 @@ class Coach:
                 return told.level
         return self._told[family]
 
-    def _told_phrasing(self, family: str) -> tuple[str, tuple[int, ...] | None] | None:
-        """(cue id, ``only``) of the last announcement of ``family`` told (or planned)."""
+    def _last_told(self, family: str) -> Told | None:
+        """The last announcement of ``family`` told (or planned), if any."""
         for told in reversed(self._telling):
             if told.level.family == family:
-                return told.cue_id, told.only
-        return self._told_how.get(family)
+                return told
+        return self._told_last.get(family)
+
+    def _told_phrasing(self, family: str) -> tuple[str, tuple[int, ...] | None] | None:
+        """(cue id, ``only``) of the last announcement of ``family`` told (or planned)."""
+        told = self._last_told(family)
+        return (told.cue_id, told.only) if told is not None else None
+
+    def _saying_already(self, level: Level) -> bool:
+        """Whether the last line planned is the announcement of ``level`` the user was last
+        told of, one that says the level on its own (:data:`SAYS_THE_LEVEL`), or a repeat of
+        it. Called once stale level news is withdrawn: everything planned then will be said,
+        so that line is playing, or is the last one the user will have heard before anything
+        said now. Saying the level again would say it twice in a row."""
+        told = self._last_told(level.family)
+        if told is None or told.level.index != level.index or not self.scheduler.spoken:
+            return False
+        if told.cue_id not in SAYS_THE_LEVEL and not told.cue_id.startswith("drill."):
+            return False
+        last = self.scheduler.spoken[-1].cue
+        return last is told.cue or (last.cue_id == "repeat" and last.text == told.cue.text)
 
     # -- per-state frame handling -------------------------------------------------------
     def _setup_frame(self, u: MotionUpdate) -> None:
@@ -751,11 +773,20 @@ class Coach:
         """Say the new level, worded against the one the user was last told of: an
         announcement withdrawn was never heard ("8 inches", then 'next level' three times and
         'previous level' before the voice was free: "12 inches" is further, not "back to the
-        wall" from a "no wall" never said)."""
+        wall" from a "no wall" never said).
+
+        Back at the level the user was last told of (up and straight back down, before the
+        voice was free to say the step), no move is announced: the drill's line says which
+        level that is, unless the line telling it is the one playing, or the last one queued
+        (:meth:`_saying_already`): then nothing more is said. 'previous level' and 'next
+        level' while "Dowel hinge. Stick on your head..." played said the dowel hinge's line
+        again right after it, and the same during a step ("Time for a bigger reach. Heels 8
+        inches...", then "Wall drill. Heels 8 inches from the wall...")."""
         told = self._told_level(new.family)
         values = {"distance": new.spoken_distance(), "target": new.target_reps}
         if new.index == told.index:  # back where they were told they are: say what that is
-            self._tell(f"drill.{new.drill}", new, kind="progression", **values)
+            if not self._saying_already(new):
+                self._tell(f"drill.{new.drill}", new, kind="progression", **values)
             return
         up = new.index > told.index
         if new.family == "wall":
@@ -838,6 +869,36 @@ class Coach:
             if due:
                 self._say(cue_id, priority=80, **values)
 
+    def _repeat(self, t: float) -> None:
+        """A repeat request ("say that again"): the last line the user heard, i.e. the last one
+        begun by ``t`` (:meth:`CueScheduler.heard`), said again as an answer once the voice is
+        free. Not the last one planned: that may be queued behind the line playing, unheard, or
+        be a level announcement held back that a newer change withdraws (a 'repeat' said "Heels
+        8 inches" before "8 inches" was ever heard, and after 'previous level' had withdrawn
+        it). A line still playing is said again after it ends: whoever asks while it plays has
+        talked over it. With nothing heard yet there is nothing to say again and the coach
+        stays quiet (what is planned will be heard anyway; the help line would answer a
+        question not asked). A line begun is never withdrawn: what is repeated stays said.
+
+        A level or drill announcement said again is level news itself: a newer change withdraws
+        it, as it would the announcement, if it has not begun. With a newer one planned
+        already, it is not said again at all: it would come after that one, about a level
+        given up ("Step in to 6 inches.", "That's the first level already.", then the repeat
+        of "Wall drill. Heels 10 inches...", heard before them)."""
+        heard = self.scheduler.heard(t)
+        if heard is None:
+            return
+        news = self._is_news(heard)
+        if news and any(told.cue.t > t for told in self._telling):
+            return
+        cue = self._emit(Cue(t, heard.text, "info", "repeat", urgent=True))
+        if news and cue is not None:
+            self._news_repeats.add(id(cue))
+
+    def _is_news(self, cue: Cue) -> bool:
+        """A level or drill announcement, or a repeat of one (what a newer change makes stale)."""
+        return _is_level_news(cue) or id(cue) in self._news_repeats
+
     def _name_first(self, t: float, *, urgent: bool = False) -> Cue | None:
         """Before something is said about the set's reps: its number, if it has not been said.
         Before an ``urgent`` cue (said whenever the voice is free) it goes just ahead of it;
@@ -879,7 +940,7 @@ class Coach:
         order of the voice): a newer change can still take it back (:meth:`_withdraw_level_news`),
         so it is never handed to the speaker, or written to the transcript, unsaid."""
         for i, cue in enumerate(self._pending):
-            if cue.t > self.t and _is_level_news(cue):
+            if cue.t > self.t and self._is_news(cue):
                 out, self._pending = self._pending[:i], self._pending[i:]
                 return out
         return self.drain()
@@ -893,9 +954,9 @@ class Coach:
         for told in self._telling:
             if told.cue.t <= self.t:  # begun: heard
                 self._told[told.level.family] = told.level
-                self._told_how[told.level.family] = (told.cue_id, told.only)
+                self._told_last[told.level.family] = told
         self._telling = [told for told in self._telling if told.cue.t > self.t]
-        stale = [c for c in self._pending if c.t > self.t and _is_level_news(c)]
+        stale = [c for c in self._pending if c.t > self.t and self._is_news(c)]
         if stale:
             first = next(i for i, c in enumerate(self._pending) if c is stale[0])
             self._pending = self._pending[:first] + self.scheduler.withdraw(stale, self.t)

@@ -95,7 +95,11 @@ class CueScheduler:
             moved.append(said)
         return moved
 
-    @property
-    def last(self) -> Cue | None:
-        """The last cue said (for a repeat request)."""
-        return self.spoken[-1].cue if self.spoken else None
+    def heard(self, now: float) -> Cue | None:
+        """The last cue begun by ``now``, playing or over: the last thing the user heard (what
+        a repeat request says again). Not the last one planned: that one may begin later, behind
+        the line playing, and a cue not begun yet may still be withdrawn, never to be said."""
+        for sp in reversed(self.spoken):
+            if sp.start <= now:
+                return sp.cue
+        return None
