@@ -430,3 +430,38 @@ def test_a_lock_already_met_costs_the_frame_loop_no_wait_between_workouts_or_dur
     recorder.close()
     store.close()
 
+
+def test_a_session_whose_calibration_met_the_lock_is_not_written_twice(db: Path) -> None:
+    """The session's row and its calibration are one waiting write: when the lock was taken
+    between the two, trying the write again inserted a second session row."""
+    from hingecoach.coach.setup import Calibration
+
+    class CalibrationMeetsTheLockOnce:
+        def __init__(self, store: RecordingGuard) -> None:
+            self.store, self.locked = store, True
+
+        def set_calibration(self, *args: object) -> None:
+            if self.locked:
+                self.locked = False
+                raise StorageBusy("locked")
+            self.store.set_calibration(*args)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.store, name)
+
+    guard = guarded(db, [])
+    clock = Clock()
+    recorder = StoreRecorder(CalibrationMeetsTheLockOnce(guard), guard.user("sam"), "sim", clock=clock)
+    recorder.calibrated(Calibration(1.0, 5.0, 170.0, 5.0, 0.0, 0.0, 0.8, {}, 0.0, "side-left"))
+    recorder.set_started(1.0, 1, Level("hinge", 1))   # the session meets the lock half-way
+    assert recorder.unsaved() == "the session; the start of set 1"
+    clock.later()
+    rep(recorder, 1)
+    recorder.set_ended(3.0, 1, 1, [])
+    recorder.close()
+    guard.close()
+    c = sqlite3.connect(db)
+    rows = c.execute("SELECT id, calibration FROM sessions").fetchall()
+    c.close()
+    assert len(rows) == 1 and json.loads(rows[0][1])["view"] == "side-left", rows
+    assert reps_in(db) == [(1, 1)]

@@ -185,12 +185,17 @@ class StoreRecorder:
         self._open = True
         at, calibration = self.now(), self._calibration
 
+        started = False
+
         def run() -> None:
-            self.session_id = self.store.start_session(self.user.id, self.source, at)
-            if self.session_id is not None:  # None: recording stopped (full disk)
-                self.session_ids.append(self.session_id)
-                if calibration is not None:
-                    self.store.set_calibration(self.session_id, calibration)
+            nonlocal started
+            if not started:  # tried again after its calibration met the lock: not twice
+                self.session_id = self.store.start_session(self.user.id, self.source, at)
+                started = True
+                if self.session_id is not None:  # None: recording stopped (full disk)
+                    self.session_ids.append(self.session_id)
+            if self.session_id is not None and calibration is not None:
+                self.store.set_calibration(self.session_id, calibration)
 
         # made with the set that opens it (one wait for a lock, not two, in that frame)
         self._pending.append(_Write("session", run, label="the session"))
