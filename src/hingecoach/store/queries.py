@@ -17,7 +17,9 @@ Opening for reading never creates, repairs or rewrites a database it does not un
   read: then what to do is said; never called damaged;
 - an older schema version: migrated in place by :class:`~hingecoach.store.db.Store` (each
   migration is one transaction: all or nothing), with a note on stderr; a read-only file
-  that needs migrating is reported with what to do;
+  that needs migrating is reported with what to do; another program's write lock that
+  keeps the migration out for :data:`READ_WAIT_S` is :class:`DatabaseLocked` (not the
+  store's 10 s busy timeout), the file left as it was;
 - a newer schema version: refused (upgrade hingecoach);
 - no sessions yet: :class:`EmptyDatabase`.
 
@@ -40,7 +42,7 @@ from typing import Any
 from urllib.parse import quote
 
 from hingecoach.coach.cues import problem_order
-from hingecoach.errors import ConfigError, HingeError, InputError
+from hingecoach.errors import ConfigError, HingeError, InputError, StorageError
 from hingecoach.resilience import on_read_only_file_system, storage_trouble
 from hingecoach.store.db import (
     SCHEMA_VERSION,
@@ -215,8 +217,9 @@ def open_for_reading(path: str | os.PathLike[str], *, notes: Any = None,
     """A read-only connection to the progress database at ``path``, migrated if it was old.
 
     Raises InputError (no file / no sessions), DatabaseCorrupt, DatabaseLocked (another
-    program's lock for ``wait_s``), or ConfigError (newer schema, or an old one that cannot
-    be migrated because the file is read-only). A migration is noted on ``notes`` (default:
+    program's lock for ``wait_s``, reading it or, when it is old, migrating it), or
+    ConfigError (newer schema, or an old one that cannot be migrated because the file is
+    read-only). A migration is noted on ``notes`` (default:
     stderr).
     """
     path = Path(path)
@@ -256,7 +259,12 @@ def open_for_reading(path: str | os.PathLike[str], *, notes: Any = None,
                               f"needs {SCHEMA_VERSION}, but it is read-only here: make the file "
                               "and its directory writable (or copy them) and run again to "
                               "upgrade it")
-        Store(path).close()  # migrates, one transaction per version
+        try:  # migrates, one transaction per version, waiting no longer than a read does
+            Store(path, busy_timeout_s=wait_s).close()
+        except StorageError as exc:
+            if exc.reason == "locked":
+                raise DatabaseLocked(path, exc.cause or str(exc)) from exc
+            raise
         print(f"{prog}: upgraded {path} from schema version {version} to "
               f"{SCHEMA_VERSION}", file=notes or sys.stderr)
     try:
