@@ -22,7 +22,7 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -418,22 +418,35 @@ def identity(db: sqlite3.Connection) -> tuple[int, dict[str, tuple[str, ...]]]:
     return version, tables_of(db)
 
 
-def quick_check(path: Path, busy_timeout_s: float = BUSY_TIMEOUT_S
+def read_only_uri(path: Path) -> str:
+    """The URI that opens the database at ``path`` read-only (``sqlite3.connect(...,
+    uri=True)``): nothing is written to the file, not even a checkpoint on closing."""
+    return f"file:{quote(str(path.resolve()))}?mode=ro"
+
+
+def quick_check(path: Path, busy_timeout_s: float = BUSY_TIMEOUT_S,
+                connect: Callable[[Path, float], sqlite3.Connection] | None = None
                 ) -> tuple[list[str], int, dict[str, tuple[str, ...]]]:
     """SQLite's ``quick_check`` of the database at ``path`` (``["ok"]`` when healthy) and,
     when it is healthy, its :func:`identity` (else ``0, set()``), through a read-only
     connection, so nothing is written to the file: not even the checkpoint a read-write
     connection makes on closing, which would copy a ``-wal`` left by a crash into a damaged
     file. Leaves no side files behind; raises ``sqlite3.DatabaseError`` for a file SQLite
-    cannot read at all ("file is not a database")."""
+    cannot read at all ("file is not a database"). ``connect(path, busy_timeout_s)``: how
+    to open that connection (default: :func:`read_only_uri`, waiting ``busy_timeout_s``
+    for a lock); the read side's also reads from a place that cannot be written."""
     existed = {p for p in side_files(path) if p.exists()}
-    db = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True,
-                         timeout=busy_timeout_s)
+    db = None
     try:
+        if connect is not None:
+            db = connect(path, busy_timeout_s)
+        else:
+            db = sqlite3.connect(read_only_uri(path), uri=True, timeout=busy_timeout_s)
         check = [str(r[0]) for r in db.execute("PRAGMA quick_check(3)")]
         return (check, *identity(db)) if check == ["ok"] else (check, 0, {})
     finally:
-        db.close()
+        if db is not None:
+            db.close()
         tidy_side_files(path, existed)
 
 

@@ -39,7 +39,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from hingecoach.coach.cues import problem_order
 from hingecoach.errors import ConfigError, HingeError, InputError, StorageError
@@ -51,10 +50,11 @@ from hingecoach.store.db import (
     damaged_fix,
     decode_series,
     file_in_the_way,
-    identity,
     not_ours,
     not_ours_fix,
+    quick_check,
     read_levels,
+    read_only_uri,
     side_files,
     storage_problem,
     tidy_side_files,
@@ -147,7 +147,7 @@ def _ro_connect(path: Path, wait_s: float = READ_WAIT_S) -> sqlite3.Connection:
     the file alone is the whole database and is opened ``immutable``; otherwise
     :class:`DatabaseUnreadable` says to copy the folder somewhere writable.
     """
-    base = f"file:{quote(str(path.resolve()))}?mode=ro"
+    base = read_only_uri(path)
     db = sqlite3.connect(base, uri=True, timeout=wait_s)
     try:
         db.execute("PRAGMA user_version").fetchone()
@@ -194,22 +194,16 @@ def inspect_database(path: str | os.PathLike[str], wait_s: float = READ_WAIT_S
     ``quick_check``; :class:`DatabaseCorrupt` when it finds damage or no SQLite database,
     :class:`DatabaseUnreadable` when it cannot be opened here, :class:`DatabaseLocked`
     when another program's lock keeps it from being read for ``wait_s``. Writes nothing
-    and leaves no side files behind (``doctor`` uses it too)."""
+    and leaves no side files behind (``doctor`` uses it too): the store's
+    :func:`~hingecoach.store.db.quick_check` through :func:`_ro_connect`."""
     path = Path(path)
-    existed = {p for p in side_files(path) if p.exists()}
-    db = None
     try:
-        db = _ro_connect(path, wait_s)
-        check = [r[0] for r in db.execute("PRAGMA quick_check(3)")]
-        if check != ["ok"]:
-            raise DatabaseCorrupt(path, "; ".join(check))
-        return identity(db)
+        check, version, tables = quick_check(path, wait_s, connect=_ro_connect)
     except sqlite3.DatabaseError as exc:
         raise _damaged_or_unreadable(path, exc) from exc
-    finally:
-        if db is not None:
-            db.close()
-        tidy_side_files(path, existed)
+    if check != ["ok"]:
+        raise DatabaseCorrupt(path, "; ".join(check))
+    return version, tables
 
 
 def open_for_reading(path: str | os.PathLike[str], *, notes: Any = None,
