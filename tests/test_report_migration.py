@@ -110,3 +110,75 @@ def test_a_current_database_is_read_without_being_written(demo_data: Path, tmp_p
         assert cli(*argv, "--data-dir", str(data)).code == 0
     assert digest(data / "hingecoach.db") == before
     assert sorted(p.name for p in data.iterdir()) == ["hingecoach.db"]
+
+
+@pytest.mark.parametrize("journal", ["wal", "delete"])
+def test_an_older_database_locked_by_another_program_is_not_waited_on_for_the_busy_timeout(
+        journal: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """history / report / export of a database that needed migrating while another program
+    held its write lock (an open `sqlite3` shell's BEGIN) waited the store's whole busy
+    timeout (10 s) for it and said so in the store's words; now they give up as soon as a
+    read does (READ_WAIT_S) with the one "locked ... cannot be read now" line of a read,
+    the file untouched, and migrate it once the lock has cleared. ``wal``: as hingecoach
+    leaves its databases; ``delete``: a rollback journal (a copy made by another tool),
+    whose switch to WAL fails at once."""
+    import time
+
+    from storekit import write_lock
+
+    extra = "ALTER TABLE sessions ADD COLUMN note TEXT"
+    migrations = (*MIGRATIONS, extra)
+    monkeypatch.setattr(store_db, "MIGRATIONS", migrations)
+    monkeypatch.setattr(store_db, "SCHEMA_VERSION", len(migrations))
+    monkeypatch.setattr(queries, "SCHEMA_VERSION", len(migrations))
+    db = tmp_path / "hingecoach.db"
+    build(db, MIGRATIONS)
+    add_v1_session(db)
+    c = sqlite3.connect(db)
+    assert c.execute(f"PRAGMA journal_mode = {journal}").fetchone() == (journal,)
+    c.close()
+    before = digest(db)
+    took: dict[str, float] = {}
+    with write_lock(db):
+        for argv in (("history",), ("export",), ("report", "--out", str(tmp_path / "r.html"))):
+            start = time.monotonic()
+            r = cli(*argv, "--data-dir", str(tmp_path))
+            took[argv[0]] = time.monotonic() - start
+            msg = one_line_error(r, argv[0])
+            assert f"the progress database {db} is locked by another program, so it cannot be " \
+                   "read now (it was left untouched)" in msg, msg
+            assert "damaged" not in msg and "upgraded" not in r.err
+    assert max(took.values()) < queries.READ_WAIT_S + 2.0, took   # 10 s each before
+    assert digest(db) == before and version_of(db) == SCHEMA_VERSION
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hingecoach.db"]
+    r = cli("history", "--data-dir", str(tmp_path))               # the lock has cleared
+    assert r.code == 0 and f"upgraded {db} from schema version {SCHEMA_VERSION}" in r.err, r.err
+    assert version_of(db) == len(migrations)
+
+
+def test_run_with_history_off_reads_an_older_locked_database_within_its_own_wait(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`run` with privacy.record_history off reads the saved levels (START_WAIT_S, 1.5 s):
+    an older database it had to migrate first held its start for the busy timeout (10 s)."""
+    import time
+
+    from storekit import write_lock
+
+    migrations = (*MIGRATIONS, "ALTER TABLE sessions ADD COLUMN note TEXT")
+    monkeypatch.setattr(store_db, "MIGRATIONS", migrations)
+    monkeypatch.setattr(store_db, "SCHEMA_VERSION", len(migrations))
+    monkeypatch.setattr(queries, "SCHEMA_VERSION", len(migrations))
+    db = tmp_path / "hingecoach.db"
+    build(db, MIGRATIONS)
+    add_v1_session(db)
+    c = sqlite3.connect(db)
+    c.execute("PRAGMA journal_mode = wal")
+    c.close()
+    with write_lock(db):
+        start = time.monotonic()
+        with pytest.raises(queries.DatabaseLocked):
+            queries.load_saved_progress(db, "ana", 0.5)
+        took = time.monotonic() - start
+    assert took < 2.0, took
+    assert queries.load_saved_progress(db, "ana", 0.5) == ("cm", {})
+    assert version_of(db) == len(migrations)

@@ -392,3 +392,76 @@ def test_an_empty_set_written_before_the_lock_is_still_removed_but_goes_unsaid(d
     recorder.close()
     assert sets_in(db) == [(1, "dowel", 1, 4.0)]            # the empty one is gone
     store.close()
+
+
+def test_a_lock_already_met_costs_the_frame_loop_no_wait_between_workouts_or_during_one(db: Path) -> None:
+    """While another program held the lock between workouts, every IDLE_RETRY_S the frame
+    loop's tick stalled WRITE_WAIT_S (0.25 s) trying the waiting writes again, and so did each
+    retry during a workout: pose tracking and cues froze a quarter of a second at a time. A
+    lock already met is now tried without waiting (0.25 s each before, well under 1 ms now)."""
+    import time
+
+    store = RecordingGuard.open(lambda: Store(db), where=db, passthrough=("levels", "close"))
+    clock = Clock()
+    recorder = StoreRecorder(store, store.user("sam"), "sim", clock=clock)
+    took: dict[str, list[float]] = {"workout": [], "idle": []}
+    with write_lock(db):
+        recorder.set_started(1.0, 1, Level("hinge", 1))
+        rep(recorder, 1)                      # the first to meet the lock: waits WRITE_WAIT_S
+        tries = store.delayed
+        for n in (2, 3, 4):
+            clock.later()
+            start = time.monotonic()
+            rep(recorder, n)                  # tried again, without waiting
+            took["workout"].append(time.monotonic() - start)
+        recorder.set_ended(9.0, 4, 4, [])
+        recorder.session_ended(9.0)
+        for _ in range(4):
+            clock.later(IDLE_RETRY_S)
+            start = time.monotonic()
+            recorder.tick()                   # between workouts: tried again, without waiting
+            took["idle"].append(time.monotonic() - start)
+        assert store.delayed - tries >= 7     # each of them did try (and met the lock)
+        assert reps_in(db) == [] and recorder.unsaved().startswith("the session; all of set 1")
+    assert max(took["workout"] + took["idle"]) < 0.1, took
+    clock.later(IDLE_RETRY_S)
+    recorder.tick()                           # the lock has cleared: all of it, in order
+    assert reps_in(db) == [(1, 1), (1, 2), (1, 3), (1, 4)] and recorder.unsaved() == ""
+    recorder.close()
+    store.close()
+
+
+def test_a_session_whose_calibration_met_the_lock_is_not_written_twice(db: Path) -> None:
+    """The session's row and its calibration are one waiting write: when the lock was taken
+    between the two, trying the write again inserted a second session row."""
+    from hingecoach.coach.setup import Calibration
+
+    class CalibrationMeetsTheLockOnce:
+        def __init__(self, store: RecordingGuard) -> None:
+            self.store, self.locked = store, True
+
+        def set_calibration(self, *args: object) -> None:
+            if self.locked:
+                self.locked = False
+                raise StorageBusy("locked")
+            self.store.set_calibration(*args)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.store, name)
+
+    guard = guarded(db, [])
+    clock = Clock()
+    recorder = StoreRecorder(CalibrationMeetsTheLockOnce(guard), guard.user("sam"), "sim", clock=clock)
+    recorder.calibrated(Calibration(1.0, 5.0, 170.0, 5.0, 0.0, 0.0, 0.8, {}, 0.0, "side-left"))
+    recorder.set_started(1.0, 1, Level("hinge", 1))   # the session meets the lock half-way
+    assert recorder.unsaved() == "the session; the start of set 1"
+    clock.later()
+    rep(recorder, 1)
+    recorder.set_ended(3.0, 1, 1, [])
+    recorder.close()
+    guard.close()
+    c = sqlite3.connect(db)
+    rows = c.execute("SELECT id, calibration FROM sessions").fetchall()
+    c.close()
+    assert len(rows) == 1 and json.loads(rows[0][1])["view"] == "side-left", rows
+    assert reps_in(db) == [(1, 1)]

@@ -14,9 +14,11 @@ from hingecoach.errors import ConfigError, StorageError
 from hingecoach.store.db import (
     MIGRATIONS,
     SCHEMA_VERSION,
+    FileLock,
     Store,
     decode_series,
     locked_by_anyone,
+    parse_locks,
     quick_check,
     side_files,
     tidy_side_files,
@@ -334,3 +336,34 @@ def test_side_files_a_live_connection_uses_are_never_tidied_away(tmp_path: Path)
     assert not locked_by_anyone(shm)
     quick_check(path)  # leaves nothing behind now that nobody has it open
     assert [p.name for p in tmp_path.iterdir()] == ["hc.db"]
+
+
+def test_proc_locks_is_read_one_way_for_both_of_its_readers(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """locked_by_anyone and write_locked each split /proc/locks by hand; they share
+    parse_locks now (each keeping its own answer when it cannot be read)."""
+    from hingecoach.store import db as store_db
+
+    table = ("1: POSIX  ADVISORY  WRITE 4242 08:01:77 1073741824 1073742335\n"
+             "1: -> POSIX  ADVISORY  WRITE 4343 08:01:77 1073741824 1073742335\n"
+             "2: OFDLCK ADVISORY  READ  -1 00:2e:12 128 128\n"
+             "3: FLOCK  ADVISORY  WRITE 99 fd:00:5 0 EOF\n"
+             "garbage\n")
+    assert parse_locks(table) == [
+        FileLock("WRITE", "4242", "08:01:77", 1073741824, 1073742335),
+        FileLock("WRITE", "4343", "08:01:77", 1073741824, 1073742335, waiting=True),
+        FileLock("READ", "-1", "00:2e:12", 128, 128),
+        FileLock("WRITE", "99", "fd:00:5", 0, 1 << 62),
+    ]
+    assert parse_locks(table)[0].on(77) and not parse_locks(table)[0].on(7)
+    path = tmp_path / "hc.db"
+    Store(path).close()
+    shm = side_files(path)[1]
+    shm.touch()
+    with monkeypatch.context() as m:
+        m.setattr(store_db, "_file_locks", lambda: None)  # no /proc/locks: each errs on its side
+        assert locked_by_anyone(shm) is True
+        assert store_db.write_locked(path) is False
+    with write_lock(path):
+        assert locked_by_anyone(shm) and store_db.write_locked(path)
+    assert not locked_by_anyone(shm) and not store_db.write_locked(path)

@@ -108,7 +108,8 @@ def handle(args: argparse.Namespace) -> int:
     from hingecoach.app import Transcript, parse_commands, run_session, write_cue_wavs
     from hingecoach.coach.coach import Coach
     from hingecoach.coach.cues import count_of
-    from hingecoach.commands.run import Progress, check_pace
+    from hingecoach.commands._progress import Progress
+    from hingecoach.commands.run import check_pace
     from hingecoach.resilience import EventQueue
     from hingecoach.sim import render
     from hingecoach.store.paths import db_path

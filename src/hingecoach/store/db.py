@@ -22,7 +22,7 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -298,6 +298,51 @@ def side_files(path: Path) -> list[Path]:
     return [path.with_name(path.name + sfx) for sfx in ("-wal", "-shm")]
 
 
+@dataclass(frozen=True, slots=True)
+class FileLock:
+    """One lock of ``/proc/locks``: ``kind`` ``READ`` or ``WRITE``, by process ``pid`` (``-1``
+    for an open file description lock), on ``file`` (``MAJOR:MINOR:INODE``), bytes ``start``
+    to ``end`` (``EOF``: to the end of the file, whatever its size); ``waiting``: a ``->``
+    line, a lock asked for and not yet granted."""
+
+    kind: str
+    pid: str
+    file: str
+    start: int
+    end: int
+    waiting: bool = False
+
+    def on(self, inode: int) -> bool:
+        """Whether it is on a file with inode number ``inode`` (any device: the careful side)."""
+        return self.file.endswith(f":{inode}")
+
+
+def parse_locks(table: str) -> list[FileLock]:
+    """The locks listed in ``table``, the text of ``/proc/locks`` ("1: POSIX  ADVISORY  WRITE
+    1234 08:01:5678 1073741824 1073742335", a waiting one "1: -> POSIX ..."). Lines it does
+    not understand are left out."""
+    out = []
+    for line in table.splitlines():
+        words = line.split()
+        waiting = "->" in words
+        if waiting:
+            words.remove("->")
+        if len(words) < 8 or not words[6].isdigit():
+            continue
+        end = int(words[7]) if words[7].isdigit() else 1 << 62  # "EOF"
+        out.append(FileLock(words[3], words[4], words[5], int(words[6]), end, waiting))
+    return out
+
+
+def _file_locks() -> list[FileLock] | None:
+    """Every lock held (or waited for) on this machine now, from ``/proc/locks``, or None
+    when it cannot be read (not Linux, no ``/proc``)."""
+    try:
+        return parse_locks(Path("/proc/locks").read_text())
+    except OSError:
+        return None
+
+
 def locked_by_anyone(path: Path) -> bool:
     """Whether any process (this one included) holds a lock on the file at ``path``, as
     every SQLite connection that has a WAL database open holds one on its ``-shm`` file
@@ -308,16 +353,13 @@ def locked_by_anyone(path: Path) -> bool:
     opening ``path``: closing any descriptor of a file drops all of this process's locks
     on it, SQLite's own included. True when it cannot be told (no ``/proc/locks``)."""
     try:
-        inode = f":{path.stat().st_ino}"
+        inode = path.stat().st_ino
     except FileNotFoundError:
         return False
     except OSError:
         return True
-    try:
-        table = Path("/proc/locks").read_text()
-    except OSError:
-        return True
-    return any(word.endswith(inode) for line in table.splitlines() for word in line.split())
+    locks = _file_locks()
+    return locks is None or any(lock.on(inode) for lock in locks)
 
 
 _LOCK_BYTES = (0x40000000, 0x40000000 + 511)
@@ -333,28 +375,19 @@ def write_locked(path: Path) -> bool:
     (an open write transaction: saving would wait for it), from ``/proc/locks`` without
     opening anything: a write lock on byte 120 of its ``-shm`` file (a WAL writer) or on
     SQLite's lock bytes of the file itself. False when it cannot be told."""
-    targets: dict[str, tuple[int, int]] = {}
-    for file, (first, last) in ((path, _LOCK_BYTES),
-                                (side_files(path)[1], (_WAL_WRITE_LOCK, _WAL_WRITE_LOCK))):
+    targets: list[tuple[int, tuple[int, int]]] = []
+    for file, span in ((path, _LOCK_BYTES),
+                       (side_files(path)[1], (_WAL_WRITE_LOCK, _WAL_WRITE_LOCK))):
         try:
-            targets[f":{file.stat().st_ino}"] = (first, last)
+            targets.append((file.stat().st_ino, span))
         except OSError:
             continue
-    try:
-        table = Path("/proc/locks").read_text()
-    except OSError:
-        return False
     me = str(os.getpid())
-    for line in table.splitlines():
-        words = line.split()
-        if "->" in words or len(words) < 8 or words[3] != "WRITE" or words[4] == me:
-            continue  # (a "->" line waits for a lock, it holds none)
-        span = next((targets[k] for k in targets if words[5].endswith(k)), None)
-        if span is None:
-            continue
-        start = int(words[6])
-        end = int(words[7]) if words[7].isdigit() else 1 << 62  # "EOF"
-        if start <= span[1] and end >= span[0]:
+    for lock in _file_locks() or ():
+        if lock.waiting or lock.kind != "WRITE" or lock.pid == me:
+            continue  # (a waiting lock holds nothing)
+        span = next((sp for inode, sp in targets if lock.on(inode)), None)
+        if span is not None and lock.start <= span[1] and lock.end >= span[0]:
             return True
     return False
 
@@ -385,22 +418,35 @@ def identity(db: sqlite3.Connection) -> tuple[int, dict[str, tuple[str, ...]]]:
     return version, tables_of(db)
 
 
-def quick_check(path: Path, busy_timeout_s: float = BUSY_TIMEOUT_S
+def read_only_uri(path: Path) -> str:
+    """The URI that opens the database at ``path`` read-only (``sqlite3.connect(...,
+    uri=True)``): nothing is written to the file, not even a checkpoint on closing."""
+    return f"file:{quote(str(path.resolve()))}?mode=ro"
+
+
+def quick_check(path: Path, busy_timeout_s: float = BUSY_TIMEOUT_S,
+                connect: Callable[[Path, float], sqlite3.Connection] | None = None
                 ) -> tuple[list[str], int, dict[str, tuple[str, ...]]]:
     """SQLite's ``quick_check`` of the database at ``path`` (``["ok"]`` when healthy) and,
     when it is healthy, its :func:`identity` (else ``0, set()``), through a read-only
     connection, so nothing is written to the file: not even the checkpoint a read-write
     connection makes on closing, which would copy a ``-wal`` left by a crash into a damaged
     file. Leaves no side files behind; raises ``sqlite3.DatabaseError`` for a file SQLite
-    cannot read at all ("file is not a database")."""
+    cannot read at all ("file is not a database"). ``connect(path, busy_timeout_s)``: how
+    to open that connection (default: :func:`read_only_uri`, waiting ``busy_timeout_s``
+    for a lock); the read side's also reads from a place that cannot be written."""
     existed = {p for p in side_files(path) if p.exists()}
-    db = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True,
-                         timeout=busy_timeout_s)
+    db = None
     try:
+        if connect is not None:
+            db = connect(path, busy_timeout_s)
+        else:
+            db = sqlite3.connect(read_only_uri(path), uri=True, timeout=busy_timeout_s)
         check = [str(r[0]) for r in db.execute("PRAGMA quick_check(3)")]
         return (check, *identity(db)) if check == ["ok"] else (check, 0, {})
     finally:
-        db.close()
+        if db is not None:
+            db.close()
         tidy_side_files(path, existed)
 
 

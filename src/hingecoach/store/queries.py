@@ -17,7 +17,9 @@ Opening for reading never creates, repairs or rewrites a database it does not un
   read: then what to do is said; never called damaged;
 - an older schema version: migrated in place by :class:`~hingecoach.store.db.Store` (each
   migration is one transaction: all or nothing), with a note on stderr; a read-only file
-  that needs migrating is reported with what to do;
+  that needs migrating is reported with what to do; another program's write lock that
+  keeps the migration out for :data:`READ_WAIT_S` is :class:`DatabaseLocked` (not the
+  store's 10 s busy timeout), the file left as it was;
 - a newer schema version: refused (upgrade hingecoach);
 - no sessions yet: :class:`EmptyDatabase`.
 
@@ -37,10 +39,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from hingecoach.coach.cues import problem_order
-from hingecoach.errors import ConfigError, HingeError, InputError
+from hingecoach.errors import ConfigError, HingeError, InputError, StorageError
 from hingecoach.resilience import on_read_only_file_system, storage_trouble
 from hingecoach.store.db import (
     SCHEMA_VERSION,
@@ -49,10 +50,11 @@ from hingecoach.store.db import (
     damaged_fix,
     decode_series,
     file_in_the_way,
-    identity,
     not_ours,
     not_ours_fix,
+    quick_check,
     read_levels,
+    read_only_uri,
     side_files,
     storage_problem,
     tidy_side_files,
@@ -145,7 +147,7 @@ def _ro_connect(path: Path, wait_s: float = READ_WAIT_S) -> sqlite3.Connection:
     the file alone is the whole database and is opened ``immutable``; otherwise
     :class:`DatabaseUnreadable` says to copy the folder somewhere writable.
     """
-    base = f"file:{quote(str(path.resolve()))}?mode=ro"
+    base = read_only_uri(path)
     db = sqlite3.connect(base, uri=True, timeout=wait_s)
     try:
         db.execute("PRAGMA user_version").fetchone()
@@ -192,22 +194,16 @@ def inspect_database(path: str | os.PathLike[str], wait_s: float = READ_WAIT_S
     ``quick_check``; :class:`DatabaseCorrupt` when it finds damage or no SQLite database,
     :class:`DatabaseUnreadable` when it cannot be opened here, :class:`DatabaseLocked`
     when another program's lock keeps it from being read for ``wait_s``. Writes nothing
-    and leaves no side files behind (``doctor`` uses it too)."""
+    and leaves no side files behind (``doctor`` uses it too): the store's
+    :func:`~hingecoach.store.db.quick_check` through :func:`_ro_connect`."""
     path = Path(path)
-    existed = {p for p in side_files(path) if p.exists()}
-    db = None
     try:
-        db = _ro_connect(path, wait_s)
-        check = [r[0] for r in db.execute("PRAGMA quick_check(3)")]
-        if check != ["ok"]:
-            raise DatabaseCorrupt(path, "; ".join(check))
-        return identity(db)
+        check, version, tables = quick_check(path, wait_s, connect=_ro_connect)
     except sqlite3.DatabaseError as exc:
         raise _damaged_or_unreadable(path, exc) from exc
-    finally:
-        if db is not None:
-            db.close()
-        tidy_side_files(path, existed)
+    if check != ["ok"]:
+        raise DatabaseCorrupt(path, "; ".join(check))
+    return version, tables
 
 
 def open_for_reading(path: str | os.PathLike[str], *, notes: Any = None,
@@ -215,8 +211,9 @@ def open_for_reading(path: str | os.PathLike[str], *, notes: Any = None,
     """A read-only connection to the progress database at ``path``, migrated if it was old.
 
     Raises InputError (no file / no sessions), DatabaseCorrupt, DatabaseLocked (another
-    program's lock for ``wait_s``), or ConfigError (newer schema, or an old one that cannot
-    be migrated because the file is read-only). A migration is noted on ``notes`` (default:
+    program's lock for ``wait_s``, reading it or, when it is old, migrating it), or
+    ConfigError (newer schema, or an old one that cannot be migrated because the file is
+    read-only). A migration is noted on ``notes`` (default:
     stderr).
     """
     path = Path(path)
@@ -256,7 +253,12 @@ def open_for_reading(path: str | os.PathLike[str], *, notes: Any = None,
                               f"needs {SCHEMA_VERSION}, but it is read-only here: make the file "
                               "and its directory writable (or copy them) and run again to "
                               "upgrade it")
-        Store(path).close()  # migrates, one transaction per version
+        try:  # migrates, one transaction per version, waiting no longer than a read does
+            Store(path, busy_timeout_s=wait_s).close()
+        except StorageError as exc:
+            if exc.reason == "locked":
+                raise DatabaseLocked(path, exc.cause or str(exc)) from exc
+            raise
         print(f"{prog}: upgraded {path} from schema version {version} to "
               f"{SCHEMA_VERSION}", file=notes or sys.stderr)
     try:

@@ -10,9 +10,12 @@ A write that finds the database locked by another program (the store's guard rai
 write after it. For :data:`RETRY_AFTER_S` after that, new writes are only kept (the rep, set
 end, level and set start of one frame cost one wait, not four); then the next event (a rep,
 a set's end, a level, the session's end) tries them all again, and between workouts
-:meth:`StoreRecorder.tick` does every :data:`IDLE_RETRY_S`; :meth:`StoreRecorder.close`
-gives them one last, bounded, wait. :meth:`StoreRecorder.unsaved` says what is still
-waiting.
+:meth:`StoreRecorder.tick` does every :data:`IDLE_RETRY_S`. Those tries are made without
+waiting for the lock (SQLite's busy timeout 0: a lock still held costs the frame loop a
+fraction of a millisecond, where waiting :data:`WRITE_WAIT_S` stalled pose tracking and cues
+a quarter of a second at every try); only the first write to meet a lock waits for it, and
+:meth:`StoreRecorder.close` gives them one last, bounded, wait.
+:meth:`StoreRecorder.unsaved` says what is still waiting.
 """
 
 from __future__ import annotations
@@ -30,9 +33,11 @@ from hingecoach.store.db import BUSY_TIMEOUT_S, Store, User, utc_now
 WRITE_WAIT_S = 0.25
 """How long a write made during a session (the user's row at the start, a session, a set,
 a rep, a set's end, a level, the session's end) waits for another program's lock before it
-is kept for later. Those writes are made on the frame loop, so this is the longest that pose
-tracking and cues can stall for a lock; only :meth:`StoreRecorder.close` waits longer (the
-store's ``busy_timeout_s``, 10 s, or what the caller allows), once, when the run is over."""
+is kept for later, when no write has met a lock since the last one got through. Those writes
+are made on the frame loop, so this is the longest that pose tracking and cues can stall for
+a lock, once per lock: the writes tried again while it is known to be held do not wait for
+it at all. Only :meth:`StoreRecorder.close` waits longer (the store's ``busy_timeout_s``,
+10 s, or what the caller allows), once, when the run is over."""
 
 RETRY_AFTER_S = 1.0
 """After a write met the lock, the writes asked for within this many seconds are kept
@@ -60,8 +65,9 @@ class StoreRecorder:
 
     The coach's frame loop makes these writes, so from the start each waits at most
     :data:`WRITE_WAIT_S` for another program's lock (the store's lock wait is set to it),
-    and none is tried for :data:`RETRY_AFTER_S` after one met it; only :meth:`close`
-    waits longer, once. ``clock``: monotonic seconds (tests inject one).
+    none is tried for :data:`RETRY_AFTER_S` after one met it, and the tries after that do
+    not wait at all until the lock has cleared; only :meth:`close` waits longer, once.
+    ``clock``: monotonic seconds (tests inject one).
 
     Attributes:
         session_id: the session being written, or the last one written (None before the
@@ -100,14 +106,16 @@ class StoreRecorder:
     # -- writing, or keeping for later -----------------------------------------------------
     def _write(self, write: _Write) -> None:
         self._pending.append(write)
-        if self._met_lock_at is None or self.clock() - self._met_lock_at >= RETRY_AFTER_S:
+        if self._met_lock_at is None:
             self.flush()
+        elif self.clock() - self._met_lock_at >= RETRY_AFTER_S:
+            self.flush(wait_s=0.0)  # the lock is known: try, but do not wait for it
 
     def flush(self, *, wait_s: float | None = None) -> bool:
         """Make the waiting writes, oldest first, until one finds the database still locked
         (it and the ones after it keep waiting). The one that meets the lock waits
         :data:`WRITE_WAIT_S` for it, or, given ``wait_s``, what is left of ``wait_s`` (the
-        whole flush waits no longer than that). True when nothing waits."""
+        whole flush waits no longer than that; 0: not at all). True when nothing waits."""
         deadline = None if wait_s is None else self.clock() + wait_s
         try:
             while self._pending:
@@ -127,11 +135,12 @@ class StoreRecorder:
 
     def tick(self) -> None:
         """Called once a frame by the run loop: between workouts, writes still waiting for a
-        lock are tried again (:data:`WRITE_WAIT_S`) every :data:`IDLE_RETRY_S`, so they do
-        not wait for the next workout; during one, its own writes try them."""
+        lock are tried again every :data:`IDLE_RETRY_S`, without waiting for the lock (the
+        frame loop goes on at once when it is still held), so they do not wait for the next
+        workout; during one, its own writes try them."""
         if (self._pending and not self._open and self._met_lock_at is not None
                 and self.clock() - self._met_lock_at >= IDLE_RETRY_S):
-            self.flush()
+            self.flush(wait_s=0.0)
 
     def unsaved(self) -> str:
         """What is still waiting for the lock, in words, one part per set or other write,
@@ -176,12 +185,17 @@ class StoreRecorder:
         self._open = True
         at, calibration = self.now(), self._calibration
 
+        started = False
+
         def run() -> None:
-            self.session_id = self.store.start_session(self.user.id, self.source, at)
-            if self.session_id is not None:  # None: recording stopped (full disk)
-                self.session_ids.append(self.session_id)
-                if calibration is not None:
-                    self.store.set_calibration(self.session_id, calibration)
+            nonlocal started
+            if not started:  # tried again after its calibration met the lock: not twice
+                self.session_id = self.store.start_session(self.user.id, self.source, at)
+                started = True
+                if self.session_id is not None:  # None: recording stopped (full disk)
+                    self.session_ids.append(self.session_id)
+            if self.session_id is not None and calibration is not None:
+                self.store.set_calibration(self.session_id, calibration)
 
         # made with the set that opens it (one wait for a lock, not two, in that frame)
         self._pending.append(_Write("session", run, label="the session"))
