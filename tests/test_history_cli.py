@@ -7,7 +7,7 @@ import sqlite3
 from collections import Counter
 from pathlib import Path
 
-from reportkit import cli, copy_data, demo_data
+from reportkit import cli, copy_data, demo_data, one_line_error
 
 __all__ = ["demo_data"]
 
@@ -132,6 +132,19 @@ def test_run_as_alice_then_as_alice_with_a_trailing_space_is_one_user(tmp_path: 
     assert first_sets == [(1, 0, 15.2), (2, 1, 20.3)]  # resumed at the level Alice had saved
     rows = json.loads(cli("history", "--json", "--user", "alice", "--data-dir", str(data)).out)
     assert [(s["id"], s["user"]) for s in rows] == [(1, "Alice"), (2, "Alice")]
+
+
+def test_run_with_a_blank_user_is_a_one_line_error_and_records_nothing(tmp_path: Path) -> None:
+    """`--user "  "` saved progress for a user called "  " ("" said only what the config
+    allows)."""
+    trace, data = tmp_path / "s5.jsonl", tmp_path / "data"
+    assert cli("simulate", "--seed", "5", "--out", str(trace)).code == 0
+    for blank in ("", "   "):
+        r = cli("run", "--source", str(trace), "--data-dir", str(data), "--quiet", "--user", blank,
+                "--commands", "0.5:start wall drill")
+        msg = one_line_error(r, "run")
+        assert f"the user name {blank!r} is blank" in msg and "--user sam" in msg, msg
+    assert not data.exists()
 
 
 def test_two_workouts_in_one_run_are_two_sessions_each_summarised_alone(tmp_path: Path) -> None:
