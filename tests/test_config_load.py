@@ -97,6 +97,17 @@ def test_a_bad_value_names_the_key_the_line_and_the_allowed_values(home):
     assert "'in', 'cm'" in message
 
 
+def test_a_user_name_of_only_spaces_is_refused_where_it_is_set(home):
+    """It was taken, and `run` saved progress for a user called "   "."""
+    path = write_config(home, '[user]\nname = "   "\n')
+    with pytest.raises(ConfigError, match=rf"{path}:2: user.name = '   ' .*not only spaces"):
+        load_config(env=home)
+    path.unlink()
+    with pytest.raises(ConfigError, match="env HINGECOACH_USER_NAME: .*not only spaces"):
+        load_config(env={**home, "HINGECOACH_USER_NAME": " "})
+    assert load_config(env={**home, "HINGECOACH_USER_NAME": " Ann Lee "}).get("user.name") == " Ann Lee "
+
+
 def test_a_number_out_of_range_says_the_range(home):
     path = write_config(home, "[audio]\nvolume = 140\n")
     with pytest.raises(ConfigError, match=rf"{path}:2: audio.volume = 140 .*from 0 to 100"):

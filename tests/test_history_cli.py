@@ -7,7 +7,7 @@ import sqlite3
 from collections import Counter
 from pathlib import Path
 
-from reportkit import cli, copy_data, demo_data
+from reportkit import cli, copy_data, demo_data, one_line_error
 
 __all__ = ["demo_data"]
 
@@ -87,6 +87,64 @@ def test_user_picks_one_persons_sessions(demo_data: Path, tmp_path: Path) -> Non
     assert [s["id"] for s in kim] == [1] and kim[0]["user"] == "kim" and kim[0]["units"] == "cm"
     assert [s["user"] for s in everyone] == ["kim", "demo"]
     assert "cm" in cli("history", "--user", "kim", "--data-dir", str(data)).out
+
+
+def test_a_user_is_found_whatever_the_case_and_spaces_typed(demo_data: Path, tmp_path: Path) -> None:
+    """`history --user DEMO` said "no user called 'DEMO'"; report and export alike. The
+    name is shown as first written."""
+    data = copy_data(demo_data, tmp_path / "data")
+    db = sqlite3.connect(data / "hingecoach.db")
+    db.execute("INSERT INTO users (name, units, created_at) VALUES ('Élodie', 'cm', '2026-01-01')")
+    db.execute("UPDATE sessions SET user_id = (SELECT id FROM users WHERE name = 'Élodie') "
+               "WHERE id = 1")
+    db.commit()
+    db.close()
+    for typed, ids, shown in (("DEMO ", [2], "demo"), ("élodie", [1], "Élodie"),
+                              (" ÉLODIE", [1], "Élodie")):  # Unicode case: not SQLite's NOCASE
+        rows = json.loads(cli("history", "--json", "--user", typed, "--data-dir", str(data)).out)
+        assert [(s["id"], s["user"]) for s in rows] == [(i, shown) for i in ids], typed
+        exported = json.loads(cli("export", "--format", "json", "--user", typed, "--data-dir",
+                                  str(data)).out)
+        assert exported and {(r["session_id"], r["user"]) for r in exported} == \
+            {(i, shown) for i in ids}, typed
+        r = cli("report", "latest", "--user", typed, "--out", str(tmp_path / "r.html"),
+                "--data-dir", str(data))
+        assert r.code == 0 and f"session {ids[-1]}," in r.err, (typed, r.err)
+
+
+def test_run_as_alice_then_as_alice_with_a_trailing_space_is_one_user(tmp_path: Path) -> None:
+    """A trainer types names by hand: the second run was a new user "alice " starting again
+    at the first wall distance, and `history --user alice` showed none of Alice's sessions."""
+    trace, data = tmp_path / "s5.jsonl", tmp_path / "data"
+    assert cli("simulate", "--seed", "5", "--out", str(trace)).code == 0
+    run = ("run", "--source", str(trace), "--data-dir", str(data), "--quiet",
+           "--commands", "0.5:start wall drill,60:end session")
+    assert cli(*run, "--user", "Alice").code == 0
+    db = sqlite3.connect(data / "hingecoach.db")
+    db.execute("INSERT INTO progress VALUES (1, 'wall', 1, 'wall', 20.32, '2026-01-01')")  # 8 in earned
+    db.commit()
+    r = cli(*run, "--user", "alice ")
+    assert r.code == 0, r.err
+    assert db.execute("SELECT name FROM users").fetchall() == [("Alice",)]
+    first_sets = db.execute("SELECT session_id, level, wall_cm FROM sets WHERE number = 1 "
+                            "ORDER BY session_id").fetchall()
+    db.close()
+    assert first_sets == [(1, 0, 15.2), (2, 1, 20.3)]  # resumed at the level Alice had saved
+    rows = json.loads(cli("history", "--json", "--user", "alice", "--data-dir", str(data)).out)
+    assert [(s["id"], s["user"]) for s in rows] == [(1, "Alice"), (2, "Alice")]
+
+
+def test_run_with_a_blank_user_is_a_one_line_error_and_records_nothing(tmp_path: Path) -> None:
+    """`--user "  "` saved progress for a user called "  " ("" said only what the config
+    allows)."""
+    trace, data = tmp_path / "s5.jsonl", tmp_path / "data"
+    assert cli("simulate", "--seed", "5", "--out", str(trace)).code == 0
+    for blank in ("", "   "):
+        r = cli("run", "--source", str(trace), "--data-dir", str(data), "--quiet", "--user", blank,
+                "--commands", "0.5:start wall drill")
+        msg = one_line_error(r, "run")
+        assert f"the user name {blank!r} is blank" in msg and "--user sam" in msg, msg
+    assert not data.exists()
 
 
 def test_two_workouts_in_one_run_are_two_sessions_each_summarised_alone(tmp_path: Path) -> None:

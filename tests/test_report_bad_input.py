@@ -3,6 +3,7 @@ traceback, and a damaged database is reported, never rewritten."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -145,6 +146,37 @@ def test_an_unknown_session_names_the_ones_that_exist(
 def test_an_unknown_user_names_the_users_there_are(argv, demo_data: Path, tmp_path: Path) -> None:
     msg = one_line_error(run((*argv, "--user", "zoe"), demo_data, tmp_path), argv[0])
     assert "no user called 'zoe'" in msg and "demo" in msg
+
+
+@pytest.mark.parametrize("argv", COMMANDS, ids=lambda a: a[0])
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_a_blank_user_is_a_one_line_error(argv, blank: str, demo_data: Path, tmp_path: Path) -> None:
+    """It said "no user called ''" (and for "  ", "no user called '  '")."""
+    msg = one_line_error(run((*argv, "--user", blank), demo_data, tmp_path), argv[0])
+    assert f"the user name {blank!r} is blank" in msg and "--user sam" in msg
+
+
+@pytest.mark.parametrize("argv", COMMANDS, ids=lambda a: a[0])
+def test_users_differing_only_in_case_are_listed_not_merged(argv, demo_data: Path,
+                                                             tmp_path: Path) -> None:
+    """An older database may hold "Kim" and "KIM" (names matched only exactly): the exact
+    name picks one; "kim" is a one-line error that lists both, and nothing is written."""
+    data = copy_data(demo_data, tmp_path / "data")
+    db = sqlite3.connect(data / "hingecoach.db")
+    for sid, name in ((1, "Kim"), (2, "KIM")):
+        db.execute("INSERT INTO users (name, units, created_at) VALUES (?, 'in', '2026-01-01')",
+                   (name,))
+        db.execute("UPDATE sessions SET user_id = (SELECT id FROM users WHERE name = ?) "
+                   "WHERE id = ?", (name, sid))
+    db.commit()
+    db.close()
+    before = digest(data / "hingecoach.db")
+    msg = one_line_error(run((*argv, "--user", "kim"), data, tmp_path), argv[0])
+    assert "'Kim', 'KIM'" in msg and "--user Kim or --user KIM" in msg
+    assert_untouched(data, before)
+    assert run((*argv, "--user", "KIM"), data, tmp_path).code == 0
+    rows = json.loads(cli("history", "--json", "--user", "KIM", "--data-dir", str(data)).out)
+    assert [(s["id"], s["user"]) for s in rows] == [(2, "KIM")]
 
 
 def test_a_report_into_a_missing_directory_is_a_clear_error(demo_data: Path, tmp_path: Path) -> None:

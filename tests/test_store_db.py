@@ -10,10 +10,11 @@ import pytest
 
 from coachkit import Script, make_rep, play, start
 from hingecoach.coach.coach import Coach
-from hingecoach.errors import ConfigError, StorageError
+from hingecoach.errors import ConfigError, InputError, StorageError
 from hingecoach.store.db import (
     MIGRATIONS,
     SCHEMA_VERSION,
+    AmbiguousUser,
     FileLock,
     Store,
     decode_series,
@@ -178,6 +179,92 @@ def test_users_are_created_once_and_keep_their_units(store: Store) -> None:
     a = store.user("sam", "cm")
     assert store.user("sam") == a
     assert store.user("sam").units == "cm"
+
+
+def _names(store: Store) -> list[str]:
+    return [r[0] for r in store.db.execute("SELECT name FROM users ORDER BY id")]
+
+
+def test_a_user_name_matches_whatever_its_case_and_the_spaces_around_it(store: Store) -> None:
+    """A trainer types names by hand: "Alice" one day and "alice " the next were two users,
+    the second starting again at level 1 with a history of its own."""
+    alice = store.user("Alice", "cm")
+    store.save_level(alice.id, "wall", 2, "wall", 25.4)
+    for typed in ("alice", "alice ", "  ALICE", "aLiCe\t"):
+        assert store.user(typed) == alice, typed  # the name as first written, her units
+        assert store.levels(store.user(typed).id) == {"wall": 2}
+    # Unicode case, which SQLite's ASCII-only NOCASE does not fold
+    elodie = store.user("Élodie")
+    assert store.user("ÉLODIE") == elodie and store.user("e\u0301lodie") == elodie
+    assert store.user("STRASSE").id == store.user("Straße").id
+    assert _names(store) == ["Alice", "Élodie", "STRASSE"]
+
+
+def test_a_new_user_is_saved_without_the_spaces_around_the_name(store: Store) -> None:
+    bo = store.user("  Bo ")
+    assert bo.name == "Bo" and _names(store) == ["Bo"]
+
+
+def test_new_units_keep_the_name_as_first_written(store: Store) -> None:
+    """It gave back the name as typed with the new units."""
+    store.user("Alice")
+    assert store.user(" alice", "cm") == store.user("Alice")
+    assert store.user("Alice").name == "Alice" and store.user("Alice").units == "cm"
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\t\n"])
+def test_a_blank_user_name_is_refused_in_one_line_and_adds_no_one(store: Store, blank: str) -> None:
+    with pytest.raises(InputError) as err:
+        store.user(blank)
+    msg = str(err.value)
+    assert "\n" not in msg and "blank" in msg and "--user sam" in msg
+    assert _names(store) == []
+
+
+def _legacy(store: Store, *names: str) -> None:
+    """Users as an older hingecoach stored them, whose names matched only exactly."""
+    for n in names:
+        store.db.execute("INSERT INTO users (name, units, created_at) VALUES (?, 'in', '2026-01-01')",
+                         (n,))
+
+
+def test_an_older_databases_users_differing_only_in_case_are_never_merged(store: Store) -> None:
+    """The exact name wins; else the one that matches; several that match ignoring case:
+    a one-line error that lists them, and nothing written."""
+    _legacy(store, "Alice", "ALICE", "bo ", "cy ", " cy")
+    ids = dict(store.db.execute("SELECT name, id FROM users").fetchall())
+    assert store.user("Alice").id == ids["Alice"] and store.user("ALICE").id == ids["ALICE"]
+    assert store.user("Alice ").id == ids["Alice"]  # spaces around aside, still exact
+    for typed in ("alice", "aLICE "):
+        with pytest.raises(AmbiguousUser) as err:
+            store.user(typed, "cm")
+        msg = str(err.value)
+        assert "\n" not in msg and "'Alice', 'ALICE'" in msg
+        assert "--user Alice or --user ALICE" in msg
+    assert store.user("BO").id == store.user("bo").id == ids["bo "]  # one match: that one
+    # equally close once the spaces around are dropped: each is picked when typed exactly
+    for typed in ("cy", "CY"):
+        with pytest.raises(AmbiguousUser, match="'cy ', ' cy'.*--user 'cy ' or --user ' cy'"):
+            store.user(typed)
+    assert store.user(" cy").id == ids[" cy"] and store.user("cy ").id == ids["cy "]
+    assert _names(store) == ["Alice", "ALICE", "bo ", "cy ", " cy"]  # none added, none merged
+    assert {u for (u,) in store.db.execute("SELECT units FROM users")} == {"in"}
+
+
+def test_saved_progress_is_read_whatever_the_names_case(tmp_path: Path) -> None:
+    """With history off `run` only reads the saved levels: "alice" found none of Alice's."""
+    from hingecoach.store.queries import load_saved_progress, saved_progress
+
+    path = tmp_path / "hc.db"
+    with Store(path) as st:
+        alice = st.user("Alice", "cm")
+        st.save_level(alice.id, "hinge", 2, "dowel", None)
+        _legacy(st, "Kim", "KIM")
+    assert load_saved_progress(path, " ALICE") == ("cm", {"hinge": 2})
+    assert load_saved_progress(path, "KIM ") == ("in", {})  # exact, spaces around aside
+    with pytest.raises(AmbiguousUser):
+        load_saved_progress(path, "kim")
+    assert saved_progress(path, "kim") == (None, {})  # config show's note: no level to name
 
 
 def test_a_rep_is_stored_with_its_metrics_faults_and_the_set_series(store: Store) -> None:

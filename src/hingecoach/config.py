@@ -112,7 +112,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "user": {
         "name": Key("str", "default", "whose progress is saved",
-                    pattern=r"^[\w .'-]{1,40}$", pattern_help="1 to 40 letters, digits, spaces, . ' -"),
+                    pattern=r"^(?=.*[^ ])[\w .'-]{1,40}$",
+                    pattern_help="1 to 40 letters, digits, spaces, . ' - (not only spaces)"),
         "units": Key("str", "in", "wall-drill distances in inches or centimetres", choices=("in", "cm")),
     },
     "paths": {

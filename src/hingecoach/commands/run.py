@@ -77,9 +77,14 @@ def session_settings(args: argparse.Namespace) -> tuple[str | None, str, str | N
     """(data-dir flag, user name, units or None, record history) from flags > config.
 
     Also settles ``args.source``: the flag, else ``camera.source`` from the config (which is
-    how the systemd service starts it: ``hingecoach run`` with no flags)."""
+    how the systemd service starts it: ``hingecoach run`` with no flags). The user name
+    comes without the spaces around it; a blank ``--user`` is an InputError saying so."""
     import os
 
+    from hingecoach.store.db import clean_name
+
+    if args.user is not None:
+        args.user = clean_name(args.user)  # before the config's check, which says less
     cfg = config_from_args(args, {"user.name": args.user, "user.units": args.units,
                                   "camera.source": args.source})
     if not args.source:
@@ -93,7 +98,8 @@ def session_settings(args: argparse.Namespace) -> tuple[str | None, str, str | N
     args.voice_settings = {k: cfg.get(k) for k in ("audio.input", "audio.output", "audio.volume",
                                                    "voice.engine", "voice.tts")
                            if cfg.origin(k) != "default"}  # unset: the voice package's own defaults
-    return data_dir, str(cfg.get("user.name")), units, bool(cfg.get("privacy.record_history"))
+    return (data_dir, clean_name(str(cfg.get("user.name"))), units,
+            bool(cfg.get("privacy.record_history")))
 
 
 #: --pace bounds: at 1e-9 a replay slept for ever between frames, deaf to SIGTERM and Ctrl-C

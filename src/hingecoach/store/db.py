@@ -21,7 +21,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import sqlite3
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,7 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from hingecoach.errors import DeviceError, NewerDatabase, StorageError
+from hingecoach.errors import DeviceError, InputError, NewerDatabase, StorageError
 from hingecoach.motion.types import Rep
 from hingecoach.resilience import on_read_only_file_system, storage_trouble
 
@@ -190,6 +192,57 @@ class User:
     id: int
     name: str
     units: str
+
+
+class AmbiguousUser(InputError):
+    """A user name typed differently from every stored one matches several users (a database
+    from before names matched whatever their case: "Alice" and "alice" both stored). Nothing
+    is picked, merged or added; the message lists them."""
+
+
+def clean_name(name: str) -> str:
+    """A user name as a person typed it (``--user``, ``user.name``) without the spaces around
+    it; :class:`~hingecoach.errors.InputError` (one line, with the fix) when nothing is left."""
+    cleaned = name.strip()
+    if not cleaned:
+        raise InputError(f"the user name {name!r} is blank: give the person's name, e.g. "
+                         "--user sam (or leave --user out)")
+    return cleaned
+
+
+def name_key(name: str) -> str:
+    """What two user names share when they name the same person: the spaces around them
+    dropped, then Unicode's canonical caseless match (NFD, ``str.casefold``, NFD), so
+    "ÉLODIE", "élodie" and "e\u0301lodie" match, and "STRASSE" matches "straße": SQLite's
+    ``NOCASE`` folds ASCII letters only. Only ever compared, never shown or stored."""
+    return unicodedata.normalize("NFD", unicodedata.normalize("NFD", name.strip()).casefold())
+
+
+def find_user(db: sqlite3.Connection, name: str) -> User | None:
+    """The stored user ``name`` names, or None (nothing written: any connection will do).
+
+    Names match whatever their case and the spaces around them (:func:`name_key`). A
+    database from before that may hold several users whose names differ only so ("Alice"
+    and "alice "); then the closest match wins: the name stored exactly as typed, else the
+    one that equals it once the spaces around each are dropped, else the one that matches
+    ignoring case. Several equally close: :class:`AmbiguousUser`, listing them (each can
+    still be picked by typing it exactly). A blank ``name``: InputError (:func:`clean_name`)."""
+    cleaned = clean_name(name)
+    key = name_key(cleaned)
+    rows = [User(int(r[0]), str(r[1]), str(r[2]))
+            for r in db.execute("SELECT id, name, units FROM users ORDER BY id")]
+    for hits in ([u for u in rows if u.name == name],
+                 [u for u in rows if u.name.strip() == cleaned],
+                 [u for u in rows if name_key(u.name) == key]):
+        if len(hits) == 1:
+            return hits[0]
+        if hits:
+            listed = ", ".join(repr(u.name) for u in hits)
+            options = " or ".join(f"--user {shlex.quote(u.name)}" for u in hits)
+            raise AmbiguousUser(f"the user name {cleaned!r} matches {len(hits)} users whose names "
+                                f"differ only in case or spaces ({listed}), so none was picked: "
+                                f"type the name exactly as stored ({options})")
+    return None
 
 
 def encode_series(rows: Sequence[Sequence[float]], step_s: float = 0.1) -> str:
@@ -571,16 +624,32 @@ class Store:
 
     # -- users and levels ---------------------------------------------------------------
     def user(self, name: str, units: str | None = None, now: str | None = None) -> User:
-        """The user called ``name``, created on first use; ``units`` updates the preference."""
-        row = self.db.execute("SELECT id, name, units FROM users WHERE name = ?", (name,)).fetchone()
-        if row is None:
-            cur = self.db.execute("INSERT INTO users (name, units, created_at) VALUES (?, ?, ?)",
-                                  (name, units or "in", now or utc_now()))
-            return User(int(cur.lastrowid or 0), name, units or "in")
-        if units and units != row["units"]:
-            self.db.execute("UPDATE users SET units = ? WHERE id = ?", (units, row["id"]))
-            return User(row["id"], name, units)
-        return User(row["id"], row["name"], row["units"])
+        """The user called ``name`` (whatever its case and the spaces around it:
+        :func:`find_user`), created on first use with the name as typed less those spaces,
+        and always given back with the name as stored; ``units`` updates the preference.
+        InputError for a blank name, :class:`AmbiguousUser` for one that matches several
+        users of an older database (nothing is written then)."""
+        found = find_user(self.db, name)
+        if found is None:
+            self.db.execute("BEGIN IMMEDIATE")  # look again and add in one write: another
+            try:  # hingecoach adding "alice" meanwhile cannot make a second Alice
+                found = find_user(self.db, name)
+                if found is None:
+                    cleaned = clean_name(name)
+                    cur = self.db.execute(
+                        "INSERT INTO users (name, units, created_at) VALUES (?, ?, ?)",
+                        (cleaned, units or "in", now or utc_now()))
+                    found = User(int(cur.lastrowid or 0), cleaned, units or "in")
+                    units = None
+                self.db.execute("COMMIT")
+            except BaseException:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
+        if units and units != found.units:
+            self.db.execute("UPDATE users SET units = ? WHERE id = ?", (units, found.id))
+            return User(found.id, found.name, units)
+        return found
 
     def levels(self, user_id: int) -> dict[str, int]:
         """Saved level index per drill family (families never saved are absent)."""

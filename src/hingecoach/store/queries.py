@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sqlite3
 import sys
 from collections import Counter
@@ -45,11 +46,14 @@ from hingecoach.errors import ConfigError, HingeError, InputError, StorageError
 from hingecoach.resilience import on_read_only_file_system, storage_trouble
 from hingecoach.store.db import (
     SCHEMA_VERSION,
+    AmbiguousUser,
     Store,
+    User,
     damage_in_words,
     damaged_fix,
     decode_series,
     file_in_the_way,
+    find_user,
     not_ours,
     not_ours_fix,
     quick_check,
@@ -298,26 +302,29 @@ def load_saved_progress(path: str | os.PathLike[str], name: str, wait_s: float =
     (``privacy.record_history = false``: no database is created, no user row added). No
     database, no such user, or one that cannot be read: (None, {}); but
     :class:`DatabaseLocked` when another program's lock kept it from being read for
-    ``wait_s`` (the caller may say so)."""
+    ``wait_s`` (the caller may say so), and :class:`~hingecoach.store.db.AmbiguousUser`
+    when ``name`` matches several users (:func:`~hingecoach.store.db.find_user`: names
+    match whatever their case)."""
     if not Path(path).is_file():
         return None, {}
     try:
         with reading(path, wait_s=wait_s) as db:
-            row = db.execute("SELECT id, units FROM users WHERE name = ?", (name,)).fetchone()
-            if row is None:
+            user = find_user(db, name)
+            if user is None:
                 return None, {}
-            return str(row["units"]), read_levels(db, row["id"])
-    except DatabaseLocked:
+            return user.units, read_levels(db, user.id)
+    except (DatabaseLocked, AmbiguousUser):
         raise
     except (HingeError, sqlite3.Error):
         return None, {}
 
 
 def saved_progress(path: str | os.PathLike[str], name: str) -> tuple[str | None, dict[str, int]]:
-    """:func:`load_saved_progress`, with (None, {}) for a locked database too."""
+    """:func:`load_saved_progress`, with (None, {}) for a locked database and an ambiguous
+    name too."""
     try:
         return load_saved_progress(path, name)
-    except DatabaseLocked:
+    except (DatabaseLocked, AmbiguousUser):
         return None, {}
 
 
@@ -330,8 +337,20 @@ def rep_rows(db: sqlite3.Connection, *, session_id: int | None = None,
              user: str | None = None, since: str | None = None) -> list[dict[str, Any]]:
     """Every rep (oldest first) with its set, session and user, faults and flags as lists.
 
-    ``since``: only sessions that started at or after this UTC ISO time.
+    ``user``: only that user's (a name, matched as :func:`~hingecoach.store.db.find_user`
+    does: whatever its case); ``since``: only sessions that started at or after this UTC
+    ISO time.
     """
+    if user is not None:
+        found = find_user(db, user)
+        if found is None:
+            return []
+        return _rep_rows(db, session_id=session_id, user_id=found.id, since=since)
+    return _rep_rows(db, session_id=session_id, user_id=None, since=since)
+
+
+def _rep_rows(db: sqlite3.Connection, *, session_id: int | None, user_id: int | None,
+              since: str | None) -> list[dict[str, Any]]:
     q = ("SELECT reps.*, sets.session_id, sets.number AS set_number, sets.family, sets.drill, "
          "sets.level, sets.wall_cm, sets.units, sessions.started_at, users.name AS user "
          "FROM reps JOIN sets ON sets.id = reps.set_id "
@@ -341,9 +360,9 @@ def rep_rows(db: sqlite3.Connection, *, session_id: int | None = None,
     if session_id is not None:
         where.append("sets.session_id = ?")
         args.append(session_id)
-    if user is not None:
-        where.append("users.name = ?")
-        args.append(user)
+    if user_id is not None:
+        where.append("users.id = ?")
+        args.append(user_id)
     out = []
     for r in db.execute(q + (" WHERE " + " AND ".join(where) if where else "")
                         + " ORDER BY sessions.id, sets.number, sets.id, reps.number", args):
@@ -464,14 +483,27 @@ def summarize(session: dict[str, Any], sets: Iterable[dict[str, Any]],
     return s
 
 
-def _session_rows(db: sqlite3.Connection, user: str | None) -> list[dict[str, Any]]:
+def _session_rows(db: sqlite3.Connection, user: User | None) -> list[dict[str, Any]]:
     q = ("SELECT sessions.*, users.name AS user, users.units AS units FROM sessions "
          "JOIN users ON users.id = sessions.user_id")
     args: tuple[Any, ...] = ()
     if user is not None:
-        q += " WHERE users.name = ?"
-        args = (user,)
+        q += " WHERE users.id = ?"
+        args = (user.id,)
     return [dict(r) for r in db.execute(q + " ORDER BY sessions.id", args)]
+
+
+def _the_user(db: sqlite3.Connection, name: str | None) -> User | None:
+    """The user ``name`` names (None: everyone), or :class:`EmptyDatabase` naming the
+    users there are; names match whatever their case and the spaces around them
+    (:func:`~hingecoach.store.db.find_user`, whose errors for a blank or an ambiguous name
+    pass through)."""
+    if name is None:
+        return None
+    found = find_user(db, name)
+    if found is None:
+        raise _no_sessions(db, name, None)
+    return found
 
 
 def _sets_of(db: sqlite3.Connection, session_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
@@ -483,39 +515,50 @@ def _sets_of(db: sqlite3.Connection, session_ids: Sequence[int]) -> dict[int, li
 
 
 def users(db: sqlite3.Connection) -> list[str]:
+    """Every user's name, as stored (first written), oldest first."""
     return [r[0] for r in db.execute("SELECT name FROM users ORDER BY id")]
 
 
 def history(db: sqlite3.Connection, user: str | None = None) -> list[SessionSummary]:
-    """One summary per session (oldest first), of every user or of ``user``."""
+    """One summary per session (oldest first), of every user or of ``user`` (a name,
+    whatever its case and the spaces around it)."""
+    return _history(db, _the_user(db, user))
+
+
+def _history(db: sqlite3.Connection, user: User | None) -> list[SessionSummary]:
     sessions = _session_rows(db, user)
     if not sessions:
-        raise _no_sessions(db, user)
+        raise _no_sessions(db, None if user is None else user.name, user)
     sets = _sets_of(db, [s["id"] for s in sessions])
     reps_by: dict[int, list[dict[str, Any]]] = {s["id"]: [] for s in sessions}
-    for r in rep_rows(db, user=user):
+    for r in _rep_rows(db, session_id=None, user_id=None if user is None else user.id, since=None):
         reps_by[r["session_id"]].append(r)
     return [summarize(s, sets[s["id"]], reps_by[s["id"]]) for s in sessions]
 
 
-def _no_sessions(db: sqlite3.Connection, user: str | None) -> EmptyDatabase:
+def _no_sessions(db: sqlite3.Connection, asked: str | None, user: User | None) -> EmptyDatabase:
+    """Why nothing was found for the name ``asked`` (None: everyone), which names ``user``
+    (None: no one)."""
     names = users(db)
-    if user is not None and names and user not in names:
-        return EmptyDatabase(f"no user called {user!r} in the progress database: users are "
-                             f"{', '.join(names)}")
-    if user is not None:
-        return EmptyDatabase(f"no sessions recorded yet for {user!r}: run a session first "
-                             f"(`hingecoach run --user {user} ...`)")
+    if asked is not None and user is None and names:
+        return EmptyDatabase(f"no user called {asked.strip()!r} in the progress database: "
+                             f"users are {', '.join(names)}")
+    if asked is not None:
+        name = user.name if user is not None else asked.strip()
+        return EmptyDatabase(f"no sessions recorded yet for {name!r}: run a session first "
+                             f"(`hingecoach run --user {shlex.quote(name)} ...`)")
     return EmptyDatabase("no sessions recorded yet: run `hingecoach demo --data-dir DIR` "
                          "or `hingecoach run` first")
 
 
 # --- one session in full -----------------------------------------------------------------
 def resolve_session(db: sqlite3.Connection, spec: str, user: str | None = None) -> int:
-    """The session id for ``latest`` (of ``user`` if given) or a session number."""
-    sessions = _session_rows(db, user)
+    """The session id for ``latest`` (of ``user`` if given: a name, whatever its case and
+    the spaces around it) or a session number."""
+    found = _the_user(db, user)
+    sessions = _session_rows(db, found)
     if not sessions:
-        raise _no_sessions(db, user)
+        raise _no_sessions(db, user, found)
     if spec in ("latest", "last"):
         return int(sessions[-1]["id"])
     try:
@@ -526,7 +569,7 @@ def resolve_session(db: sqlite3.Connection, spec: str, user: str | None = None) 
     ids = [int(s["id"]) for s in sessions]
     if sid not in ids:
         known = f"{ids[0]}-{ids[-1]}" if len(ids) > 1 else str(ids[0])
-        who = f" for {user!r}" if user else ""
+        who = f" for {found.name!r}" if found is not None else ""
         raise InputError(f"no session {sid}{who}: sessions are {known} "
                          "(see `hingecoach history`), or use 'latest'")
     return sid
@@ -556,7 +599,8 @@ def session_detail(db: sqlite3.Connection, session_id: int) -> dict[str, Any]:
             st["series_error"] = True
         st["rep_rows"] = [r for r in reps if r["set_id"] == st["id"]]
     problems = Counter(p for r in reps for p in (*r["faults"], *r["flags"]))
-    progress = [s for s in history(db, session["user"]) if s.id <= session_id]
+    owner = User(int(session["user_id"]), str(session["user"]), str(session["units"]))
+    progress = [s for s in _history(db, owner) if s.id <= session_id]
     return {"summary": summarize(session, sets, reps),
             "sets": [st for st in sets if st["rep_rows"] or st["series"]["rows"]],
             "reps": reps,
