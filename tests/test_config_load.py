@@ -174,7 +174,9 @@ def test_booleans_from_the_environment_accept_the_usual_spellings(home):
 
 
 @pytest.mark.parametrize("source", ["picamera2", "camera", "camera:0", "camera:12", "synthetic",
-                                    "synthetic:faults=knees_forward", "clips/a.mp4", "/tmp/t.jsonl"])
+                                    "synthetic:faults=knees_forward", "clips/a.mp4", "/tmp/t.jsonl",
+                                    # what phones write: analyze and record took these, run did not
+                                    "phone/IMG_0042.MOV", "clip.m4v", "Clip.Mp4", "T.JSONL"])
 def test_camera_sources_the_coach_understands_are_accepted(home, source):
     assert load_config(env=home, overrides={"camera.source": source}).get("camera.source") == source
 
@@ -182,6 +184,8 @@ def test_camera_sources_the_coach_understands_are_accepted(home, source):
 def test_an_unknown_camera_source_says_what_is_allowed(home):
     with pytest.raises(ConfigError, match="flag camera.source: .*'picamera2' or 'camera:N'"):
         load_config(env=home, overrides={"camera.source": "webcam"})
+    with pytest.raises(ConfigError, match=r"\.m4v .*any case"):
+        load_config(env=home, overrides={"camera.source": "notes.txt"})
 
 
 def test_the_models_dir_follows_hingecoach_models_like_the_models_command(home, tmp_path):

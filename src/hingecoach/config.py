@@ -78,16 +78,23 @@ def _num(value: float | None) -> str:
     return "any" if value is None else f"{value:g}"
 
 
+#: File names that say "video" (``camera.source`` accepts them in any case, as ``analyze`` and
+#: ``record`` do; ``record`` refuses to write a trace under one).
+VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".h264", ".mpg", ".mpeg", ".ts",
+                  ".m2ts", ".mts", ".wmv", ".3gp", ".flv", ".ogv")
+
+
 SCHEMA: dict[str, dict[str, Key]] = {
     "camera": {
         "source": Key(
             "str", "picamera2",
             "where frames come from",
             choices=("picamera2",),
-            pattern=r"^(camera(:\d+)?|synthetic(:\S*)?|.+\.(mp4|avi|mov|mkv|webm|jsonl))$",
+            pattern=r"^(camera(:\d+)?|synthetic(:\S*)?|(?i:.+\.(" + "|".join(
+                x.lstrip(".") for x in (*VIDEO_SUFFIXES, ".jsonl")) + r")))$",
             pattern_help="'camera:N' (an OpenCV device such as a USB webcam), "
             "'synthetic[:OPTIONS]' (the synthetic athlete) or a path to a video "
-            "(.mp4 .avi .mov .mkv .webm) or trace (.jsonl)",
+            f"({' '.join(VIDEO_SUFFIXES)}, any case) or trace (.jsonl)",
         ),
         "width": Key("int", 640, "capture width in pixels", low=160, high=1920),
         "height": Key("int", 480, "capture height in pixels", low=120, high=1080),

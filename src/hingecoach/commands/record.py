@@ -7,6 +7,8 @@ import math
 import sys
 from pathlib import Path
 
+from hingecoach.config import VIDEO_SUFFIXES
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -28,9 +30,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-#: File names that say "video": a trace written under one would look like a broken video.
-VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".h264", ".mpg", ".mpeg", ".ts",
-                  ".m2ts", ".mts", ".wmv", ".3gp", ".flv", ".ogv")
 
 
 def run(args: argparse.Namespace) -> int:
