@@ -275,3 +275,17 @@ def test_a_replay_stopped_by_a_signal_drops_the_commands_still_to_come(tmp_path:
     texts = [c["text"] for c in cues]
     assert not [t for t in texts if "Free hinges" in t or "wrapping up" in t or "free hinge" in t], texts
     assert cues[-1]["kind"] == "summary" and "Your wall distance" in cues[-1]["text"], cues[-1]
+
+
+@pytest.mark.parametrize(("argv", "usage", "says"), [
+    (["run", "--sorce", "x.jsonl"], "usage: hingecoach run ", "(did you mean --source?)"),
+    (["history", "--config", "c.toml"], "usage: hingecoach history ", "unrecognized arguments: --config c.toml"),
+])
+def test_a_mistyped_option_gets_its_command_usage_and_the_option_meant(capsys, argv: list, usage: str, says: str) -> None:  # noqa: ANN001
+    """Before, argparse blamed the top-level parser: 'usage: hingecoach [-h] [--version] COMMAND'."""
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(usage)
+    assert f"hingecoach {argv[0]}: error: unrecognized arguments" in err and says in err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import pkgutil
 import sys
@@ -41,9 +42,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def unknown_option(parser: argparse.ArgumentParser, command: str | None, extras: list[str]) -> None:
+    """Exit (2) with the sub-command's usage and a close known option, for a mistyped one."""
+    sub = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+    child = sub.choices.get(command) if sub is not None and command else None
+    if child is None:
+        parser.error(f"unrecognized arguments: {' '.join(extras)}")
+    known = [o for a in child._actions for o in a.option_strings]
+    hint = ""
+    for word in extras:
+        close = difflib.get_close_matches(word.partition("=")[0], known, n=1, cutoff=0.6)
+        if word.startswith("-") and close:
+            hint = f" (did you mean {close[0]}?)"
+            break
+    child.error(f"unrecognized arguments: {' '.join(extras)}{hint}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extras = parser.parse_known_args(argv)
+    if extras:  # argparse would blame the top-level parser and print its usage
+        unknown_option(parser, getattr(args, "command", None), extras)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
