@@ -286,3 +286,25 @@ def test_the_phrase_cache_renders_each_phrase_once() -> None:
 def test_an_unknown_speaker_spec_is_a_clear_error() -> None:
     with pytest.raises(DeviceError, match="none, wav:DIR, device"):
         make_speaker("bluetooth")
+
+
+def test_with_no_sound_device_and_an_unwritable_wav_folder_speech_is_off_and_nothing_raises(
+        tmp_path, monkeypatch, capsys) -> None:  # noqa: ANN001
+    """It used to raise 'cannot create WAV folder', and `run` would not start (a restart loop
+    under systemd) when the working folder could not be written."""
+    def no_device(*a, **k):  # noqa: ANN002, ANN003
+        raise DeviceError("no sound output device (test)")
+
+    monkeypatch.setattr(speaker_mod, "DeviceSink", no_device)
+    monkeypatch.setattr(speaker_mod, "_warned", set())
+    (tmp_path / "a-file").write_text("x")
+    s = make_speaker("device", fallback_dir=tmp_path / "a-file" / "speech", tts=SilentTts())
+    try:
+        assert isinstance(s.sink, NullSink)
+        s.say("hello")
+        assert s.wait_idle(5)
+    finally:
+        s.close()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no sound output device" in err[0] and "speech is off (transcript only)" in err[0]
+    assert "cannot create WAV folder" in err[0]

@@ -165,3 +165,25 @@ def test_run_uses_the_configured_speaker_or_none(tmp_path: Path, monkeypatch) ->
     _, texts = _run_without_camera_or_microphone(tmp_path, monkeypatch, {"HINGECOACH_AUDIO_OUTPUT": "none"},
                                                  speaker="auto")
     assert played_on == [] and texts
+
+
+def test_a_live_run_with_no_sound_device_writes_no_wav_files_into_the_working_folder(
+        tmp_path: Path, monkeypatch, capsys) -> None:  # noqa: ANN001
+    """The service's `run` with no speaker: the transcript only (as doctor says), not a WAV file
+    per cue of every workout piling up in ./out/speech; and a working folder it cannot write
+    (here a file where out/ would be) does not stop it."""
+    import hingecoach.audio.speaker as speaker_mod
+    from hingecoach.errors import DeviceError
+
+    def no_device(*a, **k):  # noqa: ANN002, ANN003
+        raise DeviceError("no sound output device (test)")
+
+    monkeypatch.setattr(speaker_mod, "DeviceSink", no_device)
+    monkeypatch.setattr(speaker_mod, "_warned", set())
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    _, texts = _run_without_camera_or_microphone(tmp_path, monkeypatch, {}, speaker="auto")
+    assert texts  # coached: the camera notices were said
+    assert list(work.iterdir()) == []
+    assert "speech is off (transcript only)" in capsys.readouterr().err

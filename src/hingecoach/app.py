@@ -80,6 +80,7 @@ def polled_intents(poll: Callable[[], list[Any]]) -> Callable[[], list[TimedInte
 
 def open_voice(speaker_spec: str, listen: bool, on_event: Callable[[Any], None] | None = None,
                settings: dict[str, Any] | None = None,
+               fallback_dir: str | Path | None = "out/speech",
                ) -> tuple[Any, Callable[[], list[TimedIntent]] | None, Any]:
     """(speaker, live intents or None, object to close).
 
@@ -90,7 +91,8 @@ def open_voice(speaker_spec: str, listen: bool, on_event: Callable[[Any], None] 
     ``microphone_lost`` / ``microphone_back`` events (from the listener's thread).
     ``settings``: the config's ``audio.input``, ``audio.output``, ``audio.volume`` (percent),
     ``voice.engine`` and ``voice.tts``; missing keys keep their defaults, and ``none`` for
-    the input or the engine means no listening.
+    the input or the engine means no listening. ``fallback_dir``: where spoken cues go as WAV
+    files when there is no sound device (None: nowhere, the transcript only).
     """
     from hingecoach.audio.session import VoiceSession
     from hingecoach.coach.cues import decoy_phrases
@@ -100,7 +102,7 @@ def open_voice(speaker_spec: str, listen: bool, on_event: Callable[[Any], None] 
     engine = str(cfg.get("voice.engine", "auto"))
     listen = listen and not is_off(engine) and not is_off(cfg.get("audio.input"))
     session = VoiceSession(speaker=speaker_spec, listen=listen, warm=phrases, decoys=phrases,
-                           on_event=on_event, recogniser=engine,
+                           on_event=on_event, recogniser=engine, fallback_dir=fallback_dir,
                            mic_device=sound_device(cfg.get("audio.input")),
                            output_device=sound_device(cfg.get("audio.output")),
                            tts=str(cfg.get("voice.tts", "auto")))

@@ -42,7 +42,7 @@ class VoiceSession:
         recogniser: ``auto|vosk|pocketsphinx|vosk:PATH``.
         warm: phrases to pre-render (the coach's catalogue, counts).
         decoys: phrases that must never be commands (the coach's catalogue).
-        fallback_dir: where cues go without a sound device.
+        fallback_dir: where cues go without a sound device (None: nowhere, transcript only).
         on_event: called (from the listener's thread) with each microphone
             :class:`~hingecoach.resilience.DeviceEvent`.
         mic_opener: opens the microphone (default: the sound card's input,
@@ -58,7 +58,7 @@ class VoiceSession:
         recogniser: str = "auto",
         warm: Iterable[str] = (),
         decoys: Iterable[str] = (),
-        fallback_dir: str | Path = "out/speech",
+        fallback_dir: str | Path | None = "out/speech",
         models_dir: str | Path | None = None,
         on_event: Callable[[Any], None] | None = None,
         mic_opener: Callable[[], Any] | None = None,

@@ -536,11 +536,15 @@ def make_speaker(
         try:
             sink: Sink = DeviceSink(device)
         except DeviceError as exc:
+            sink = NullSink()
             if fallback_dir is not None:
-                _say_once("speaker", f"{exc}; spoken cues go to WAV files in {fallback_dir}/ instead")
-                sink = WavDirSink(fallback_dir, clock=clock)
+                try:
+                    sink = WavDirSink(fallback_dir, clock=clock)
+                except DeviceError as why:  # an unwritable folder must not stop the coaching
+                    _say_once("speaker", f"{exc}; speech is off (transcript only): {why}")
+                else:
+                    _say_once("speaker", f"{exc}; spoken cues go to WAV files in {fallback_dir}/ instead")
             else:
                 _say_once("speaker", f"{exc}; speech is off (transcript only)")
-                sink = NullSink()
         return PlaybackSpeaker(sink, tts=tts, clock=clock, warm=warm)
     raise DeviceError(f"unknown speaker {spec!r}: use none, wav:DIR, device or auto")

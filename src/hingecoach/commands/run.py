@@ -176,8 +176,11 @@ def _serve(args: argparse.Namespace, svc: Any, commands: list[Any], data_dir: st
     progress = Progress(db_path(data_dir), "hingecoach run", on_event=events.put)
     try:
         progress.open(user_name, units, record, args.source)
+        # live (the service) with no sound device: the transcript only, as doctor says; WAV
+        # files of every cue of every workout would pile up in the working folder
         speaker, voice_intents, voice = open_voice(speaker_spec, live and not args.no_voice, on_event=events.put,
-                                                   settings=getattr(args, "voice_settings", {}))
+                                                   settings=getattr(args, "voice_settings", {}),
+                                                   fallback_dir=None if live else "out/speech")
         user, levels, recorder = progress.user, progress.levels, progress.recorder
         coach = Coach(units=user.units, levels=levels,
                       aspect=info.width / info.height, recorder=recorder or NullRecorder())
