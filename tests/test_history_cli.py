@@ -74,14 +74,18 @@ def test_the_table_has_a_header_and_one_aligned_row_per_session(demo_data: Path)
         assert f"wall {wall['level']}" not in ln.split("  ")[-1]
 
 
-def test_user_picks_one_persons_sessions(demo_data: Path, tmp_path: Path) -> None:
-    data = copy_data(demo_data, tmp_path / "data")
+def _session_1_belongs_to(data: Path, name: str, units: str) -> Path:
+    """The demo data with a second user, ``name``, who owns session 1; returns ``data``."""
     db = sqlite3.connect(data / "hingecoach.db")
-    db.execute("INSERT INTO users (name, units, created_at) VALUES ('kim', 'cm', '2026-01-01')")
-    db.execute("UPDATE sessions SET user_id = (SELECT id FROM users WHERE name = 'kim') "
-               "WHERE id = 1")
+    db.execute("INSERT INTO users (name, units, created_at) VALUES (?, ?, '2026-01-01')", (name, units))
+    db.execute("UPDATE sessions SET user_id = (SELECT id FROM users WHERE name = ?) WHERE id = 1", (name,))
     db.commit()
     db.close()
+    return data
+
+
+def test_user_picks_one_persons_sessions(demo_data: Path, tmp_path: Path) -> None:
+    data = _session_1_belongs_to(copy_data(demo_data, tmp_path / "data"), "kim", "cm")
     kim = json.loads(cli("history", "--json", "--user", "kim", "--data-dir", str(data)).out)
     everyone = json.loads(cli("history", "--json", "--data-dir", str(data)).out)
     assert [s["id"] for s in kim] == [1] and kim[0]["user"] == "kim" and kim[0]["units"] == "cm"
@@ -92,13 +96,7 @@ def test_user_picks_one_persons_sessions(demo_data: Path, tmp_path: Path) -> Non
 def test_a_user_is_found_whatever_the_case_and_spaces_typed(demo_data: Path, tmp_path: Path) -> None:
     """`history --user DEMO` said "no user called 'DEMO'"; report and export alike. The
     name is shown as first written."""
-    data = copy_data(demo_data, tmp_path / "data")
-    db = sqlite3.connect(data / "hingecoach.db")
-    db.execute("INSERT INTO users (name, units, created_at) VALUES ('Élodie', 'cm', '2026-01-01')")
-    db.execute("UPDATE sessions SET user_id = (SELECT id FROM users WHERE name = 'Élodie') "
-               "WHERE id = 1")
-    db.commit()
-    db.close()
+    data = _session_1_belongs_to(copy_data(demo_data, tmp_path / "data"), "Élodie", "cm")
     for typed, ids, shown in (("DEMO ", [2], "demo"), ("élodie", [1], "Élodie"),
                               (" ÉLODIE", [1], "Élodie")):  # Unicode case: not SQLite's NOCASE
         rows = json.loads(cli("history", "--json", "--user", typed, "--data-dir", str(data)).out)

@@ -112,6 +112,22 @@ def test_a_current_database_is_read_without_being_written(demo_data: Path, tmp_p
     assert sorted(p.name for p in data.iterdir()) == ["hingecoach.db"]
 
 
+def _an_older_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, journal: str) -> tuple[Path, tuple]:
+    """A database one migration behind the code (its migrations patched in), with a v1
+    session, in journal mode ``journal``; returns (its path, the code's migrations)."""
+    migrations = (*MIGRATIONS, "ALTER TABLE sessions ADD COLUMN note TEXT")
+    monkeypatch.setattr(store_db, "MIGRATIONS", migrations)
+    monkeypatch.setattr(store_db, "SCHEMA_VERSION", len(migrations))
+    monkeypatch.setattr(queries, "SCHEMA_VERSION", len(migrations))
+    db = tmp_path / "hingecoach.db"
+    build(db, MIGRATIONS)
+    add_v1_session(db)
+    c = sqlite3.connect(db)
+    assert c.execute(f"PRAGMA journal_mode = {journal}").fetchone() == (journal,)
+    c.close()
+    return db, migrations
+
+
 @pytest.mark.parametrize("journal", ["wal", "delete"])
 def test_an_older_database_locked_by_another_program_is_not_waited_on_for_the_busy_timeout(
         journal: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -126,17 +142,7 @@ def test_an_older_database_locked_by_another_program_is_not_waited_on_for_the_bu
 
     from storekit import write_lock
 
-    extra = "ALTER TABLE sessions ADD COLUMN note TEXT"
-    migrations = (*MIGRATIONS, extra)
-    monkeypatch.setattr(store_db, "MIGRATIONS", migrations)
-    monkeypatch.setattr(store_db, "SCHEMA_VERSION", len(migrations))
-    monkeypatch.setattr(queries, "SCHEMA_VERSION", len(migrations))
-    db = tmp_path / "hingecoach.db"
-    build(db, MIGRATIONS)
-    add_v1_session(db)
-    c = sqlite3.connect(db)
-    assert c.execute(f"PRAGMA journal_mode = {journal}").fetchone() == (journal,)
-    c.close()
+    db, migrations = _an_older_database(tmp_path, monkeypatch, journal)
     before = digest(db)
     took: dict[str, float] = {}
     with write_lock(db):
@@ -164,16 +170,7 @@ def test_run_with_history_off_reads_an_older_locked_database_within_its_own_wait
 
     from storekit import write_lock
 
-    migrations = (*MIGRATIONS, "ALTER TABLE sessions ADD COLUMN note TEXT")
-    monkeypatch.setattr(store_db, "MIGRATIONS", migrations)
-    monkeypatch.setattr(store_db, "SCHEMA_VERSION", len(migrations))
-    monkeypatch.setattr(queries, "SCHEMA_VERSION", len(migrations))
-    db = tmp_path / "hingecoach.db"
-    build(db, MIGRATIONS)
-    add_v1_session(db)
-    c = sqlite3.connect(db)
-    c.execute("PRAGMA journal_mode = wal")
-    c.close()
+    db, migrations = _an_older_database(tmp_path, monkeypatch, "wal")
     with write_lock(db):
         start = time.monotonic()
         with pytest.raises(queries.DatabaseLocked):
