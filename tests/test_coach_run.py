@@ -275,3 +275,44 @@ def test_a_replay_stopped_by_a_signal_drops_the_commands_still_to_come(tmp_path:
     texts = [c["text"] for c in cues]
     assert not [t for t in texts if "Free hinges" in t or "wrapping up" in t or "free hinge" in t], texts
     assert cues[-1]["kind"] == "summary" and "Your wall distance" in cues[-1]["text"], cues[-1]
+
+
+def test_a_transcript_over_the_input_the_config_or_the_database_is_refused_before_writing(
+        traces: dict, tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    """`run --source s.jsonl --transcript s.jsonl` left a 0-byte trace and `--transcript
+    DATA/hingecoach.db` replaced the database with JSON, all history lost; both exit 0."""
+    import os
+    import shutil
+
+    trace = tmp_path / "s.jsonl"
+    shutil.copy(traces["clean-0"][0], trace)
+    os.link(trace, tmp_path / "same.jsonl")  # another name for the same file
+    data = tmp_path / "d"
+    with Store(data / "hingecoach.db") as st:
+        st.save_level(st.user("Bo", "cm").id, "wall", 2, "wall", 20.0)
+    config = tmp_path / "c.toml"
+    config.write_text("[user]\nname = \"Bo\"\n")
+    files = [trace, config, *data.iterdir()]
+    before = {p: p.read_bytes() for p in files}
+    base = ["--commands", START, "--no-voice", "--speaker", "none", "--quiet", "--data-dir", str(data)]
+    for argv, says in (
+        (["run", "--source", str(trace), "--transcript", str(trace)], "is the input itself"),
+        (["run", "--source", str(trace), "--transcript", str(tmp_path / "same.jsonl")], "is the input itself"),
+        (["run", "--source", str(trace), "--transcript", str(tmp_path / "x" / ".." / "s.jsonl")],
+         "is the input itself"),
+        (["run", "--source", str(trace), "--transcript", str(data / "hingecoach.db")],
+         "is the progress database"),
+        (["run", "--source", str(trace), "--transcript", str(data / "hingecoach.db-wal")],
+         "side file of the progress database"),
+        (["run", "--source", str(trace), "--config", str(config), "--transcript", str(config)],
+         "is the --config file"),
+    ):
+        assert main([*argv, *base]) == 2, argv
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and says in err[0] and "name another file, e.g. --transcript" in err[0], (argv, err)
+    assert main(["demo", "--speaker", "none", "--data-dir", str(data),
+                 "--transcript", str(data / "hingecoach.db")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is the progress database" in err[0], err
+    assert {p: p.read_bytes() for p in files} == before
+    assert sorted(p.name for p in data.iterdir()) == ["hingecoach.db"], "nothing written"

@@ -109,12 +109,15 @@ def handle(args: argparse.Namespace) -> int:
     from hingecoach.coach.coach import Coach
     from hingecoach.coach.cues import count_of
     from hingecoach.commands._progress import Progress
-    from hingecoach.commands.run import check_pace
+    from hingecoach.commands.run import check_pace, check_transcript_path
     from hingecoach.resilience import EventQueue
     from hingecoach.sim import render
     from hingecoach.store.paths import db_path
 
     check_pace(args.pace)
+    # without --data-dir the demo's database is a temporary one, but the user's own (the
+    # default) is no place for a transcript either
+    check_transcript_path(args.transcript, args.data_dir, getattr(args, "config", None))
     if args.data_dir and not config_from_args(args).get("privacy.record_history"):
         print("hingecoach demo: privacy.record_history is false: nothing is saved in --data-dir "
               f"{args.data_dir}", file=sys.stderr)

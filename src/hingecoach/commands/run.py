@@ -114,6 +114,25 @@ def check_pace(pace: float | None) -> None:
                          "real time (1 = real time; leave it out for as fast as possible)")
 
 
+def check_transcript_path(transcript: str | None, data_dir: str | None, config: str | None,
+                          source: str | None = None) -> None:
+    """``--transcript`` must not be written over the pose input, the ``--config`` file or the
+    progress database (``run --source s.jsonl --transcript s.jsonl`` left a 0-byte trace;
+    ``--transcript DATA/hingecoach.db`` replaced every saved session with JSON): refused
+    before anything is opened for writing."""
+    from hingecoach.commands._common import refuse_overwriting_database, refuse_overwriting_input
+    from hingecoach.store.paths import db_path
+
+    if not transcript or transcript == "-":
+        return
+    if source and not source.startswith("synthetic"):  # camera specs name no file
+        refuse_overwriting_input(transcript, source, "--transcript", suffix=".jsonl")
+    if config:
+        refuse_overwriting_input(transcript, config, "--transcript", suffix=".jsonl",
+                                 what="the --config file", loses="the settings")
+    refuse_overwriting_database(transcript, db_path(data_dir), "--transcript", suffix=".jsonl")
+
+
 def handle(args: argparse.Namespace) -> int:
     from hingecoach.app import (
         is_live,
@@ -125,6 +144,8 @@ def handle(args: argparse.Namespace) -> int:
     data_dir, user_name, units, record = session_settings(args)
     check_pace(args.pace)
     live = is_live(args.source)
+    check_transcript_path(args.transcript, data_dir, getattr(args, "config", None),
+                          None if live else args.source)
     speaker_spec = args.speaker if args.speaker != "auto" else ("device" if live else "none")
     if args.speaker == "auto" and is_off(args.voice_settings.get("audio.output")):
         speaker_spec = "none"  # the config says no speaker: transcript only

@@ -46,6 +46,12 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"{flag} {path} is a directory: give a file name")
         if path is not None and not Path(path).resolve().parent.is_dir():
             raise InputError(f"{flag} {path}: the folder does not exist: create it first")
+    if args.truth is not None:
+        from hingecoach.commands._common import refuse_overwriting_input
+
+        # the truth written after the trace replaced it (`--out X --truth X`)
+        refuse_overwriting_input(args.truth, args.out, "--truth", suffix=".json",
+                                 what="the --out file too", loses="the trace")
     if (args.demo or args.coached_demo) and (args.seed is not None or args.reps is not None
                                              or args.fault_rate != DEFAULT_FAULT_RATE):
         raise InputError("--seed, --reps and --fault-rate shape a random session: the demos are fixed "
