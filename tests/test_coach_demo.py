@@ -63,3 +63,18 @@ def test_simulate_refuses_a_truth_file_that_is_its_own_trace(tmp_path, capsys) -
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and "is the --out file too" in err[0] and "--truth" in err[0], err
         assert not trace.exists(), "refused before the trace was written"
+
+
+def test_demo_refuses_a_wav_speaker_folder_that_cannot_be_made_before_the_story(tmp_path, capsys) -> None:  # noqa: ANN001
+    """`demo --speaker wav:FILE` coached the whole story, then died with a FileExistsError
+    traceback from write_cue_wavs."""
+    from hingecoach.cli import main
+
+    a_file = tmp_path / "x.jsonl"
+    a_file.write_text("")
+    for folder, says in ((a_file, "is a file, not a folder"), ("/proc/nope", "cannot create WAV folder")):
+        assert main(["demo", "--speaker", f"wav:{folder}", "--data-dir", str(tmp_path / "d")]) == 2
+        captured = capsys.readouterr()
+        err = captured.err.strip().splitlines()
+        assert len(err) == 1 and says in err[0] and "pass another --speaker wav:DIR" in err[0], err
+        assert captured.out == "" and not (tmp_path / "d").exists(), "refused before the story"

@@ -316,3 +316,24 @@ def test_a_transcript_over_the_input_the_config_or_the_database_is_refused_befor
     assert len(err) == 1 and "is the progress database" in err[0], err
     assert {p: p.read_bytes() for p in files} == before
     assert sorted(p.name for p in data.iterdir()) == ["hingecoach.db"], "nothing written"
+
+
+def test_a_wav_speaker_folder_that_cannot_be_made_is_refused_before_the_replay(
+        traces: dict, tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    """`run --source s.jsonl --speaker wav:FILE` coached the whole session, then died in
+    write_cue_wavs with a FileExistsError traceback (exit 1); wav:/proc/nope with
+    FileNotFoundError. Live sources said so up front in one line: now replays do too."""
+    trace, _ = traces["clean-0"]
+    data, out = tmp_path / "d", tmp_path / "t.jsonl"
+    for folder, says in ((str(trace), "is a file, not a folder"), ("/proc/nope", "cannot create WAV folder")):
+        assert main(["run", "--source", str(trace), "--commands", START, "--speaker", f"wav:{folder}",
+                     "--transcript", str(out), "--data-dir", str(data)]) == 2, folder
+        captured = capsys.readouterr()
+        err = captured.err.strip().splitlines()
+        assert len(err) == 1 and says in err[0] and "pass another --speaker wav:DIR" in err[0], err
+        assert captured.out == "" and not out.exists() and not data.exists(), "refused before coaching"
+    wavs = tmp_path / "w"
+    assert main(["run", "--source", str(trace), "--commands", START, "--speaker", f"wav:{wavs}",
+                 "--transcript", str(wavs / "transcript.tsv"), "--data-dir", str(data)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"is the transcript.tsv that --speaker wav:{wavs} writes" in err[0], err

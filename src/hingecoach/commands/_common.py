@@ -80,3 +80,15 @@ def refuse_overwriting_database(out: str | os.PathLike[str] | None, db: str | os
             what = "the progress database" if path == db else f"a side file of the progress database {db}"
             raise InputError(f"{flag} {out} is {what}: writing it would destroy the saved history: "
                              f"name another file, e.g. {_another_name(out, flag, suffix)}")
+
+
+def refuse_transcript_in_wav_folder(transcript: str | None, speaker: str) -> None:
+    """``--speaker wav:DIR`` writes ``DIR/transcript.tsv``: a ``--transcript`` of that name
+    would be written over by it (or write over it)."""
+    if not transcript or transcript == "-" or not speaker.startswith("wav:"):
+        return
+    tsv = Path(speaker[4:] or "out/speech") / "transcript.tsv"
+    if same_file(transcript, tsv):
+        raise InputError(f"--transcript {transcript} is the transcript.tsv that --speaker {speaker} writes: "
+                         f"one would destroy the other: name another file, e.g. "
+                         f"{_another_name(transcript, '--transcript', '.jsonl')}")

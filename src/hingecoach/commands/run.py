@@ -139,6 +139,7 @@ def handle(args: argparse.Namespace) -> int:
         is_off,
         parse_commands,
     )
+    from hingecoach.commands._common import refuse_transcript_in_wav_folder
 
     commands = parse_commands(args.commands)
     data_dir, user_name, units, record = session_settings(args)
@@ -146,6 +147,7 @@ def handle(args: argparse.Namespace) -> int:
     live = is_live(args.source)
     check_transcript_path(args.transcript, data_dir, getattr(args, "config", None),
                           None if live else args.source)
+    refuse_transcript_in_wav_folder(args.transcript, args.speaker)
     speaker_spec = args.speaker if args.speaker != "auto" else ("device" if live else "none")
     if args.speaker == "auto" and is_off(args.voice_settings.get("audio.output")):
         speaker_spec = "none"  # the config says no speaker: transcript only
@@ -154,6 +156,9 @@ def handle(args: argparse.Namespace) -> int:
         # a replay races ahead of a live speaker, which drops lines gone stale: write one WAV
         # per transcript cue afterwards, stamped with session time (as the demo does)
         args.cue_wav_dir, speaker_spec = speaker_spec[4:] or "out/speech", "none"
+        from hingecoach.audio.sinks import make_wav_folder
+
+        make_wav_folder(args.cue_wav_dir)  # now, not after the whole session has been coached
     svc = Service.from_env()  # sd_notify under systemd; a no-op in a terminal
     with svc.handle_signals():
         return _serve(args, svc, commands, data_dir, user_name, units, record, live, speaker_spec)
