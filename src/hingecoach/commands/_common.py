@@ -82,6 +82,24 @@ def refuse_overwriting_database(out: str | os.PathLike[str] | None, db: str | os
                              f"name another file, e.g. {_another_name(out, flag, suffix)}")
 
 
+def refuse_overwriting_default_database(out: str | os.PathLike[str] | None, flag: str,
+                                        suffix: str | None = None) -> None:
+    """For commands that write a file but take no ``--data-dir`` (``record``, ``simulate``,
+    ``analyze --overlay``): the user's progress database, wherever the environment and the
+    config put it, is no place for it either. A config that cannot be read is left for the
+    commands that use it to report."""
+    if out is None or str(out) == "-":
+        return
+    from hingecoach.errors import HingeError
+    from hingecoach.store.paths import db_path
+
+    try:
+        db = db_path()
+    except (HingeError, OSError):
+        return
+    refuse_overwriting_database(out, db, flag, suffix)
+
+
 def refuse_transcript_in_wav_folder(transcript: str | None, speaker: str) -> None:
     """``--speaker wav:DIR`` writes ``DIR/transcript.tsv``: a ``--transcript`` of that name
     would be written over by it (or write over it)."""
