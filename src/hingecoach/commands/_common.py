@@ -95,7 +95,7 @@ def refuse_overwriting_default_database(out: str | os.PathLike[str] | None, flag
 
     try:
         db = db_path()
-    except (HingeError, OSError):
+    except (HingeError, OSError, RuntimeError, KeyError):  # no config, no home folder: no database to guard
         return
     refuse_overwriting_database(out, db, flag, suffix)
 
