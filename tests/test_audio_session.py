@@ -359,3 +359,15 @@ def test_listen_on_a_file_with_no_speech_hears_no_words(tmp_path, capsys) -> Non
     assert main(["listen", "--wav", str(path), "--json", "--verbose"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["intent"] is None and out["text"] == "" and out["details"]["reason"] == "no speech"
+
+
+def test_listen_on_a_header_only_wav_hears_no_speech_instead_of_crashing(tmp_path, capsys) -> None:  # noqa: ANN001
+    """`sox -n -r 16000 -b 16 zero.wav trim 0 0` (a WAV with no samples): PocketSphinx's
+    process_raw raised IndexError, a traceback; now it is a file with no speech."""
+    import json
+
+    path = write_wav(tmp_path / "zero.wav", Audio(np.zeros(0, np.int16), 16000))
+    assert path.stat().st_size == 44  # the header alone
+    assert main(["listen", "--wav", str(path), "--json", "--verbose"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["intent"] is None and out["text"] == "" and out["details"]["reason"] == "no speech"

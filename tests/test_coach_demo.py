@@ -51,3 +51,30 @@ def test_simulate_can_write_the_coached_demo_story(tmp_path, capsys) -> None:  #
     import json
 
     assert json.loads(capsys.readouterr().out)["summary"]["reps"] == n
+
+
+def test_simulate_refuses_a_truth_file_that_is_its_own_trace(tmp_path, capsys) -> None:  # noqa: ANN001
+    """`simulate --out X --truth X` wrote the truth over the trace, exit 0."""
+    from hingecoach.cli import main
+
+    trace = tmp_path / "x.jsonl"
+    for truth in (trace, tmp_path / "y" / ".." / "x.jsonl"):
+        assert main(["simulate", "--seed", "7", "--out", str(trace), "--truth", str(truth)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "is the --out file too" in err[0] and "--truth" in err[0], err
+        assert not trace.exists(), "refused before the trace was written"
+
+
+def test_demo_refuses_a_wav_speaker_folder_that_cannot_be_made_before_the_story(tmp_path, capsys) -> None:  # noqa: ANN001
+    """`demo --speaker wav:FILE` coached the whole story, then died with a FileExistsError
+    traceback from write_cue_wavs."""
+    from hingecoach.cli import main
+
+    a_file = tmp_path / "x.jsonl"
+    a_file.write_text("")
+    for folder, says in ((a_file, "is a file, not a folder"), ("/proc/nope", "cannot create WAV folder")):
+        assert main(["demo", "--speaker", f"wav:{folder}", "--data-dir", str(tmp_path / "d")]) == 2
+        captured = capsys.readouterr()
+        err = captured.err.strip().splitlines()
+        assert len(err) == 1 and says in err[0] and "pass another --speaker wav:DIR" in err[0], err
+        assert captured.out == "" and not (tmp_path / "d").exists(), "refused before the story"

@@ -289,3 +289,65 @@ def test_a_mistyped_option_gets_its_command_usage_and_the_option_meant(capsys, a
     err = capsys.readouterr().err
     assert err.startswith(usage)
     assert f"hingecoach {argv[0]}: error: unrecognized arguments" in err and says in err
+
+
+def test_a_transcript_over_the_input_the_config_or_the_database_is_refused_before_writing(
+        traces: dict, tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    """`run --source s.jsonl --transcript s.jsonl` left a 0-byte trace and `--transcript
+    DATA/hingecoach.db` replaced the database with JSON, all history lost; both exit 0."""
+    import os
+    import shutil
+
+    trace = tmp_path / "s.jsonl"
+    shutil.copy(traces["clean-0"][0], trace)
+    os.link(trace, tmp_path / "same.jsonl")  # another name for the same file
+    data = tmp_path / "d"
+    with Store(data / "hingecoach.db") as st:
+        st.save_level(st.user("Bo", "cm").id, "wall", 2, "wall", 20.0)
+    config = tmp_path / "c.toml"
+    config.write_text("[user]\nname = \"Bo\"\n")
+    files = [trace, config, *data.iterdir()]
+    before = {p: p.read_bytes() for p in files}
+    base = ["--commands", START, "--no-voice", "--speaker", "none", "--quiet", "--data-dir", str(data)]
+    for argv, says in (
+        (["run", "--source", str(trace), "--transcript", str(trace)], "is the input itself"),
+        (["run", "--source", str(trace), "--transcript", str(tmp_path / "same.jsonl")], "is the input itself"),
+        (["run", "--source", str(trace), "--transcript", str(tmp_path / "x" / ".." / "s.jsonl")],
+         "is the input itself"),
+        (["run", "--source", str(trace), "--transcript", str(data / "hingecoach.db")],
+         "is the progress database"),
+        (["run", "--source", str(trace), "--transcript", str(data / "hingecoach.db-wal")],
+         "side file of the progress database"),
+        (["run", "--source", str(trace), "--config", str(config), "--transcript", str(config)],
+         "is the --config file"),
+    ):
+        assert main([*argv, *base]) == 2, argv
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and says in err[0] and "name another file, e.g. --transcript" in err[0], (argv, err)
+    assert main(["demo", "--speaker", "none", "--data-dir", str(data),
+                 "--transcript", str(data / "hingecoach.db")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is the progress database" in err[0], err
+    assert {p: p.read_bytes() for p in files} == before
+    assert sorted(p.name for p in data.iterdir()) == ["hingecoach.db"], "nothing written"
+
+
+def test_a_wav_speaker_folder_that_cannot_be_made_is_refused_before_the_replay(
+        traces: dict, tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    """`run --source s.jsonl --speaker wav:FILE` coached the whole session, then died in
+    write_cue_wavs with a FileExistsError traceback (exit 1); wav:/proc/nope with
+    FileNotFoundError. Live sources said so up front in one line: now replays do too."""
+    trace, _ = traces["clean-0"]
+    data, out = tmp_path / "d", tmp_path / "t.jsonl"
+    for folder, says in ((str(trace), "is a file, not a folder"), ("/proc/nope", "cannot create WAV folder")):
+        assert main(["run", "--source", str(trace), "--commands", START, "--speaker", f"wav:{folder}",
+                     "--transcript", str(out), "--data-dir", str(data)]) == 2, folder
+        captured = capsys.readouterr()
+        err = captured.err.strip().splitlines()
+        assert len(err) == 1 and says in err[0] and "pass another --speaker wav:DIR" in err[0], err
+        assert captured.out == "" and not out.exists() and not data.exists(), "refused before coaching"
+    wavs = tmp_path / "w"
+    assert main(["run", "--source", str(trace), "--commands", START, "--speaker", f"wav:{wavs}",
+                 "--transcript", str(wavs / "transcript.tsv"), "--data-dir", str(data)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"is the transcript.tsv that --speaker wav:{wavs} writes" in err[0], err

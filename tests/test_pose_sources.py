@@ -253,3 +253,31 @@ def test_the_refusals_suggest_names_that_would_be_taken(
         assert main(argv) == 2, argv
         err = capfd.readouterr().err.strip().splitlines()
         assert len(err) == 1 and says in err[0], (argv, err)
+
+
+def test_record_simulate_and_overlay_never_write_over_the_progress_database(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]) -> None:
+    """They take no --data-dir, but the user's database (here from $HINGECOACH_DATA_DIR) is
+    still no place for a trace, a truth file or an overlay video."""
+    from hingecoach.cli import main
+    from hingecoach.store.db import Store
+
+    data = tmp_path / "d"
+    monkeypatch.setenv("HINGECOACH_DATA_DIR", str(data))
+    with Store(data / "hingecoach.db") as st:
+        st.user("Bo", "cm")
+    before = (data / "hingecoach.db").read_bytes()
+    trace = tmp_path / "s.jsonl"
+    assert main(["simulate", "--seed", "7", "--reps", "1", "--out", str(trace)]) == 0
+    capfd.readouterr()
+    for argv in (
+        ["simulate", "--seed", "7", "--out", str(data / "hingecoach.db")],
+        ["simulate", "--seed", "7", "--out", str(tmp_path / "t.jsonl"), "--truth", str(data / "hingecoach.db-wal")],
+        ["record", str(tmp_path / "clip.mp4"), "--out", str(data / "hingecoach.db")],
+        ["analyze", str(trace), "--overlay", str(data / "hingecoach.db")],
+    ):
+        assert main(argv) == 2, argv
+        err = capfd.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "progress database" in err[0] and "name another file" in err[0], err
+    assert (data / "hingecoach.db").read_bytes() == before and not (tmp_path / "t.jsonl").exists()
+    assert sorted(p.name for p in data.iterdir()) == ["hingecoach.db"]

@@ -200,3 +200,21 @@ def test_the_installed_command_prints_one_line_for_a_corrupt_database(tmp_path: 
     assert p.returncode == 2
     assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
     assert_untouched(tmp_path, before)
+
+
+@pytest.mark.parametrize("argv", [("report", "latest"), ("export",), ("export", "--format", "json")],
+                         ids=lambda a: "-".join(a))
+@pytest.mark.parametrize("target", ["hingecoach.db", "../d/hingecoach.db", "hingecoach.db-wal",
+                                    "hingecoach.db-shm", "link.db"])
+def test_an_out_file_that_is_the_progress_database_is_refused_before_writing(
+        argv, target: str, demo_data: Path, tmp_path: Path) -> None:
+    """`export --out DATA/hingecoach.db` replaced the database with CSV, `report latest --out
+    DATA/hingecoach.db` with HTML: every saved session lost, exit 0."""
+    data = copy_data(demo_data, tmp_path / "d")
+    before = digest(data / "hingecoach.db")
+    (data / "link.db").symlink_to(data / "hingecoach.db")
+    msg = one_line_error(cli(*argv, "--out", str(data / target), "--data-dir", str(data)), argv[0])
+    assert "is the progress database" in msg or "side file of the progress database" in msg, msg
+    assert "name another file, e.g. --out" in msg
+    assert digest(data / "hingecoach.db") == before
+    assert sorted(p.name for p in data.iterdir()) == ["hingecoach.db", "link.db"], "nothing written"

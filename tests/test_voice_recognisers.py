@@ -176,3 +176,19 @@ def test_every_rep_count_the_coach_says_is_a_decoy() -> None:
     phrases = decoy_phrases()
     assert all(f"That makes {n}." in phrases for n in DECOY_COUNTS)
     assert len(phrases) == len(set(phrases))
+
+
+@pytest.mark.parametrize("live", [False, True], ids=["first utterance", "live-ready"])
+def test_an_utterance_with_no_samples_is_no_speech_and_the_decoder_still_works(live: bool) -> None:
+    """A header-only WAV reached PocketSphinx as zero samples: process_raw raised IndexError
+    (and left the decoder mid-utterance, so every later decode failed too). A stream
+    finished with nothing fed (the listener's path) went the same way."""
+    rec = SphinxRecogniser()
+    rec.live_ready = live
+    empty = np.zeros(0, np.int16)
+    r = rec.recognise(empty)
+    assert (r.text, r.intent, r.details["reason"]) == ("", None, "no speech")
+    stream = rec.open_stream()
+    r = stream.finish()
+    assert (r.text, r.intent) == ("", None)
+    rec.recognise(np.zeros(1600, np.int16))  # the decoder is still usable afterwards

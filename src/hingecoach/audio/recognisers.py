@@ -416,6 +416,8 @@ class SphinxRecogniser:
         both decoders' running cepstral means hold this speech (``live_ready``)."""
         if self._stream is not None:  # a stream left open (its listener went away)
             self._stream.cancel()
+        if len(samples) == 0:  # a header-only WAV: PocketSphinx's process_raw fails on no audio
+            return Recognition("", None, 0.0, self.name, {"reason": "no speech"})
         x = self._dither(samples)
         pcm = x.tobytes()
         self._settle(self._grammar, pcm)
@@ -529,7 +531,7 @@ class SphinxStream:
             raise RuntimeError("finish() on a stream already finished or cancelled")
         self._done = True
         rec = self._rec
-        if not self._live:
+        if not self._live or not self._raw_n:  # nothing fed: nothing to decode live either
             out = rec._batch(np.concatenate(self._raw) if self._raw else np.zeros(0, np.int16), prime=True)
         else:
             if self._std is None:

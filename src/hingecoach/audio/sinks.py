@@ -55,6 +55,24 @@ def _slug(text: str, n: int = 40) -> str:
     return s[:n].rstrip("-") or "speech"
 
 
+def make_wav_folder(directory: str | Path) -> Path:
+    """The folder spoken cues go to as WAV files (``--speaker wav:DIR``), created if missing;
+    a DeviceError says why it cannot be (a file of that name, a folder that cannot be made or
+    written). Checked before the session, not after it: a replay writes its WAV files at the end."""
+    import os
+
+    folder = Path(directory)
+    if folder.exists() and not folder.is_dir():
+        raise DeviceError(f"WAV folder {folder} is a file, not a folder: pass another --speaker wav:DIR")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DeviceError(f"cannot create WAV folder {folder} ({exc}): pass another --speaker wav:DIR") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise DeviceError(f"cannot write in WAV folder {folder} (permission denied): pass another --speaker wav:DIR")
+    return folder
+
+
 class WavDirSink:
     """Writes each utterance as ``DIR/0001-push-your-hips-back.wav`` and appends a line
     to ``DIR/transcript.tsv`` (index, seconds since start, file, text). Numbering goes on
@@ -73,11 +91,7 @@ class WavDirSink:
     def __init__(
         self, directory: str | Path, paced: bool = False, clock: Callable[[], float] = time.monotonic
     ) -> None:
-        self.directory = Path(directory)
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise DeviceError(f"cannot create WAV folder {self.directory} ({exc}): pass another --speaker wav:DIR") from None
+        self.directory = make_wav_folder(directory)
         self.paced = paced
         self.clock = clock
         self._t0 = clock()

@@ -24,11 +24,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hingecoach.commands._common import open_pose_input, refuse_overwriting_input
+    from hingecoach.commands._common import (
+        open_pose_input,
+        refuse_overwriting_default_database,
+        refuse_overwriting_input,
+    )
     from hingecoach.motion.analysis import analyze_stream
 
     if args.overlay:
         refuse_overwriting_input(args.overlay, args.input, "--overlay", suffix=".mp4")
+        refuse_overwriting_default_database(args.overlay, "--overlay", suffix=".mp4")
     info, poses = open_pose_input(args.input, progress=sys.stderr.isatty())
     on_update = None
     overlay = None

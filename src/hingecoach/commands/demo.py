@@ -108,19 +108,28 @@ def handle(args: argparse.Namespace) -> int:
     from hingecoach.app import Transcript, parse_commands, run_session, write_cue_wavs
     from hingecoach.coach.coach import Coach
     from hingecoach.coach.cues import count_of
+    from hingecoach.commands._common import refuse_transcript_in_wav_folder
     from hingecoach.commands._progress import Progress
-    from hingecoach.commands.run import check_pace
+    from hingecoach.commands.run import check_pace, check_transcript_path
     from hingecoach.resilience import EventQueue
     from hingecoach.sim import render
     from hingecoach.store.paths import db_path
 
     check_pace(args.pace)
+    # without --data-dir the demo's database is a temporary one, but the user's own (the
+    # default) is no place for a transcript either
+    check_transcript_path(args.transcript, args.data_dir, getattr(args, "config", None))
+    refuse_transcript_in_wav_folder(args.transcript, args.speaker)
     if args.data_dir and not config_from_args(args).get("privacy.record_history"):
         print("hingecoach demo: privacy.record_history is false: nothing is saved in --data-dir "
               f"{args.data_dir}", file=sys.stderr)
         args.data_dir = None  # a temporary database, gone when the demo ends
     info, poses, _truth = render(coached_demo_session())
     mode, wav_dir = _audio_plan(args.speaker)
+    if wav_dir is not None:
+        from hingecoach.audio.sinks import make_wav_folder
+
+        make_wav_folder(wav_dir)  # now, not after the whole story has been coached
     speaker = None
     if mode == "live":
         from hingecoach.app import make_speaker

@@ -65,11 +65,14 @@ def write_csv(records: list[dict[str, Any]], fh: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from hingecoach.commands._common import refuse_overwriting_database
     from hingecoach.store.paths import db_path
     from hingecoach.store.queries import history, parse_since, reading, rep_rows
 
     since = parse_since(args.since) if args.since else None
-    with reading(db_path(args.data_dir), prog="hingecoach export") as db:
+    db_file = db_path(args.data_dir)
+    refuse_overwriting_database(args.out, db_file, "--out", suffix=f".{args.format}")
+    with reading(db_file, prog="hingecoach export") as db:
         history(db, args.user)  # raises a clear error for an empty database / unknown user
         records = [record(r) for r in rep_rows(db, user=args.user, since=since)]
     if args.out == "-":

@@ -33,7 +33,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hingecoach.commands._common import refuse_overwriting_input
+    from hingecoach.commands._common import (
+        refuse_overwriting_default_database,
+        refuse_overwriting_input,
+    )
     from hingecoach.errors import InputError
     from hingecoach.pose.sources import open_source
     from hingecoach.pose.trace import TraceWriter, looks_like_trace
@@ -47,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--out {args.out}: record writes a pose trace (JSON Lines), not a video: "
                          f"name a .jsonl file, e.g. --out {args.out.with_suffix('.jsonl')}")
     refuse_overwriting_input(args.out, args.source, "--out")
+    refuse_overwriting_default_database(args.out, "--out", suffix=".jsonl")
     if args.out.parent and not args.out.parent.exists():
         raise InputError(f"cannot write {args.out}: the folder {args.out.parent} does not exist")
 

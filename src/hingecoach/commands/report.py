@@ -48,6 +48,7 @@ def _write(path: Path, data: bytes, what: str) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from hingecoach.coach.cues import count_of
+    from hingecoach.commands._common import refuse_overwriting_database
     from hingecoach.report.build import build_report
     from hingecoach.store.paths import db_path
     from hingecoach.store.queries import reading, resolve_session
@@ -55,7 +56,9 @@ def handle(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.is_dir():
         raise InputError(f"--out {out} is a directory: give a file name such as {out}/report.html")
-    with reading(db_path(args.data_dir), prog="hingecoach report") as db:
+    db_file = db_path(args.data_dir)
+    refuse_overwriting_database(out, db_file, "--out", suffix=".html")
+    with reading(db_file, prog="hingecoach report") as db:
         sid = resolve_session(db, args.session, args.user)
         report = build_report(db, sid)
     _write(out, report.html.encode("utf-8"), "--out")

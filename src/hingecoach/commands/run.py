@@ -114,17 +114,40 @@ def check_pace(pace: float | None) -> None:
                          "real time (1 = real time; leave it out for as fast as possible)")
 
 
+def check_transcript_path(transcript: str | None, data_dir: str | None, config: str | None,
+                          source: str | None = None) -> None:
+    """``--transcript`` must not be written over the pose input, the ``--config`` file or the
+    progress database (``run --source s.jsonl --transcript s.jsonl`` left a 0-byte trace;
+    ``--transcript DATA/hingecoach.db`` replaced every saved session with JSON): refused
+    before anything is opened for writing."""
+    from hingecoach.commands._common import refuse_overwriting_database, refuse_overwriting_input
+    from hingecoach.store.paths import db_path
+
+    if not transcript or transcript == "-":
+        return
+    if source and not source.startswith("synthetic"):  # camera specs name no file
+        refuse_overwriting_input(transcript, source, "--transcript", suffix=".jsonl")
+    if config:
+        refuse_overwriting_input(transcript, config, "--transcript", suffix=".jsonl",
+                                 what="the --config file", loses="the settings")
+    refuse_overwriting_database(transcript, db_path(data_dir), "--transcript", suffix=".jsonl")
+
+
 def handle(args: argparse.Namespace) -> int:
     from hingecoach.app import (
         is_live,
         is_off,
         parse_commands,
     )
+    from hingecoach.commands._common import refuse_transcript_in_wav_folder
 
     commands = parse_commands(args.commands)
     data_dir, user_name, units, record = session_settings(args)
     check_pace(args.pace)
     live = is_live(args.source)
+    check_transcript_path(args.transcript, data_dir, getattr(args, "config", None),
+                          None if live else args.source)
+    refuse_transcript_in_wav_folder(args.transcript, args.speaker)
     speaker_spec = args.speaker if args.speaker != "auto" else ("device" if live else "none")
     if args.speaker == "auto" and is_off(args.voice_settings.get("audio.output")):
         speaker_spec = "none"  # the config says no speaker: transcript only
@@ -133,6 +156,9 @@ def handle(args: argparse.Namespace) -> int:
         # a replay races ahead of a live speaker, which drops lines gone stale: write one WAV
         # per transcript cue afterwards, stamped with session time (as the demo does)
         args.cue_wav_dir, speaker_spec = speaker_spec[4:] or "out/speech", "none"
+        from hingecoach.audio.sinks import make_wav_folder
+
+        make_wav_folder(args.cue_wav_dir)  # now, not after the whole session has been coached
     svc = Service.from_env()  # sd_notify under systemd; a no-op in a terminal
     with svc.handle_signals():
         return _serve(args, svc, commands, data_dir, user_name, units, record, live, speaker_spec)

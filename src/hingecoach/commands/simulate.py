@@ -33,6 +33,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from hingecoach.coach.cues import count_of
+    from hingecoach.commands._common import (
+        refuse_overwriting_default_database,
+        refuse_overwriting_input,
+    )
     from hingecoach.errors import InputError
     from hingecoach.pose.trace import TraceWriter
     from hingecoach.sim import demo_session, random_session, render
@@ -46,6 +50,12 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"{flag} {path} is a directory: give a file name")
         if path is not None and not Path(path).resolve().parent.is_dir():
             raise InputError(f"{flag} {path}: the folder does not exist: create it first")
+    refuse_overwriting_default_database(args.out, "--out", suffix=".jsonl")
+    refuse_overwriting_default_database(args.truth, "--truth", suffix=".json")
+    if args.truth is not None:
+        # the truth written after the trace replaced it (`--out X --truth X`)
+        refuse_overwriting_input(args.truth, args.out, "--truth", suffix=".json",
+                                 what="the --out file too", loses="the trace")
     if (args.demo or args.coached_demo) and (args.seed is not None or args.reps is not None
                                              or args.fault_rate != DEFAULT_FAULT_RATE):
         raise InputError("--seed, --reps and --fault-rate shape a random session: the demos are fixed "
