@@ -190,3 +190,26 @@ def test_the_manifest_pins_the_speech_embedding_models_inside_the_openwakeword_w
         assert s.sha256 and s.size and "Apache-2.0" in s.licence
         assert s.url.startswith("https://files.pythonhosted.org/") and "openwakeword-0.4.0" in s.url
         assert "#openwakeword/resources/models/" in s.url
+
+
+def test_the_configured_models_dir_is_where_every_model_is_looked_for(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """`paths.models_dir` was read by doctor alone: `models`, the pose model and the
+    recogniser looked in the checkout's models/ (or ./models), so doctor's fix (`hingecoach
+    models fetch`) never put the model where doctor looked. The setting comes before
+    $HINGECOACH_MODELS, as in doctor (Config.models_dir)."""
+    from hingecoach.audio.recognisers import describe_recogniser
+    from hingecoach.config import load_config
+    from hingecoach.pose import models as mm
+
+    configured, env = tmp_path / "configured", tmp_path / "env"
+    monkeypatch.delenv("HINGECOACH_MODELS", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    monkeypatch.setenv("HINGECOACH_PATHS_MODELS_DIR", str(configured))
+    assert mm.models_dir() == configured == load_config().models_dir()
+    assert str(configured) in describe_recogniser().reason
+    monkeypatch.setenv("HINGECOACH_MODELS", str(env))
+    assert mm.models_dir() == configured == load_config().models_dir()
+    monkeypatch.delenv("HINGECOACH_PATHS_MODELS_DIR")
+    assert mm.models_dir() == env == load_config().models_dir()
+    monkeypatch.delenv("HINGECOACH_MODELS")
+    assert mm.models_dir() == mm.repo_models_dir()

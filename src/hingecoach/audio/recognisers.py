@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -46,8 +45,6 @@ from hingecoach.errors import DeviceError, ModelError
 
 log = logging.getLogger(__name__)
 
-#: Where models live, relative to the working directory (overridable with HINGECOACH_MODELS).
-DEFAULT_MODELS_DIR = "models"
 
 
 @dataclass(frozen=True)
@@ -562,10 +559,19 @@ class SphinxStream:
 VOSK_MIN_WORD_CONF = 0.6
 
 
+def _models_dir(models_dir: str | Path | None) -> Path:
+    """``models_dir``, else where every model lives (:func:`hingecoach.pose.models.models_dir`:
+    ``$HINGECOACH_MODELS``, the config's ``paths.models_dir``, the checkout's ``models/``);
+    before session 16, ``models/`` of the working folder, which ``doctor`` did not check."""
+    from hingecoach.pose.models import models_dir as where
+
+    return Path(models_dir) if models_dir else where()
+
+
 def find_vosk_model(models_dir: str | Path | None = None) -> Path | None:
     """The first Vosk model folder in ``models_dir`` (one holding ``am/final.mdl`` or
     ``conf/model.conf``), preferring English names; None if there is none."""
-    d = Path(models_dir or os.environ.get("HINGECOACH_MODELS", DEFAULT_MODELS_DIR))
+    d = _models_dir(models_dir)
     if not d.is_dir():
         return None
     found = [
@@ -827,7 +833,7 @@ class RecogniserChoice:
 
 def describe_recogniser(models_dir: str | Path | None = None) -> RecogniserChoice:
     """What ``make_recogniser("auto")`` would use, without loading anything heavy."""
-    d = Path(models_dir or os.environ.get("HINGECOACH_MODELS", DEFAULT_MODELS_DIR))
+    d = _models_dir(models_dir)
     vosk_model = find_vosk_model(d)
     if vosk_model is not None:
         try:
@@ -891,7 +897,7 @@ def _make_decoder(spec: str, models_dir: str | Path | None, decoys: list[str] | 
         model = find_vosk_model(models_dir)
         if model is None:
             raise ModelError(
-                f"no Vosk model in {models_dir or DEFAULT_MODELS_DIR}/: fetch one "
+                f"no Vosk model in {_models_dir(models_dir)}/: fetch one "
                 "(vosk-model-small-en-us-0.15) or use --recogniser pocketsphinx"
             )
         return VoskRecogniser(model, decoys=decoys)

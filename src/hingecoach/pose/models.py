@@ -79,7 +79,19 @@ def repo_models_dir() -> Path:
 
 
 def models_dir() -> Path:
-    """Where model files live: ``$HINGECOACH_MODELS`` or the repository's ``models/``."""
+    """Where model files live, as ``doctor`` finds them (:meth:`hingecoach.config.Config.models_dir`):
+    the config's ``paths.models_dir`` (file or ``HINGECOACH_PATHS_MODELS_DIR``), else
+    ``$HINGECOACH_MODELS``, else the repository's ``models/``. Before session 16 only ``doctor``
+    read the setting, so its fix, ``hingecoach models fetch``, put a model where it never looked."""
+    from hingecoach.config import load_config
+    from hingecoach.errors import HingeError
+
+    try:
+        configured = load_config().get("paths.models_dir")
+    except HingeError:  # a config that cannot be read is reported by the commands that use it
+        configured = ""
+    if configured:
+        return Path(configured).expanduser()
     env = os.environ.get(ENV_DIR)
     return Path(env) if env else repo_models_dir()
 
