@@ -302,3 +302,24 @@ def test_config_init_writes_the_defaults_once(home):
     path.write_text("[camera]\nfps = 10\n")
     assert run_cli("config", "init", env=env).returncode == 0
     assert path.read_text() == "[camera]\nfps = 10\n"
+
+
+def test_config_show_says_which_data_and_models_folders_are_in_use(home, tmp_path):
+    """$HINGECOACH_DATA_DIR comes before paths.data_dir in every command, but `config show`
+    printed the file's data_dir as if it were used (review, session 16)."""
+    import os
+
+    env = {**os.environ, **home, "HINGECOACH_DATA_DIR": str(tmp_path / "B"),
+           "HINGECOACH_MODELS": str(tmp_path / "m")}
+    env.pop("XDG_CONFIG_HOME", None)
+    env.pop("HINGECOACH_PATHS_MODELS_DIR", None)
+    write_config(env, f'[paths]\ndata_dir = "{tmp_path / "A"}"\n')
+    shown = run_cli("config", "show", env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert f'; in use: "{tmp_path / "B"}" (HINGECOACH_DATA_DIR is set)\n' in shown.stdout
+    assert f'models_dir = ""  # default; in use: "{tmp_path / "m"}" (HINGECOACH_MODELS is set)\n' in shown.stdout
+    in_use = json.loads(run_cli("config", "show", "--json", env=env).stdout)["in_use"]
+    assert in_use == {"paths.data_dir": str(tmp_path / "B"), "paths.models_dir": str(tmp_path / "m")}
+    del env["HINGECOACH_DATA_DIR"]
+    assert f'data_dir = "{tmp_path / "A"}"  # ' in (out := run_cli("config", "show", env=env).stdout)
+    assert "in use" not in out.split("data_dir")[1].splitlines()[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from hingecoach.config import (
@@ -43,14 +44,23 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 def _show(args: argparse.Namespace) -> int:
     cfg = config_from_args(args)
     remembered = _remembered(cfg)
+    # the folders the commands use: $HINGECOACH_DATA_DIR comes before paths.data_dir (a review
+    # found `config show` printing a data_dir no command used), and empty means a default
+    in_use = {"paths.data_dir": str(cfg.data_dir()), "paths.models_dir": str(cfg.models_dir())}
     if args.json:
         print(json.dumps({"path": str(cfg.path) if cfg.path else None, "values": cfg.values,
-                          "origins": cfg.origins, "remembered": remembered}, indent=2))
+                          "origins": cfg.origins, "remembered": remembered, "in_use": in_use}, indent=2))
     else:
         print(f"# file: {cfg.path if cfg.path else f'{default_path()} (absent: defaults apply)'}")
         user = json.dumps(str(cfg.get("user.name")))
         notes = {k: f"user {user} last used {json.dumps(v)}: `run` uses that unless it is set"
                  for k, v in remembered.items()}
+        for k, folder in in_use.items():
+            if folder != cfg.get(k):
+                env = "HINGECOACH_DATA_DIR" if k == "paths.data_dir" else "HINGECOACH_MODELS"
+                why = f"{env} is set" if os.environ.get(env) and (
+                    k == "paths.data_dir" or not cfg.get(k)) else "the default"
+                notes[k] = f"in use: {json.dumps(folder)} ({why})"
         print(cfg.to_toml(notes=notes), end="")
     return 0
 
