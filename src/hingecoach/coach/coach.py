@@ -250,7 +250,9 @@ class Coach:
         self._told: dict[str, Level] = dict(self.levels)
         self._told_last: dict[str, Told] = {}
         self._telling: list[Told] = []
-        self._news_repeats: set[int] = set()  # ids of repeats of level news: news too
+        # repeats of level news (news too), by id; the cue is kept so that its id cannot be
+        # reused by another cue once it is gone
+        self._news_repeats: dict[int, Cue] = {}
         self._deferred: list[tuple[str, frozenset[State], float, dict[str, object]]] = []
         self._in_a_rep = False  # a rep under way, or reported, on the last frame
 
@@ -893,7 +895,7 @@ class Coach:
             return
         cue = self._emit(Cue(t, heard.text, "info", "repeat", urgent=True))
         if news and cue is not None:
-            self._news_repeats.add(id(cue))
+            self._news_repeats[id(cue)] = cue
 
     def _is_news(self, cue: Cue) -> bool:
         """A level or drill announcement, or a repeat of one (what a newer change makes stale)."""
